@@ -1,0 +1,3 @@
+"""tmesim: the tumor–immune system under immunotherapy, simulated."""
+
+__version__ = "0.1.0"

@@ -1,1 +1,1 @@
-"""cohorts"""
+"""Virtual populations: priors, seeded per-patient streams."""

@@ -1,0 +1,265 @@
+"""The ``tmesim`` command line: a thin Typer layer over the Python API.
+
+Model, preset, drug and simulation modules are imported inside the commands, so ``tmesim --help``
+stays fast and a command only pays for what it uses. Errors tmesim raises on purpose
+(:class:`~tmesim.errors.TmesimError`) are shown as one red message, without a traceback, and
+exit with status 2.
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> CliRunner().invoke(app, ["version"]).output.startswith("tmesim ")
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tmesim.errors import ConfigError, TmesimError
+
+DEFAULT_OUTPUT = "tmesim-out"
+ERROR_EXIT_CODE = 2
+
+app = typer.Typer(
+    name="tmesim",
+    help=(
+        "Simulate the tumor-immune system under immunotherapy: mechanistic virtual patients, "
+        "cohorts and their responses to checkpoint blockade and combinations."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _stdout() -> Console:
+    # Made per call (not at import) so output goes to whatever sys.stdout is at that moment,
+    # which is what test runners and redirections expect.
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a TmesimError into a red one-line message on stderr and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except TmesimError as exc:
+            # soft_wrap: keep the message on one logical line so it can be grepped and copied.
+            _stderr().print(Text(str(exc), style="red"), soft_wrap=True)
+            raise typer.Exit(code=ERROR_EXIT_CODE) from None
+
+    return wrapper
+
+
+def _get(record: Any, name: str) -> Any:
+    """Read a field from a record that may be an object or a mapping."""
+    if isinstance(record, dict):
+        return record.get(name)
+    return getattr(record, name, None)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _table(title: str, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        # Text, not markup: descriptions such as "[M7] ..." must print as written.
+        table.add_row(*(Text(_cell(value)) for value in row))
+    return table
+
+
+@app.command(
+    epilog=(
+        "Example: tmesim simulate examples/mouse_4t1_checkpoint.yaml "
+        "--set n_patients=100 --out runs/4t1"
+    )
+)
+@_reports_errors
+def simulate(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario YAML file (preset, regimen, cohort size, seed, ...).",
+            metavar="SCENARIO.yaml",
+        ),
+    ],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help=(
+                "Override a scenario entry, KEY=VALUE with a dotted KEY; repeatable. E.g. "
+                "--set n_patients=100 --set parameters.tumor_growth_rate=0.2 "
+                "--set mechanisms.nk_missing_self=false --set solver.rtol=1e-8"
+            ),
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"Output folder (overrides the scenario's 'output'; default ./{DEFAULT_OUTPUT}).",
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            "-j",
+            min=1,
+            help="Worker threads (default: all cores). Results do not depend on it.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")
+    ] = False,
+) -> None:
+    """Simulate a cohort of virtual patients described by a scenario file.
+
+    Writes patients (Parquet), trajectories (NetCDF) and a manifest, then prints a summary.
+    """
+    from tmesim.config.scenario import load_scenario
+
+    loaded = load_scenario(scenario, set_ or ())
+    out_dir = Path(out) if out is not None else Path(loaded.output or DEFAULT_OUTPUT)
+    # Record the folder actually used, so the manifest's config matches the run.
+    loaded = loaded.model_copy(update={"output": str(out_dir)})
+
+    from tmesim.simulation import run_scenario
+
+    result = run_scenario(loaded, out_dir=out_dir, progress=not quiet, n_threads=threads)
+    _stdout().print(result.summary(), soft_wrap=True, markup=False)
+
+
+@app.command()
+@_reports_errors
+def presets() -> None:
+    """List the parameter presets: mouse tumor models and human indications."""
+    from tmesim.parameters.presets import list_presets
+
+    rows = [(_get(p, "name"), _get(p, "species"), _get(p, "description")) for p in list_presets()]
+    _stdout().print(_table("Parameter presets", ("Name", "Species", "Description"), rows))
+
+
+@app.command()
+@_reports_errors
+def parameters(
+    preset: Annotated[
+        str,
+        typer.Argument(help="Preset name, e.g. mouse_4t1 (see `presets`).", metavar="PRESET"),
+    ],
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            "-k",
+            help="Show only parameters whose id, description or source contains TEXT (any case).",
+            metavar="TEXT",
+        ),
+    ] = None,
+) -> None:
+    """List a preset's parameters with value, units, source and description."""
+    from tmesim.model import build_model
+    from tmesim.parameters.presets import get_preset
+
+    # Presets carry values and sources; the descriptions are declared once, in the model.
+    records = list(get_preset(preset).described(build_model()))
+    shown = records
+    if search:
+        needle = search.lower()
+        shown = [
+            r
+            for r in records
+            if any(needle in str(_get(r, f) or "").lower() for f in ("id", "description", "source"))
+        ]
+        if not shown:
+            raise ConfigError(
+                "--search",
+                search,
+                f"no parameter of preset {preset!r} has it in its id, description or source; "
+                "try a shorter word.",
+                choices=[str(_get(r, "id")) for r in records],
+            )
+    rows = [
+        (
+            _get(r, "id"),
+            _get(r, "value"),
+            _get(r, "units"),
+            _get(r, "source"),
+            _get(r, "description"),
+        )
+        for r in shown
+    ]
+    title = f"Parameters of {preset} ({len(shown)} of {len(records)})"
+    _stdout().print(_table(title, ("Id", "Value", "Units", "Source", "Description"), rows))
+
+
+@app.command()
+@_reports_errors
+def drugs() -> None:
+    """List the drugs in the catalog: target, modality and species."""
+    from tmesim.therapies import list_drugs
+
+    rows = [
+        (
+            _get(d, "id"),
+            _get(d, "display_name"),
+            _get(d, "target"),
+            _get(d, "modality"),
+            _get(d, "species"),
+        )
+        for d in list_drugs()
+    ]
+    _stdout().print(_table("Drugs", ("Id", "Name", "Target", "Modality", "Species"), rows))
+
+
+@app.command()
+@_reports_errors
+def mechanisms() -> None:
+    """List the model mechanisms that a scenario can switch on or off (mechanisms.NAME=false)."""
+    from tmesim.model import MECHANISMS
+
+    rows = list(MECHANISMS.items())  # the model's order groups related mechanisms
+    _stdout().print(_table("Mechanisms", ("Name", "Description"), rows))
+
+
+@app.command()
+def version() -> None:
+    """Print the tmesim version."""
+    import tmesim
+
+    _stdout().print(f"tmesim {tmesim.__version__}", markup=False)
+
+
+if __name__ == "__main__":
+    app()

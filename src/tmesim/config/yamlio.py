@@ -1,0 +1,181 @@
+"""Reading and writing the YAML that scenarios, targets and overrides are written in.
+
+Two departures from PyYAML's defaults, both so that a modeler's file means what it looks like:
+
+- ``1e-8`` and ``2.5e6`` are floats (PyYAML follows YAML 1.1, where they are strings);
+- a key written twice in one mapping is an error (PyYAML silently keeps the last one).
+
+Malformed YAML raises :class:`~tmesim.errors.ConfigError` naming the file, the line and the fix.
+
+Example:
+    >>> parse_yaml("rtol: 1e-8\\nn_patients: 100")
+    {'rtol': 1e-08, 'n_patients': 100}
+    >>> dump_yaml({"value": "1e-8"})  # a string that looks like a number stays a string
+    "value: '1e-8'\\n"
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode
+
+from tmesim.errors import ConfigError
+
+# Floats written with an exponent but without a dot or an exponent sign: YAML 1.2 floats that
+# YAML 1.1 (and so PyYAML) reads as strings. Tolerances and cell counts are written this way.
+_EXPONENT_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+        |[-+]?\.[0-9_]+[eE][-+]?[0-9]+)$""",
+    re.VERBOSE,
+)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping repeats a key; carries both positions for the message."""
+
+    def __init__(self, key: str, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__(problem=f"duplicate key {key!r}", problem_mark=second)
+        self.key = key
+        self.first = first
+
+
+class TmesimLoader(yaml.SafeLoader):
+    """Safe YAML loader with YAML 1.2 exponent floats and duplicate-key detection."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            if key_node.value in seen:
+                raise _DuplicateKeyError(key_node.value, seen[key_node.value], key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+class TmesimDumper(yaml.SafeDumper):
+    """Safe YAML dumper that quotes strings :class:`TmesimLoader` would read as numbers."""
+
+
+def _represent_str(dumper: TmesimDumper, data: str) -> yaml.ScalarNode:
+    # PyYAML folds NEL/LS/PS line breaks inside single-quoted or plain scalars into spaces
+    # when reading them back; written escaped in double quotes they survive the round trip.
+    if any(ch in data for ch in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_str(data)
+
+
+TmesimDumper.add_representer(str, _represent_str)
+
+for _cls in (TmesimLoader, TmesimDumper):
+    _cls.add_implicit_resolver(_FLOAT_TAG, _EXPONENT_FLOAT, list("-+0123456789."))
+
+
+def _line_text(text: str, line_index: int) -> str:
+    lines = text.splitlines()
+    if 0 <= line_index < len(lines):
+        return lines[line_index].strip()
+    return ""
+
+
+def parse_yaml(text: str, source: str = "<text>") -> Any:
+    """Parse YAML ``text``; ``source`` (a file name) is used in error messages.
+
+    Raises:
+        ConfigError: the text is not valid YAML, or repeats a key; the message names the line.
+
+    Example:
+        >>> parse_yaml("mechanisms:\\n  nk_missing_self: false")
+        {'mechanisms': {'nk_missing_self': False}}
+    """
+    loader = TmesimLoader(text)
+    try:
+        return loader.get_single_data()
+    except _DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        assert mark is not None
+        raise ConfigError(
+            f"{source}, line {mark.line + 1}",
+            _line_text(text, mark.line),
+            f"the key {exc.key!r} was already given on line {exc.first.line + 1}; "
+            "keep only one of the two entries.",
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        # Scanner errors ("while scanning a simple key/quoted scalar") are detected where the
+        # scanner gave up, often the next line; the context mark is where the mistake is.
+        if exc.context_mark is not None and (exc.context or "").startswith("while scanning"):
+            mark = exc.context_mark
+        line = mark.line if mark is not None else 0
+        column = mark.column + 1 if mark is not None else 1
+        offending = _line_text(text, line)
+        problem = " ".join(p for p in (exc.problem, exc.context) if p)
+        fix = (
+            f"the YAML cannot be read at column {column} ({problem}); check the indentation "
+            "and write each entry as 'key: value' (a colon followed by a space)."
+        )
+        if "\t" in text:
+            fix += " Indent with spaces: YAML does not allow tabs."
+        raise ConfigError(f"{source}, line {line + 1}", offending, fix) from None
+    except yaml.YAMLError as exc:  # unmarked reader errors (e.g. a control character)
+        raise ConfigError(
+            source, str(exc).splitlines()[0], "save the file as UTF-8 text."
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path) -> Any:
+    """Read and parse the YAML file at ``path``.
+
+    Raises:
+        ConfigError: the file does not exist, is not text, or is malformed (names file and line).
+
+    Example:
+        >>> import tempfile
+        >>> p = Path(tempfile.mkdtemp()) / "s.yaml"
+        >>> _ = p.write_text("preset: mouse_4t1")
+        >>> read_yaml(p)
+        {'preset': 'mouse_4t1'}
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "scenario file", str(path), "check the path: no file exists there."
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            "scenario file", str(path), "give the path of a .yaml file, not a folder."
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "(binary content)", "save the file as UTF-8 text.") from None
+    return parse_yaml(text, source=str(path))
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialize plain data (dicts, lists, str, int, float, bool, None) as block-style YAML.
+
+    Keys keep their order; strings that would read back as another type are quoted, so
+    ``parse_yaml(dump_yaml(x)) == x``.
+
+    Example:
+        >>> print(dump_yaml({"preset": "mouse_4t1", "seed": 7}), end="")
+        preset: mouse_4t1
+        seed: 7
+    """
+    return yaml.dump(
+        data,
+        Dumper=TmesimDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )

@@ -1,0 +1,40 @@
+"""The compiled QSP kernel of a model: generated source, cached on disk, compiled by numba once.
+
+Generating the exact Jacobian with sympy takes seconds, and numba compiles the kernel in tens of
+seconds; both are cached on disk (the source by model structure, the machine code by numba), so a
+second run in a new process starts in seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from types import ModuleType
+
+from tmesim.engines.qsp.codegen import generate_source, source_key
+from tmesim.model.builder import Model
+from tmesim.solvers import build_kernel, cache_dir
+
+
+def _source_path(model: Model) -> Path:
+    return cache_dir().parent / "sources" / f"{model.name}-{source_key(model)}.py"
+
+
+def model_source(model: Model) -> str:
+    """The generated kernel source of `model`, read from the disk cache when present."""
+    path = _source_path(model)
+    if path.exists():
+        return path.read_text()
+    text = generate_source(model, compiled=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return text
+
+
+@functools.cache
+def compiled_kernel(model: Model) -> ModuleType:
+    """The numba kernel (rhs, exact Jacobian, observables, integrators) of `model`."""
+    return build_kernel(model_source(model), model.name)

@@ -1,0 +1,44 @@
+"""CD19-type CAR-T cells: expansion, persistence, exhaustion, antigen-dependent killing (M8).
+
+Kinetics follow the cellular-kinetic structure of Stein et al. 2019 (tisagenlecleucel): antigen-driven
+expansion to a peak, then a fast contraction of effectors and a slowly declining persisting fraction.
+CAR-T cells recognise their antigen directly, without MHC-I, and are not braked by PD-L1 here; a clone
+without the antigen (CD19-negative) is not killed, so it can relapse.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+
+from tmesim.model.builder import ModelBuilder
+from tmesim.model.myeloid import sat
+
+
+def add_cart(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace, t: SimpleNamespace) -> list[sp.Expr]:
+    """CAR-T kinetics; returns the per-clone kill fluxes."""
+    P = b.parameter
+    target = sp.Add(*(cd19 * c for cd19, c in zip(t.cd19, s.clones, strict=True)))
+    stim_half = P("cart_stimulation_half", "cell", "CD19+ cells for half-maximal CAR-T stimulation")
+    stim = sat(target, stim_half)
+    expand = P("cart_expansion_rate", "1/day", "maximal antigen-driven CAR-T expansion rate")
+    contract = P("cart_contraction_rate", "1/day", "death rate of CAR-T effectors (contraction)")
+    to_memory = P("cart_memory_rate", "1/day", "rate at which CAR-T effectors become persisting cells")
+    mem_death = P("cart_memory_death_rate", "1/day", "loss rate of persisting CAR-T cells")
+    reactivate = P("cart_memory_reactivation_rate", "1/day", "maximal re-expansion of persisting CAR-T cells on antigen")
+    exhaust = P("cart_exhaustion_rate", "1/day", "maximal exhaustion rate of CAR-T effectors under antigen")
+    exh_death = P("cart_exhausted_death_rate", "1/day", "death rate of exhausted CAR-T cells")
+    capacity = P("cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)")
+    eff, mem, exh = s.cart_effector, s.cart_memory, s.cart_exhausted
+    b.add_rate(eff, expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
+    b.transfer(eff, mem, to_memory * eff)
+    b.transfer(mem, eff, reactivate * stim * mem)
+    b.add_rate(mem, -mem_death * mem)
+    b.transfer(eff, exh, sw.exhaustion * exhaust * stim * eff)
+    b.add_rate(exh, -exh_death * exh)
+
+    kill = P("cart_kill_rate", "1/day", "maximal CAR-T killing rate per target cell")
+    saturation_ratio = P("cart_kill_saturation", "1", "CAR-T : target ratio at half-maximal killing")
+    saturation = eff / (saturation_ratio * t.total + eff + 1)
+    return [kill * cd19 * saturation * c for cd19, c in zip(t.cd19, s.clones, strict=True)]

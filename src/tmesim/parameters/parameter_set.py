@@ -1,0 +1,195 @@
+"""Parameters with units, sources and priors, and named parameter sets (presets).
+
+A `ParameterSet` holds one value per model parameter, each with its units, its source ("paper,
+table", or "calibrated to target X", or "assumed: reason") and a prior for virtual populations, plus
+the initial state. It is immutable: `updated(...)` returns a new set, with the override recorded as
+the source of the changed values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from tmesim.errors import ConfigError
+from tmesim.model.builder import Model
+from tmesim.parameters.units import convert, parse_quantity
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Inter-individual variability of a parameter.
+
+    `lognormal`: median at the nominal value, coefficient of variation `cv`; `logitnormal` for
+    fractions in (0, 1) with the same spread on the logit scale. Samples are clipped to
+    [`lower`, `upper`] when given.
+    """
+
+    kind: Literal["fixed", "lognormal", "logitnormal"] = "fixed"
+    cv: float = 0.0
+    lower: float | None = None
+    upper: float | None = None
+
+    def sample(self, nominal: float, z: np.ndarray) -> np.ndarray:
+        """Transform standard normal draws `z` into parameter values."""
+        if self.kind == "fixed" or self.cv == 0.0 or nominal == 0.0:
+            out = np.full_like(z, nominal, dtype=float)
+        elif self.kind == "lognormal":
+            sigma = math.sqrt(math.log1p(self.cv**2))
+            out = nominal * np.exp(sigma * z)
+        else:
+            nominal = min(max(nominal, 1e-9), 1 - 1e-9)
+            logit = math.log(nominal / (1 - nominal)) + self.cv * z
+            out = 1.0 / (1.0 + np.exp(-logit))
+        if self.lower is not None or self.upper is not None:
+            out = np.clip(out, self.lower, self.upper)
+        return out
+
+
+FIXED = Prior()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter value: stable id, value, units, source, prior, description."""
+
+    id: str
+    value: float
+    units: str
+    source: str
+    prior: Prior = FIXED
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """A named, citable set of parameter values and initial conditions.
+
+    Example:
+        >>> from tmesim.parameters import get_preset
+        >>> ps = get_preset("mouse_4t1")
+        >>> ps["tumor_growth_rate"].units
+        '1/day'
+        >>> faster = ps.updated({"tumor_growth_rate": "0.02 1/hour"})
+        >>> round(faster["tumor_growth_rate"].value, 3)
+        0.48
+    """
+
+    name: str
+    species: Literal["mouse", "human"]
+    description: str
+    parameters: Mapping[str, Parameter]
+    initial: Mapping[str, float] = field(default_factory=dict)
+    initial_sources: Mapping[str, str] = field(default_factory=dict)
+    pretreatment_days: float = 0.0
+    """Days the untreated model runs from `initial` before day 0 of a regimen (growth to the size at
+    treatment start; 0 for a mouse study that starts at tumor inoculation)."""
+
+    def __getitem__(self, id: str) -> Parameter:
+        try:
+            return self.parameters[id]
+        except KeyError:
+            raise ConfigError(
+                "parameters", id, "use a parameter id of the model (`tmesim parameters PRESET` lists them)",
+                choices=list(self.parameters),
+            ) from None
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self.parameters.values())
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self.parameters
+
+    def value(self, id: str) -> float:
+        return self[id].value
+
+    def updated(
+        self,
+        overrides: Mapping[str, float | str] | None = None,
+        *,
+        source: str = "user override",
+        initial: Mapping[str, float] | None = None,
+        name: str | None = None,
+    ) -> ParameterSet:
+        """A copy with some values replaced; strings may carry units ("0.3 1/day")."""
+        params = dict(self.parameters)
+        for pid, raw in (overrides or {}).items():
+            old = self[pid]
+            value = parse_quantity(raw, old.units, field=f"parameters.{pid}")
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"parameters.{pid}", raw, "give a finite, non-negative value")
+            params[pid] = replace(old, value=value, source=source)
+        init = dict(self.initial)
+        sources = dict(self.initial_sources)
+        for sid, v in (initial or {}).items():
+            if not math.isfinite(float(v)) or float(v) < 0:
+                raise ConfigError(f"initial.{sid}", v, "give a finite, non-negative initial value")
+            init[sid] = float(v)
+            sources[sid] = source
+        return replace(self, parameters=params, initial=init, initial_sources=sources, name=name or self.name)
+
+    def with_parameters(self, extra: Mapping[str, Parameter], *, name: str | None = None) -> ParameterSet:
+        """A copy where whole Parameter records (value, units, source) replace or add entries."""
+        params = dict(self.parameters)
+        for pid, p in extra.items():
+            units = params[pid].units if pid in params else p.units
+            value = convert(p.value, p.units, units, field=f"parameters.{pid}")
+            prior = params[pid].prior if pid in params else p.prior
+            params[pid] = replace(p, value=value, units=units, prior=prior)
+        return replace(self, parameters=params, name=name or self.name)
+
+    def check(self, model: Model) -> None:
+        """Every model parameter is present with the model's units; no unknown ids."""
+        missing = [p.id for p in model.parameters if p.id not in self.parameters]
+        if missing:
+            raise ConfigError(
+                f"preset {self.name}", ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""),
+                f"{len(missing)} model parameters have no value; add them to the preset",
+            )
+        declared = {p.id: p for p in model.parameters}
+        for p in self:
+            if p.id not in declared:
+                raise ConfigError(f"preset {self.name}", p.id, "this parameter is not in the model; remove it", choices=declared)
+            if p.units != declared[p.id].units:
+                raise ConfigError(
+                    f"preset {self.name}: {p.id}", p.units, f"the model declares '{declared[p.id].units}'"
+                )
+        unknown = [s for s in self.initial if s not in model.species_ids]
+        if unknown:
+            raise ConfigError("initial", unknown[0], "use a species id of the model", choices=model.species_ids)
+
+    def described(self, model: Model) -> ParameterSet:
+        """A copy whose parameters carry the model's descriptions."""
+        desc = {p.id: p.description for p in model.parameters}
+        params = {pid: replace(p, description=desc.get(pid, p.description)) for pid, p in self.parameters.items()}
+        return replace(self, parameters=params)
+
+    def vector(self, model: Model) -> np.ndarray:
+        """Parameter values in the model's order."""
+        self.check(model)
+        return np.array([self.parameters[pid].value for pid in model.parameter_ids], dtype=np.float64)
+
+    def initial_state(self, model: Model) -> np.ndarray:
+        """Initial state in the model's order (species not listed start at 0)."""
+        return np.array([self.initial.get(sid, 0.0) for sid in model.species_ids], dtype=np.float64)
+
+    def content_hash(self) -> str:
+        """Hash of all values, units and initial conditions (for manifests)."""
+        payload = {
+            "parameters": {k: [p.value, p.units] for k, p in sorted(self.parameters.items())},
+            "initial": dict(sorted(self.initial.items())),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+    def varied(self) -> list[Parameter]:
+        """Parameters with inter-individual variability (non-fixed prior)."""
+        return [p for p in self if p.prior.kind != "fixed" and p.prior.cv > 0]

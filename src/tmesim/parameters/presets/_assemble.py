@@ -1,0 +1,79 @@
+"""Assemble a complete preset: shared literature values, species values, clone traits, mechanism
+switches, reference drug PK from the catalog, then the preset's own overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tmesim.model.states import N_CLONES
+from tmesim.model.tumor_immune import MECHANISM_TABLE
+from tmesim.parameters.library import HUMAN, MOUSE, SHARED, clone_defaults, mechanism_defaults
+from tmesim.parameters.parameter_set import Parameter, ParameterSet
+from tmesim.therapies.drugs import CATALOG, PK_PARAMETERS
+
+
+def reference_pk(species: str) -> dict[str, Parameter]:
+    """PK of one reference drug per target class (the first catalog entry with PK for `species`).
+
+    These values only matter once a drug of that class is given; a regimen then replaces them with
+    the PK of the drug it names.
+    """
+    out: dict[str, Parameter] = {}
+    for target_class in PK_PARAMETERS:
+        for drug in CATALOG.values():
+            if drug.target_class == target_class and species in drug.pk:
+                for pid, pv in drug.pk[species].items():
+                    out[pid] = Parameter(pid, pv.value, pv.units, f"{drug.display_name}: {pv.source}")
+                break
+    return out
+
+
+def homeostatic_pools(values: Mapping[str, Parameter]) -> dict[str, float]:
+    """Tumor-free steady states of the blood pools (production / death)."""
+
+    def ratio(production: str, death: str) -> float:
+        return values[production].value / values[death].value
+
+    return {
+        "monocyte_blood": ratio("monocyte_production_rate", "monocyte_blood_death_rate"),
+        "treg_blood": ratio("treg_production_rate", "treg_death_rate"),
+        "nk_blood": ratio("nk_production_rate", "nk_death_rate"),
+    }
+
+
+def assemble(
+    name: str,
+    species: str,
+    description: str,
+    overrides: Mapping[str, Parameter],
+    initial: Mapping[str, float],
+    *,
+    pretreatment_days: float = 0.0,
+) -> ParameterSet:
+    """Base values for the species plus the preset's overrides; pools start at homeostasis."""
+    params: dict[str, Parameter] = {}
+    params.update(SHARED)
+    params.update(MOUSE if species == "mouse" else HUMAN)
+    for k in range(N_CLONES):
+        params.update(clone_defaults(k))
+    params.update(mechanism_defaults(list(MECHANISM_TABLE)))
+    params.update(reference_pk(species))
+    for pid, p in overrides.items():
+        if pid not in params:
+            raise KeyError(f"preset {name}: override of unknown parameter {pid}")
+        if p.units != params[pid].units:
+            raise ValueError(f"preset {name}: {pid} in {p.units}, expected {params[pid].units}")
+        params[pid] = p
+    init = homeostatic_pools(params)
+    init.update(initial)
+    sources = {sid: f"preset {name}" for sid in initial}
+    sources.update({sid: "tumor-free steady state (production / death)" for sid in ("monocyte_blood", "treg_blood", "nk_blood")})
+    return ParameterSet(
+        name=name,
+        species=species,  # type: ignore[arg-type]
+        description=description,
+        parameters=params,
+        initial=init,
+        initial_sources=sources,
+        pretreatment_days=pretreatment_days,
+    )

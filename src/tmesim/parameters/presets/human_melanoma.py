@@ -1,0 +1,32 @@
+"""Advanced cutaneous melanoma in adults: high mutational burden, variable myeloid infiltrate.
+
+The setting of CheckMate 067 (Larkin 2015) and the pooled ipilimumab analysis (Schadendorf 2015). Each
+virtual patient's lesion grows untreated from 1e7 cells for `pretreatment_days`, so that its immune
+microenvironment at treatment start emerges from the model rather than being set (QSP-IO practice).
+"""
+
+from tmesim.parameters.library import assumed
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.presets import PresetInfo
+from tmesim.parameters.presets._assemble import assemble
+
+PRESET = PresetInfo(
+    name="human_melanoma",
+    species="human",
+    description="advanced melanoma (adult, 75 kg): high TMB, first-line immunotherapy",
+    sources="LITERATURE.md §1–2 (QSP-IO structure, antibody PK); values marked assumed/calibrated per parameter",
+)
+
+
+def build() -> ParameterSet:
+    overrides = {
+        "tumor_antigen_breadth": Parameter("tumor_antigen_breadth", 1.5, "1", assumed("melanoma has among the highest mutational burdens (UV signature)"), Prior("lognormal", 0.6)),
+        "tumor_myeloid_factor": Parameter("tumor_myeloid_factor", 2.0, "1", assumed("variable myeloid infiltrate between patients"), Prior("lognormal", 0.8)),
+        "clone_0_pdl1": Parameter("clone_0_pdl1", 3.0, "molecule/um^2", assumed("low constitutive PD-L1; most is IFN-γ-induced"), Prior("lognormal", 0.6)),
+        "clone_1_antigenicity": Parameter("clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")),
+        "clone_1_emergence_rate": Parameter("clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")),
+        "clone_2_mhc1": Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")),
+        "clone_2_emergence_rate": Parameter("clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")),
+    }
+    initial = {"tumor_clone_0": 1e7}
+    return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial, pretreatment_days=400.0)

@@ -1,0 +1,29 @@
+"""B16-F10: a myeloid-poor, fast-growing mouse melanoma with low MHC-I.
+
+The myeloid-poor comparator of De Henau et al. 2016: IPI-549 adds nothing to checkpoint blockade
+when suppressive myeloid cells are scarce. 5e4 cells are inoculated s.c. at day 0.
+"""
+
+from tmesim.parameters.library import assumed, calibrated
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.presets import PresetInfo
+from tmesim.parameters.presets._assemble import assemble
+
+PRESET = PresetInfo(
+    name="mouse_b16f10",
+    species="mouse",
+    description="B16-F10 melanoma (C57BL/6): myeloid-poor, low MHC-I",
+    sources="De Henau 2016 Nature (myeloid-poor comparator); LITERATURE.md §3 (B16-F10 doubles every 1.5–2.5 d)",
+)
+
+
+def build() -> ParameterSet:
+    overrides = {
+        "tumor_growth_rate": Parameter("tumor_growth_rate", 0.5, "1/day", "LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r]", Prior("lognormal", 0.15)),
+        "tumor_myeloid_factor": Parameter("tumor_myeloid_factor", 0.3, "1", calibrated("myeloid-poor tumor (De Henau 2016)"), Prior("lognormal", 0.4)),
+        "ccl2_secretion_tumor_cell": Parameter("ccl2_secretion_tumor_cell", 500.0, "molecule/cell/day", calibrated("little CCL2"), Prior("lognormal", 0.4)),
+        "clone_0_mhc1": Parameter("clone_0_mhc1", 0.4, "1", assumed("B16-F10 expresses little MHC-I until IFN-γ induces it")),
+        "tumor_antigen_breadth": Parameter("tumor_antigen_breadth", 0.8, "1", assumed("B16 is moderately immunogenic"), Prior("lognormal", 0.4)),
+    }
+    initial = {"tumor_clone_0": 5e4}
+    return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial)

@@ -1,0 +1,267 @@
+"""Python entry point of the cohort solver: validate inputs, call the compiled kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+
+import numba
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from tmesim.errors import ConfigError
+from tmesim.solvers.settings import SolverSettings
+from tmesim.solvers.status import SolverStatus, describe
+
+
+@dataclass(frozen=True)
+class DoseSchedule:
+    """Bolus doses of every patient in CSR form: patient i's doses are rows ptr[i]:ptr[i+1].
+
+    A dose adds `amount` to state `state` at time `t`; doses at the same time act together.
+
+    Example:
+        >>> s = DoseSchedule.from_lists([([0.0, 7.0], [2, 2], [1.0, 1.0]), ([], [], [])])
+        >>> s.ptr.tolist(), s.t.tolist()
+        ([0, 2, 2], [0.0, 7.0])
+    """
+
+    ptr: NDArray[np.int64]
+    t: NDArray[np.float64]
+    state: NDArray[np.int64]
+    amount: NDArray[np.float64]
+
+    @classmethod
+    def empty(cls, n_patients: int) -> DoseSchedule:
+        """No doses for any of `n_patients` patients."""
+        return cls(
+            np.zeros(n_patients + 1, dtype=np.int64),
+            np.zeros(0),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+        )
+
+    @classmethod
+    def from_lists(
+        cls, doses: Sequence[tuple[ArrayLike, ArrayLike, ArrayLike]]
+    ) -> DoseSchedule:
+        """One `(times, state_indices, amounts)` tuple per patient; times need not be sorted."""
+        ptr = [0]
+        ts: list[NDArray[np.float64]] = []
+        states: list[NDArray[np.int64]] = []
+        amounts: list[NDArray[np.float64]] = []
+        for i, entry in enumerate(doses):
+            try:
+                times, idx, amt = entry
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"doses[{i}]",
+                    entry,
+                    "give a (times, state_indices, amounts) tuple for every patient",
+                ) from None
+            t_i = np.asarray(times, dtype=np.float64).reshape(-1)
+            s_i = np.asarray(idx).reshape(-1)
+            a_i = np.asarray(amt, dtype=np.float64).reshape(-1)
+            if not (t_i.size == s_i.size == a_i.size):
+                raise ConfigError(
+                    f"doses[{i}]",
+                    (t_i.size, s_i.size, a_i.size),
+                    "times, state_indices and amounts must have the same length",
+                )
+            if s_i.size and not np.issubdtype(s_i.dtype, np.integer):
+                raise ConfigError(
+                    f"doses[{i}].state_indices", s_i, "use integer positions in the state vector"
+                )
+            order = np.argsort(t_i, kind="stable")
+            ts.append(t_i[order])
+            states.append(s_i.astype(np.int64)[order])
+            amounts.append(a_i[order])
+            ptr.append(ptr[-1] + t_i.size)
+        return cls(
+            np.asarray(ptr, dtype=np.int64),
+            np.concatenate(ts) if ts else np.zeros(0),
+            np.concatenate(states) if states else np.zeros(0, dtype=np.int64),
+            np.concatenate(amounts) if amounts else np.zeros(0),
+        )
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.ptr.shape[0]) - 1
+
+    def validate(self, n_patients: int, n_states: int, t0: float) -> DoseSchedule:
+        """Return a contiguous, typed copy; raise ConfigError naming the first problem."""
+        ptr = np.ascontiguousarray(self.ptr, dtype=np.int64)
+        t = np.ascontiguousarray(self.t, dtype=np.float64)
+        state = np.ascontiguousarray(self.state, dtype=np.int64)
+        amount = np.ascontiguousarray(self.amount, dtype=np.float64)
+        if ptr.ndim != 1 or ptr.shape[0] != n_patients + 1:
+            raise ConfigError(
+                "doses.ptr",
+                f"length {ptr.shape[0]}",
+                f"it needs n_patients + 1 = {n_patients + 1} entries (one schedule per patient)",
+            )
+        if ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != t.shape[0]:
+            raise ConfigError(
+                "doses.ptr",
+                ptr,
+                "it must start at 0, never decrease and end at the number of doses",
+            )
+        if not (t.shape == state.shape == amount.shape) or t.ndim != 1:
+            raise ConfigError(
+                "doses",
+                (t.shape, state.shape, amount.shape),
+                "t, state and amount must be 1-D arrays of the same length",
+            )
+        if not (np.all(np.isfinite(t)) and np.all(np.isfinite(amount))):
+            raise ConfigError("doses", "inf/NaN", "give finite dose times and amounts")
+        bad = np.flatnonzero((state < 0) | (state >= n_states))
+        if bad.size:
+            raise ConfigError(
+                "doses.state",
+                int(state[bad[0]]),
+                f"state indices must lie in 0..{n_states - 1} (the model's state vector)",
+            )
+        if t.size and np.min(t) < t0:
+            raise ConfigError(
+                "doses.t",
+                float(np.min(t)),
+                f"doses must not come before t0 = {t0}; drop them or start earlier",
+            )
+        for i in range(n_patients):
+            seg = t[ptr[i] : ptr[i + 1]]
+            if np.any(np.diff(seg) < 0):
+                raise ConfigError(
+                    f"doses of patient {i}",
+                    seg,
+                    "sort each patient's doses by time (DoseSchedule.from_lists does it)",
+                )
+        return DoseSchedule(ptr, t, state, amount)
+
+
+@dataclass(frozen=True)
+class CohortSolution:
+    """Observables at the save times for every patient, and how each integration went."""
+
+    t_save: NDArray[np.float64]
+    observables: NDArray[np.float64]
+    """(n_patients, n_save, n_obs); NaN from the first save time a failed patient missed."""
+    y_final: NDArray[np.float64]
+    """(n_patients, n_states): the state at the last save time (NaN if the patient failed)."""
+    status: NDArray[np.int64]
+    n_steps: NDArray[np.int64]
+    n_rejected: NDArray[np.int64]
+
+    @property
+    def ok(self) -> NDArray[np.bool_]:
+        """True for patients whose integration succeeded."""
+        return self.status == SolverStatus.SUCCESS
+
+    def messages(self) -> list[str]:
+        """One readable line per patient: its status and what to do about it."""
+        return [f"patient {i}: {describe(int(s))}" for i, s in enumerate(self.status)]
+
+
+def _matrix(name: str, value: ArrayLike, n_cols: int, what: str) -> NDArray[np.float64]:
+    arr = np.ascontiguousarray(value, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != n_cols:
+        raise ConfigError(
+            name,
+            f"shape {arr.shape}",
+            f"it needs shape (n_patients, {n_cols}) ({what}); use a 2-D array, e.g. "
+            "x.reshape(1, -1) for one patient",
+        )
+    bad = np.flatnonzero(~np.all(np.isfinite(arr), axis=1))
+    if bad.size:
+        raise ConfigError(
+            name, f"inf/NaN for patient {int(bad[0])}", f"give finite {what} for every patient"
+        )
+    return arr
+
+
+def solve(
+    kernel: ModuleType,
+    Y0: ArrayLike,
+    P: ArrayLike,
+    t0: float,
+    t_save: ArrayLike,
+    doses: DoseSchedule | Sequence[tuple[ArrayLike, ArrayLike, ArrayLike]] | None = None,
+    extinct_idx: ArrayLike = (),
+    settings: SolverSettings | None = None,
+    n_threads: int | None = None,
+) -> CohortSolution:
+    """Integrate a cohort with a kernel from `build_kernel`; one row of Y0 and P per patient.
+
+    `doses` is a DoseSchedule, a list of (times, state_indices, amounts) per patient, or None.
+    `extinct_idx` lists the states that are set to 0 below `settings.extinction_threshold`.
+    `n_threads` sets numba's thread count for this call (all cores by default). Failures of
+    single patients do not raise: see `CohortSolution.status` and `.messages()`.
+    """
+    settings = settings or SolverSettings()
+    for attr in ("solve_cohort", "N_STATES", "N_PARAMS", "N_OBS"):
+        if not hasattr(kernel, attr):
+            raise ConfigError(
+                "kernel", kernel, "pass the module returned by tmesim.solvers.build_kernel"
+            )
+    n_states, n_params = int(kernel.N_STATES), int(kernel.N_PARAMS)
+    y0 = _matrix("Y0", Y0, n_states, "initial states")
+    p = _matrix("P", P, n_params, "parameters")
+    if p.shape[0] != y0.shape[0]:
+        raise ConfigError(
+            "P", f"{p.shape[0]} rows", f"give one parameter row per patient ({y0.shape[0]})"
+        )
+    t0 = float(t0)
+    if not np.isfinite(t0):
+        raise ConfigError("t0", t0, "give a finite start time")
+    ts = np.ascontiguousarray(t_save, dtype=np.float64).reshape(-1)
+    if ts.size == 0 or not np.all(np.isfinite(ts)):
+        raise ConfigError("t_save", t_save, "give at least one finite save time")
+    if np.any(np.diff(ts) < 0) or ts[0] < t0:
+        raise ConfigError("t_save", t_save, f"save times must be sorted and not before t0 = {t0}")
+    n_pat = y0.shape[0]
+    if doses is None:
+        schedule = DoseSchedule.empty(n_pat)
+    elif isinstance(doses, DoseSchedule):
+        schedule = doses
+    else:
+        schedule = DoseSchedule.from_lists(doses)
+    schedule = schedule.validate(n_pat, n_states, t0)
+    ext = np.ascontiguousarray(extinct_idx, dtype=np.int64).reshape(-1)
+    if np.any((ext < 0) | (ext >= n_states)):
+        raise ConfigError(
+            "extinct_idx", ext, f"indices must lie in 0..{n_states - 1} (the model's state vector)"
+        )
+
+    previous = numba.get_num_threads()
+    if n_threads is not None:
+        if not 1 <= int(n_threads) <= numba.config.NUMBA_NUM_THREADS:
+            raise ConfigError(
+                "n_threads",
+                n_threads,
+                f"use 1..{numba.config.NUMBA_NUM_THREADS} (numba's thread pool size; set "
+                "NUMBA_NUM_THREADS before starting Python for more)",
+            )
+        numba.set_num_threads(int(n_threads))
+    try:
+        obs, y_final, status, n_steps, n_rejected = kernel.solve_cohort(
+            y0,
+            p,
+            t0,
+            ts,
+            schedule.ptr,
+            schedule.t,
+            schedule.state,
+            schedule.amount,
+            ext,
+            float(settings.extinction_threshold),
+            int(settings.method_code()),
+            float(settings.rtol),
+            float(settings.atol),
+            float(settings.h0),
+            float(settings.hmax),
+            int(settings.max_steps),
+            bool(settings.clip_negative),
+        )
+    finally:
+        numba.set_num_threads(previous)
+    return CohortSolution(ts, obs, y_final, status, n_steps, n_rejected)

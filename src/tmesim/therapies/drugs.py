@@ -1,0 +1,885 @@
+"""The drug catalog: what each drug is, what it targets, and its pharmacokinetics per species.
+
+Each `Drug` maps to one *target class* (a drug slot of the QSP model, e.g. ``anti_pd1``) that
+doses into one *input state* (e.g. ``anti_pd1_central``, in nmol). PK values are per subject (a
+whole 20 g mouse or a whole 75–80 kg human) and each carries units and a source. Sources marked
+``[r]`` are recalled or secondary and must be confirmed before a result leans on them;
+``assumed: ...`` says why a value was chosen when no measurement was found.
+
+Example:
+    >>> get_drug("Keytruda").id
+    'pembrolizumab'
+    >>> get_drug("rmp1-14").target_class
+    'anti_pd1'
+    >>> get_drug("nivolumab").pk["human"]["anti_pd1_kd"].units
+    'nM'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tmesim.errors import ConfigError
+
+Species = Literal["human", "mouse"]
+DrugSpecies = Literal["human", "mouse", "both"]
+Modality = Literal["antibody", "small_molecule", "cytokine", "vaccine", "cell_therapy"]
+Route = Literal["iv", "ip", "oral", "sc"]
+TargetClass = Literal[
+    "anti_pd1",
+    "anti_pdl1",
+    "anti_ctla4",
+    "anti_lag3",
+    "anti_trem2",
+    "ipi549",
+    "notch_inhibitor",
+    "il2",
+    "ifna",
+    "vaccine",
+    "cart",
+]
+
+SPECIES: tuple[str, ...] = ("human", "mouse")
+ROUTES: tuple[str, ...] = ("iv", "ip", "oral", "sc")
+
+
+@dataclass(frozen=True)
+class InputState:
+    """The model state a drug class doses into, and the unit that state is counted in."""
+
+    state_id: str
+    unit: str
+
+
+TARGET_CLASSES: tuple[str, ...] = (
+    "anti_pd1",
+    "anti_pdl1",
+    "anti_ctla4",
+    "anti_lag3",
+    "anti_trem2",
+    "ipi549",
+    "notch_inhibitor",
+    "il2",
+    "ifna",
+    "vaccine",
+    "cart",
+)
+
+ANTIBODY_CLASSES: tuple[str, ...] = (
+    "anti_pd1",
+    "anti_pdl1",
+    "anti_ctla4",
+    "anti_lag3",
+    "anti_trem2",
+)
+SMALL_MOLECULE_CLASSES: tuple[str, ...] = ("ipi549", "notch_inhibitor")
+
+INPUT_STATES: dict[str, InputState] = {
+    **{tc: InputState(f"{tc}_central", "nmol") for tc in ANTIBODY_CLASSES},
+    "ipi549": InputState("ipi549_gut", "umol"),
+    "notch_inhibitor": InputState("notch_inhibitor_gut", "umol"),
+    "il2": InputState("il2_central", "pmol"),
+    "ifna": InputState("ifna_depot", "pmol"),
+    "vaccine": InputState("vaccine_depot", "ug"),
+    # "cell", not "cells": the model declares CAR-T states in "cell" like every cell population.
+    "cart": InputState("cart_blood", "cell"),
+}
+"""Target class → the state its doses enter and that state's unit."""
+
+# Routes each input state stands for. Antibodies given i.p. to mice reach plasma within hours and
+# are treated as a bolus into the central compartment; oral and i.p. small molecules both pass
+# through the first-order absorption depot (the state is named "gut" for the usual oral route).
+ROUTES_BY_TARGET_CLASS: dict[str, tuple[str, ...]] = {
+    **{tc: ("iv", "ip") for tc in ANTIBODY_CLASSES},
+    "ipi549": ("oral",),
+    "notch_inhibitor": ("oral", "ip"),
+    "il2": ("iv",),
+    "ifna": ("sc",),
+    "vaccine": ("sc",),
+    "cart": ("iv",),
+}
+
+MODALITY_BY_TARGET_CLASS: dict[str, str] = {
+    **{tc: "antibody" for tc in ANTIBODY_CLASSES},
+    "ipi549": "small_molecule",
+    "notch_inhibitor": "small_molecule",
+    "il2": "cytokine",
+    "ifna": "cytokine",
+    "vaccine": "vaccine",
+    "cart": "cell_therapy",
+}
+
+
+def _antibody_parameter_units(tc: str) -> dict[str, str]:
+    return {
+        f"{tc}_clearance": "L/day",
+        f"{tc}_central_volume": "L",
+        f"{tc}_peripheral_volume": "L",
+        f"{tc}_intercompartmental_clearance": "L/day",
+        f"{tc}_kd": "nM",
+        f"{tc}_tumor_partition": "1",
+        f"{tc}_tumor_exchange_rate": "1/day",
+        f"{tc}_ln_partition": "1",
+        f"{tc}_ln_exchange_rate": "1/day",
+    }
+
+
+def _small_molecule_parameter_units(tc: str) -> dict[str, str]:
+    return {
+        f"{tc}_absorption_rate": "1/day",
+        f"{tc}_bioavailability": "1",
+        f"{tc}_clearance": "L/day",
+        f"{tc}_volume": "L",
+        f"{tc}_ic50": "nM",
+    }
+
+
+PK_PARAMETERS: dict[str, dict[str, str]] = {
+    **{tc: _antibody_parameter_units(tc) for tc in ANTIBODY_CLASSES},
+    **{tc: _small_molecule_parameter_units(tc) for tc in SMALL_MOLECULE_CLASSES},
+    "il2": {"il2_elimination_rate": "1/day", "il2_central_volume": "L"},
+    "ifna": {"ifna_absorption_rate": "1/day", "ifna_elimination_rate": "1/day", "ifna_volume": "L"},
+    "vaccine": {"vaccine_depot_decay_rate": "1/day"},
+    "cart": {},  # CAR-T kinetics are model parameters, not drug PK
+}
+"""Target class → {model parameter id: units} that every drug of that class must supply per species."""
+
+
+class ParameterValue(BaseModel):
+    """A number with its units and where it came from.
+
+    Example:
+        >>> ParameterValue(value=0.36, units="L/day", source="Centanni 2019 Table 2").value
+        0.36
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float = Field(allow_inf_nan=False)
+    units: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Drug(BaseModel):
+    """One drug (or research reagent) of the catalog.
+
+    `molecular_weight` is in g/mol; `pk` maps a species to {model parameter id: value}.
+
+    Example:
+        >>> d = get_drug("ipilimumab")
+        >>> (d.target, d.target_class, d.route, d.molecular_weight)
+        ('CTLA-4', 'anti_ctla4', 'iv', 148000.0)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(description="canonical lower-case name")
+    display_name: str
+    aliases: tuple[str, ...] = Field(
+        default=(), description="lower-case brand names, codes, generic terms"
+    )
+    target: str = Field(description="molecular target as biologists write it, e.g. 'PD-1'")
+    target_class: TargetClass
+    modality: Modality
+    species: DrugSpecies
+    molecular_weight: float | None = Field(default=None, gt=0, description="g/mol")
+    molecular_weight_source: str | None = None
+    route: Route = Field(description="default route of administration")
+    international_units_per_mg: float | None = Field(default=None, gt=0)
+    international_units_source: str | None = None
+    pk: dict[str, dict[str, ParameterValue]] = Field(default_factory=dict)
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Drug:
+        # Catalog entries are code, so these are programming errors, raised when the module loads.
+        if self.id != self.id.lower() or any(a != a.lower() for a in self.aliases):
+            raise ValueError(f"{self.id}: id and aliases must be lower-case")
+        if MODALITY_BY_TARGET_CLASS[self.target_class] != self.modality:
+            raise ValueError(
+                f"{self.id}: modality {self.modality} does not fit {self.target_class}"
+            )
+        if self.route not in ROUTES_BY_TARGET_CLASS[self.target_class]:
+            raise ValueError(
+                f"{self.id}: route {self.route} is not modelled for {self.target_class}"
+            )
+        if self.molecular_weight is not None and not self.molecular_weight_source:
+            raise ValueError(f"{self.id}: molecular_weight needs a source")
+        if self.international_units_per_mg is not None and not self.international_units_source:
+            raise ValueError(f"{self.id}: international_units_per_mg needs a source")
+        allowed = SPECIES if self.species == "both" else (self.species,)
+        for sp_name, params in self.pk.items():
+            if sp_name not in allowed:
+                raise ValueError(f"{self.id}: pk for {sp_name} but the drug is for {self.species}")
+            expected = PK_PARAMETERS[self.target_class]
+            if set(params) != set(expected):
+                raise ValueError(
+                    f"{self.id}/{sp_name}: pk ids {sorted(params)} != {sorted(expected)}"
+                )
+            for pid, pv in params.items():
+                if pv.units != expected[pid]:
+                    raise ValueError(
+                        f"{self.id}/{pid}: units {pv.units!r}, expected {expected[pid]!r}"
+                    )
+        return self
+
+    @property
+    def input_state(self) -> InputState:
+        """The model state this drug's doses enter."""
+        return INPUT_STATES[self.target_class]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The id followed by every alias."""
+        return (self.id, *self.aliases)
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks for the catalog entries
+# --------------------------------------------------------------------------------------------
+
+_CENTANNI = "Centanni et al. 2019 Clin Pharmacokinet 58:835, Table 2"
+_AHAMADI = "Ahamadi et al. 2017 CPT Pharmacometrics Syst Pharmacol 6:49 (popPK; LITERATURE.md §2)"
+_TISSUE = "assumed: typical IgG tissue distribution (Shah & Betts 2012 antibody biodistribution coefficients [r])"
+_IGG_MW_ASSUMED = "assumed: typical IgG (~150 kDa); clone-specific mass not found"
+_KD_ASSUMED = "assumed: high-affinity blocking antibody (~1 nM); clone-specific Kd not found"
+
+
+def _pv(value: float, units: str, source: str) -> ParameterValue:
+    return ParameterValue(value=value, units=units, source=source)
+
+
+def _antibody_pk(
+    tc: str,
+    *,
+    clearance: tuple[float, str],
+    central_volume: tuple[float, str],
+    peripheral_volume: tuple[float, str],
+    intercompartmental_clearance: tuple[float, str],
+    kd: tuple[float, str],
+) -> dict[str, ParameterValue]:
+    return {
+        f"{tc}_clearance": _pv(clearance[0], "L/day", clearance[1]),
+        f"{tc}_central_volume": _pv(central_volume[0], "L", central_volume[1]),
+        f"{tc}_peripheral_volume": _pv(peripheral_volume[0], "L", peripheral_volume[1]),
+        f"{tc}_intercompartmental_clearance": _pv(
+            intercompartmental_clearance[0], "L/day", intercompartmental_clearance[1]
+        ),
+        f"{tc}_kd": _pv(kd[0], "nM", kd[1]),
+        # Tumor interstitium sees ~20% of plasma IgG, a lymph node ~30%; exchange within ~1 day.
+        f"{tc}_tumor_partition": _pv(0.2, "1", _TISSUE),
+        f"{tc}_tumor_exchange_rate": _pv(1.0, "1/day", _TISSUE),
+        f"{tc}_ln_partition": _pv(0.3, "1", _TISSUE),
+        f"{tc}_ln_exchange_rate": _pv(1.0, "1/day", _TISSUE),
+    }
+
+
+def _centanni_pk(
+    tc: str, cl: float, vc: float, vp: float, q: float, kd: tuple[float, str]
+) -> dict[str, ParameterValue]:
+    return _antibody_pk(
+        tc,
+        clearance=(cl, _CENTANNI),
+        central_volume=(vc, _CENTANNI),
+        peripheral_volume=(vp, _CENTANNI),
+        intercompartmental_clearance=(q, _CENTANNI),
+        kd=kd,
+    )
+
+
+# A 20 g mouse. Kosinsky et al. 2018 (J Immunother Cancer; BIOMD0000000863) use one compartment of
+# 3 mL eliminated at 0.15 /day; we split that volume into plasma-like and tissue halves joined by
+# fast distribution so tissue kinetics exist, keeping CL = 0.15/day × 3 mL. The resulting terminal
+# half-life (~4.8 d) stays within 5% of Kosinsky's ln2/0.15 = 4.6 d.
+_KOSINSKY = "Kosinsky et al. 2018 J Immunother Cancer 6:17: elimination 0.15 /day × V 3 mL"
+
+
+def _mouse_igg_pk(tc: str, kd: tuple[float, str] = (1.0, _KD_ASSUMED)) -> dict[str, ParameterValue]:
+    return _antibody_pk(
+        tc,
+        clearance=(0.15 * 3e-3, _KOSINSKY),
+        central_volume=(
+            1.5e-3,
+            "assumed: about the plasma volume of a 20 g mouse; Vc + Vp = Kosinsky 2018 V = 3 mL",
+        ),
+        peripheral_volume=(1.5e-3, "assumed: Vc + Vp = Kosinsky 2018 V = 3 mL"),
+        intercompartmental_clearance=(
+            3e-3,
+            "assumed: distribution (~0.3 day) fast next to elimination, as for IgG in mice",
+        ),
+        kd=kd,
+    )
+
+
+def _half_life_to_rate(half_life_days: float) -> float:
+    return math.log(2) / half_life_days
+
+
+def _small_molecule_pk(
+    tc: str,
+    *,
+    absorption_rate: tuple[float, str],
+    bioavailability: tuple[float, str],
+    clearance: tuple[float, str],
+    volume: tuple[float, str],
+    ic50: tuple[float, str],
+) -> dict[str, ParameterValue]:
+    return {
+        f"{tc}_absorption_rate": _pv(absorption_rate[0], "1/day", absorption_rate[1]),
+        f"{tc}_bioavailability": _pv(bioavailability[0], "1", bioavailability[1]),
+        f"{tc}_clearance": _pv(clearance[0], "L/day", clearance[1]),
+        f"{tc}_volume": _pv(volume[0], "L", volume[1]),
+        f"{tc}_ic50": _pv(ic50[0], "nM", ic50[1]),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog
+# --------------------------------------------------------------------------------------------
+
+_HUMAN_ANTIBODIES = [
+    Drug(
+        id="pembrolizumab",
+        display_name="pembrolizumab",
+        aliases=("keytruda", "mk-3475", "lambrolizumab"),
+        target="PD-1",
+        target_class="anti_pd1",
+        modality="antibody",
+        species="human",
+        molecular_weight=149_000.0,
+        molecular_weight_source="Keytruda label: ~149 kDa [r]",
+        route="iv",
+        pk={
+            "human": _antibody_pk(
+                "anti_pd1",
+                clearance=(0.22, _AHAMADI),
+                central_volume=(3.48, _AHAMADI),
+                peripheral_volume=(4.06, _AHAMADI),
+                intercompartmental_clearance=(0.795, _AHAMADI),
+                kd=(0.029, "[r] recalled ~29 pM for human PD-1 (SPR), to confirm"),
+            )
+        },
+        notes="Baseline (first-dose) clearance; clearance falls ~23% at steady state (label).",
+    ),
+    Drug(
+        id="nivolumab",
+        display_name="nivolumab",
+        aliases=("opdivo", "bms-936558", "mdx-1106", "ono-4538"),
+        target="PD-1",
+        target_class="anti_pd1",
+        modality="antibody",
+        species="human",
+        molecular_weight=146_000.0,
+        molecular_weight_source="Opdivo / Opdualag label: calculated 146 kDa",
+        route="iv",
+        pk={
+            "human": _antibody_pk(
+                "anti_pd1",
+                # Centanni's CL0 = 0.23 L/day gives a terminal t½ of 20.5 d with these volumes,
+                # 18% short of the published 25 d, which is a steady-state figure: nivolumab
+                # clearance falls ~25% over treatment. The label's steady-state CL reproduces it.
+                clearance=(
+                    0.19,
+                    "Opdivo label: steady-state CL 7.91 mL/h = 0.19 L/day (Centanni 2019 "
+                    "baseline CL0 is 0.23 L/day; steady state chosen to match t½ 25 d)",
+                ),
+                central_volume=(3.63, _CENTANNI),
+                peripheral_volume=(2.78, _CENTANNI),
+                intercompartmental_clearance=(0.770, _CENTANNI),
+                kd=(
+                    3.06,
+                    "[r] recalled ~3 nM for human PD-1 (Wang et al. 2014 Cancer Immunol Res), to confirm",
+                ),
+            )
+        },
+    ),
+    Drug(
+        id="atezolizumab",
+        display_name="atezolizumab",
+        aliases=("tecentriq", "mpdl3280a", "rg7446"),
+        target="PD-L1",
+        target_class="anti_pdl1",
+        modality="antibody",
+        species="human",
+        molecular_weight=145_000.0,
+        molecular_weight_source="Tecentriq label: ~145 kDa [r]",
+        route="iv",
+        pk={
+            "human": _centanni_pk(
+                "anti_pdl1",
+                0.20,
+                3.28,
+                3.63,
+                0.546,
+                kd=(0.4, "[r] recalled ~0.4 nM for human PD-L1, to confirm"),
+            )
+        },
+    ),
+    Drug(
+        id="ipilimumab",
+        display_name="ipilimumab",
+        aliases=("yervoy", "mdx-010", "bms-734016"),
+        target="CTLA-4",
+        target_class="anti_ctla4",
+        modality="antibody",
+        species="human",
+        molecular_weight=148_000.0,
+        molecular_weight_source="Yervoy label: ~148 kDa [r]",
+        route="iv",
+        pk={
+            "human": _centanni_pk(
+                "anti_ctla4",
+                0.36,
+                4.15,
+                3.11,
+                0.9864,
+                kd=(18.2, "QSP-IO anti-CTLA-4 Kd (Milberg et al. 2019 Sci Rep; LITERATURE.md §1)"),
+            )
+        },
+    ),
+    Drug(
+        id="relatlimab",
+        display_name="relatlimab",
+        aliases=("bms-986016", "relatlimab-rmbw"),
+        target="LAG-3",
+        target_class="anti_lag3",
+        modality="antibody",
+        species="human",
+        molecular_weight=148_000.0,
+        molecular_weight_source="Opdualag label: calculated 148 kDa",
+        route="iv",
+        pk={
+            "human": _antibody_pk(
+                "anti_lag3",
+                clearance=(
+                    0.177,
+                    "[r] chosen so the two-compartment terminal t½ equals the label's 26.2 d "
+                    "(recalled, to confirm); linear part only: ~31% of relatlimab CL is "
+                    "nonlinear at 160 mg q4w (Clin Cancer Res 2024 30:3050)",
+                ),
+                central_volume=(
+                    3.63,
+                    "assumed: nivolumab's (same IgG4 backbone and sponsor); relatlimab popPK not confirmed",
+                ),
+                peripheral_volume=(2.78, "assumed: nivolumab's (same IgG4 backbone and sponsor)"),
+                intercompartmental_clearance=(
+                    0.770,
+                    "assumed: nivolumab's (same IgG4 backbone and sponsor)",
+                ),
+                kd=(0.25, "[r] recalled 0.1–0.5 nM for human LAG-3, to confirm"),
+            )
+        },
+    ),
+    Drug(
+        id="py314",
+        display_name="PY314 (anti-TREM2)",
+        aliases=("anti-trem2 (py314)",),
+        target="TREM2",
+        target_class="anti_trem2",
+        modality="antibody",
+        species="human",
+        molecular_weight=148_000.0,
+        molecular_weight_source="assumed: typical IgG1 (~148 kDa)",
+        route="iv",
+        pk={
+            "human": _antibody_pk(
+                "anti_trem2",
+                clearance=(
+                    0.22,
+                    "assumed: typical IgG1 PK (between the catalog's checkpoint antibodies)",
+                ),
+                central_volume=(3.5, "assumed: typical IgG1 PK"),
+                peripheral_volume=(3.2, "assumed: typical IgG1 PK"),
+                intercompartmental_clearance=(0.7, "assumed: typical IgG1 PK"),
+                kd=(1.0, _KD_ASSUMED),
+            )
+        },
+        notes="Investigational; PK is that of a typical IgG1, not measured.",
+    ),
+]
+
+
+def _mouse_antibody(
+    id: str, display: str, aliases: tuple[str, ...], target: str, tc: TargetClass, notes: str
+) -> Drug:
+    return Drug(
+        id=id,
+        display_name=display,
+        aliases=aliases,
+        target=target,
+        target_class=tc,
+        modality="antibody",
+        species="mouse",
+        molecular_weight=150_000.0,
+        molecular_weight_source=_IGG_MW_ASSUMED,
+        route="ip",
+        pk={"mouse": _mouse_igg_pk(tc)},
+        notes=notes,
+    )
+
+
+# Generic names ("anti-pd-1") resolve to the mouse clone because that is how mouse papers write
+# them; a human subject given one gets an error naming the human drugs of the same class.
+_MOUSE_ANTIBODIES = [
+    _mouse_antibody(
+        "anti-pd-1 (rmp1-14)",
+        "anti-PD-1 (RMP1-14)",
+        ("rmp1-14", "anti-pd-1", "anti-mouse pd-1"),
+        "PD-1",
+        "anti_pd1",
+        "Rat IgG2a anti-mouse PD-1; typical dose 200 ug i.p. twice weekly (LITERATURE.md §2 [r]).",
+    ),
+    _mouse_antibody(
+        "anti-pd-l1 (10f.9g2)",
+        "anti-PD-L1 (10F.9G2)",
+        ("10f.9g2", "anti-pd-l1", "anti-mouse pd-l1"),
+        "PD-L1",
+        "anti_pdl1",
+        "Rat IgG2b anti-mouse PD-L1.",
+    ),
+    _mouse_antibody(
+        "anti-ctla-4 (9h10)",
+        "anti-CTLA-4 (9H10)",
+        ("9h10", "anti-ctla-4", "anti-mouse ctla-4"),
+        "CTLA-4",
+        "anti_ctla4",
+        "Syrian hamster IgG anti-mouse CTLA-4; 100–200 ug i.p. every 3–4 days ×3 (LITERATURE.md §2 [r]).",
+    ),
+    _mouse_antibody(
+        "anti-ctla-4 (9d9)",
+        "anti-CTLA-4 (9D9)",
+        ("9d9",),
+        "CTLA-4",
+        "anti_ctla4",
+        "Mouse IgG2b anti-mouse CTLA-4 (Treg-depleting).",
+    ),
+    _mouse_antibody(
+        "anti-lag-3 (c9b7w)",
+        "anti-LAG-3 (C9B7W)",
+        ("c9b7w", "anti-lag-3", "anti-mouse lag-3"),
+        "LAG-3",
+        "anti_lag3",
+        "Rat IgG1 anti-mouse LAG-3.",
+    ),
+    _mouse_antibody(
+        "anti-trem2 (178)",
+        "anti-TREM2 (178)",
+        ("anti-trem2", "anti-mouse trem2"),
+        "TREM2",
+        "anti_trem2",
+        "Anti-mouse TREM2 clone 178.",
+    ),
+]
+
+_EGANELISIB_PK_ASSUMED = "assumed: human eganelisib PK not confirmed"
+_IPI549_IC50 = (
+    1.2,
+    "[r] recalled cellular PI3Kγ IC50 ~1.2 nM (Evans et al. 2016 ACS Med Chem Lett), to confirm",
+)
+
+_SMALL_MOLECULES = [
+    Drug(
+        id="eganelisib",
+        display_name="eganelisib (IPI-549)",
+        aliases=("ipi-549", "ipi549"),
+        target="PI3Kγ",
+        target_class="ipi549",
+        modality="small_molecule",
+        species="both",
+        molecular_weight=528.6,
+        molecular_weight_source="[r] C30H24N8O2 (mass computed from the formula), formula to confirm",
+        route="oral",
+        pk={
+            "human": _small_molecule_pk(
+                "ipi549",
+                absorption_rate=(24.0, "assumed: oral t_max ~1–2 h, usual for kinase inhibitors"),
+                bioavailability=(
+                    0.8,
+                    "assumed: good oral bioavailability in preclinical species (Evans 2016 [r])",
+                ),
+                # t½ 12 h, V 1 L/kg × 75 kg: CL = ln2 · 75 L / 0.5 day.
+                clearance=(
+                    round(math.log(2) * 75.0 / 0.5, 1),
+                    f"{_EGANELISIB_PK_ASSUMED}; t½ ≈ 12 h (compatible with once-daily dosing, MARIO-1) with V below",
+                ),
+                volume=(75.0, f"{_EGANELISIB_PK_ASSUMED}; 1 L/kg × 75 kg"),
+                ic50=_IPI549_IC50,
+            ),
+            "mouse": _small_molecule_pk(
+                "ipi549",
+                absorption_rate=(48.0, "assumed: oral t_max < 1 h in mice"),
+                bioavailability=(
+                    0.8,
+                    "assumed: good oral bioavailability in mouse (Evans 2016 [r])",
+                ),
+                # t½ 3 h, V 1 L/kg × 0.02 kg: CL = ln2 · 0.02 L / 0.125 day.
+                clearance=(
+                    round(math.log(2) * 0.02 / 0.125, 4),
+                    "assumed: t½ ≈ 3 h in mice with V below; mouse PK not confirmed",
+                ),
+                volume=(0.02, "assumed: 1 L/kg × 0.02 kg"),
+                ic50=_IPI549_IC50,
+            ),
+        },
+        notes="Mouse dosing ~15 mg/kg p.o. daily (De Henau 2016 [r]); human 30–60 mg daily (MARIO-1).",
+    ),
+    Drug(
+        id="nirogacestat",
+        display_name="nirogacestat (PF-03084014)",
+        aliases=("ogsiveo", "pf-03084014"),
+        target="γ-secretase (Notch)",
+        target_class="notch_inhibitor",
+        modality="small_molecule",
+        species="human",
+        molecular_weight=489.6,
+        molecular_weight_source="[r] C27H41F2N5O free base (mass computed from the formula), formula to confirm",
+        route="oral",
+        pk={
+            "human": _small_molecule_pk(
+                "notch_inhibitor",
+                absorption_rate=(24.0, "assumed: t_max ~1.5 h (Ogsiveo label [r])"),
+                bioavailability=(
+                    1.0,
+                    "assumed: the clearance and volume below are apparent oral values (CL/F, V/F), so F is folded in",
+                ),
+                clearance=(45.0 * 24.0, "[r] Ogsiveo label: apparent CL/F ~45 L/h, to confirm"),
+                volume=(1130.0, "[r] Ogsiveo label: apparent V/F ~1,130 L, to confirm"),
+                ic50=(6.2, "[r] recalled γ-secretase IC50 ~6 nM, to confirm"),
+            )
+        },
+        notes="Label dose 150 mg twice daily (desmoid tumors); used here as the human Notch-pathway inhibitor.",
+    ),
+    Drug(
+        id="dapt",
+        display_name="DAPT (GSI-IX)",
+        aliases=("gsi-ix", "ly-374973"),
+        target="γ-secretase (Notch)",
+        target_class="notch_inhibitor",
+        modality="small_molecule",
+        species="mouse",
+        molecular_weight=432.5,
+        molecular_weight_source="[r] C23H26F2N2O4 (mass computed from the formula), formula to confirm",
+        route="oral",
+        pk={
+            "mouse": _small_molecule_pk(
+                "notch_inhibitor",
+                absorption_rate=(24.0, "assumed: t_max ~1–2 h"),
+                bioavailability=(
+                    0.3,
+                    "assumed: poorly soluble compound, modest oral bioavailability",
+                ),
+                clearance=(
+                    round(math.log(2) * 0.02 / (2.0 / 24.0), 4),
+                    "assumed: t½ ≈ 2 h in mice with V below; mouse PK not confirmed",
+                ),
+                volume=(0.02, "assumed: 1 L/kg × 0.02 kg"),
+                ic50=(
+                    115.0,
+                    "[r] recalled Aβ(total) IC50 ~115 nM in human primary neurons (Dovey et al. 2001 J Neurochem), to confirm",
+                ),
+            )
+        },
+        notes="Given p.o. or i.p. in mouse studies; both routes enter the absorption depot.",
+    ),
+]
+
+_ALDESLEUKIN_HALF_LIFE_DAYS = 85.0 / (24 * 60)
+_IFNA_ELIM_HALF_LIFE_DAYS = 2.0 / 24
+_IFNA_ABS_HALF_LIFE_DAYS = 2.5 / 24
+
+_OTHERS = [
+    Drug(
+        id="aldesleukin",
+        display_name="aldesleukin (IL-2)",
+        aliases=("proleukin", "il-2", "interleukin-2", "rhil-2", "high-dose il-2"),
+        target="IL-2 receptor",
+        target_class="il2",
+        modality="cytokine",
+        species="human",
+        molecular_weight=15_300.0,
+        molecular_weight_source="Proleukin label: ~15,300 Da",
+        route="iv",
+        international_units_per_mg=18e6 / 1.1,
+        international_units_source="Proleukin label: 18 million IU = 1.1 mg",
+        pk={
+            "human": {
+                "il2_elimination_rate": _pv(
+                    _half_life_to_rate(_ALDESLEUKIN_HALF_LIFE_DAYS),
+                    "1/day",
+                    "Proleukin label: elimination t½ 85 min after a 5-min infusion (distribution t½ 13 min)",
+                ),
+                "il2_central_volume": _pv(5.0, "L", "[r] recalled 4.5–6 L, to confirm"),
+            }
+        },
+        notes="High-dose regimen 600,000–720,000 IU/kg IV q8h up to 14 doses, 2 cycles (Atkins 1999).",
+    ),
+    Drug(
+        id="interferon alfa-2b",
+        display_name="interferon alfa-2b (IFN-α2b)",
+        aliases=(
+            "intron a",
+            "ifn-alpha",
+            "ifn-a",
+            "ifna",
+            "ifn-α",
+            "ifn-α2b",
+            "ifn-alpha-2b",
+            "interferon alpha-2b",
+            "interferon alpha",
+            "interferon alfa",
+        ),
+        target="IFNAR",
+        target_class="ifna",
+        modality="cytokine",
+        species="human",
+        molecular_weight=19_271.0,
+        molecular_weight_source="Intron A label: 19,271 Da",
+        route="sc",
+        international_units_per_mg=2.6e8,
+        international_units_source="Intron A label: ~2.6 × 10^8 IU/mg protein",
+        pk={
+            "human": {
+                "ifna_absorption_rate": _pv(
+                    _half_life_to_rate(_IFNA_ABS_HALF_LIFE_DAYS),
+                    "1/day",
+                    "assumed: absorption t½ 2.5 h, so the apparent s.c. t½ is 2–3 h and t_max ~3 h "
+                    "(label: t_max 3–12 h [r])",
+                ),
+                "ifna_elimination_rate": _pv(
+                    _half_life_to_rate(_IFNA_ELIM_HALF_LIFE_DAYS),
+                    "1/day",
+                    "[r] Intron A label: elimination t½ ~2 h after IV dosing, to confirm",
+                ),
+                "ifna_volume": _pv(30.0, "L", "[r] recalled Vd ~0.4 L/kg (× 75 kg), to confirm"),
+            }
+        },
+        notes="Melanoma dosing is per m² (20 MIU/m² IV induction, 10 MIU/m² s.c. tiw); regimens take flat MIU.",
+    ),
+    Drug(
+        id="cancer vaccine",
+        display_name="therapeutic cancer vaccine (peptide + adjuvant)",
+        aliases=("vaccine", "peptide vaccine", "therapeutic vaccine"),
+        target="tumor antigen (T-cell priming)",
+        target_class="vaccine",
+        modality="vaccine",
+        species="both",
+        route="sc",
+        pk={
+            sp_name: {
+                "vaccine_depot_decay_rate": _pv(
+                    0.35,
+                    "1/day",
+                    "assumed: antigen depot t½ ~2 days for an adjuvanted (emulsion) s.c. peptide; "
+                    "aqueous peptides clear in hours",
+                )
+            }
+            for sp_name in SPECIES
+        },
+        notes="Doses are micrograms of antigen; no molecular weight is needed.",
+    ),
+    Drug(
+        id="tisagenlecleucel",
+        display_name="tisagenlecleucel (CD19 CAR-T)",
+        aliases=("kymriah", "ctl019"),
+        target="CD19",
+        target_class="cart",
+        modality="cell_therapy",
+        species="human",
+        route="iv",
+        pk={"human": {}},
+        notes="B-ALL dose 0.2–5.0 × 10^6 CAR+ T cells/kg (≤50 kg) [r]; kinetics live in the model.",
+    ),
+    Drug(
+        id="cd19 car-t",
+        display_name="CD19 CAR-T (generic)",
+        aliases=("car-t", "cart", "anti-cd19 car-t", "cd19 car t cells"),
+        target="CD19",
+        target_class="cart",
+        modality="cell_therapy",
+        species="both",
+        route="iv",
+        pk={"human": {}, "mouse": {}},
+        notes="Any CD19-directed CAR-T product; kinetics live in the model.",
+    ),
+]
+
+CATALOG: dict[str, Drug] = {
+    d.id: d for d in (*_HUMAN_ANTIBODIES, *_MOUSE_ANTIBODIES, *_SMALL_MOLECULES, *_OTHERS)
+}
+"""Every drug, by canonical id. Treat it as read-only."""
+
+
+def normalize_name(name: str) -> str:
+    """The lookup key of a drug name: lower-case, letters and digits only.
+
+    Example:
+        >>> normalize_name("IPI-549"), normalize_name("anti-PD-1 (RMP1-14)")
+        ('ipi549', 'antipd1rmp114')
+    """
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _build_index(catalog: dict[str, Drug]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for drug in catalog.values():
+        for name in drug.names:
+            key = normalize_name(name)
+            if index.get(key, drug.id) != drug.id:
+                raise RuntimeError(f"drug name {name!r} is ambiguous: {index[key]} and {drug.id}")
+            index[key] = drug.id
+    return index
+
+
+_INDEX: dict[str, str] = _build_index(CATALOG)
+
+
+def get_drug(name: str) -> Drug:
+    """Find a drug by id, brand name or alias (case, spaces, hyphens and brackets ignored).
+
+    Raises `ConfigError` naming the closest known drug when nothing matches.
+
+    Example:
+        >>> get_drug("IPI 549").id
+        'eganelisib'
+        >>> get_drug("nivolumb")
+        Traceback (most recent call last):
+        ...
+        tmesim.errors.ConfigError: drug: 'nivolumb' is not valid; did you mean 'nivolumab'? ...
+    """
+    drug_id = _INDEX.get(normalize_name(str(name)))
+    if drug_id is None:
+        raise ConfigError(
+            "drug",
+            name,
+            "use a drug of the catalog (tmesim.therapies.list_drugs() lists them)",
+            choices=sorted({n for d in CATALOG.values() for n in d.names}),
+        )
+    return CATALOG[drug_id]
+
+
+def list_drugs(species: str | None = None, target_class: str | None = None) -> list[Drug]:
+    """Drugs of the catalog, optionally only those usable in `species` or of `target_class`.
+
+    Example:
+        >>> [d.id for d in list_drugs(species="human", target_class="anti_pd1")]
+        ['pembrolizumab', 'nivolumab']
+    """
+    if species is not None and species not in SPECIES:
+        raise ConfigError("species", species, f"use one of {list(SPECIES)}", choices=SPECIES)
+    if target_class is not None and target_class not in TARGET_CLASSES:
+        raise ConfigError(
+            "target_class",
+            target_class,
+            f"use one of {list(TARGET_CLASSES)}",
+            choices=TARGET_CLASSES,
+        )
+    return [
+        d
+        for d in CATALOG.values()
+        if (species is None or d.species in (species, "both"))
+        and (target_class is None or d.target_class == target_class)
+    ]

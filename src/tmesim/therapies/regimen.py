@@ -1,0 +1,545 @@
+"""Regimens: typed dose steps, with a short string form that parses into them and prints back.
+
+A `DoseStep` is one drug given `count` times, `every_days` apart, from `start_day`. A `Regimen`
+is a tuple of steps. The string form is sugar over the typed steps, kept deliberately small::
+
+    <drug> <amount> <unit> [<route>] [<schedule>] [x<count>] [from day <d>]
+
+steps joined by ``+`` (or ``;``). Units: mg, mg/kg, ug, ug/kg, IU, IU/kg, MIU, cells, cells/kg.
+Schedules: once, qd/daily, bid, q8h, q12h, q2d, q3d, q4d, tiw, biw (every 3.5 days), qw/weekly,
+q2w, q3w, q4w, q6w and q<N>h, q<N>d, q<N>w. Routes (optional): iv, ip, oral/po, sc.
+A repeated schedule needs a dose count (``q3w x4``); a step with no schedule is a single dose.
+
+Example:
+    >>> r = Regimen.parse("nivolumab 1 mg/kg q3w x4 + ipilimumab 3 mg/kg q3w x4")
+    >>> r.steps[1].times()
+    [0.0, 21.0, 42.0, 63.0]
+    >>> str(r)
+    'nivolumab 1 mg/kg q3w x4 + ipilimumab 3 mg/kg q3w x4'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tmesim.errors import ConfigError
+from tmesim.therapies.drugs import ROUTES, ROUTES_BY_TARGET_CLASS, Drug, get_drug
+
+Unit = Literal["mg", "mg/kg", "ug", "ug/kg", "IU", "IU/kg", "MIU", "cells", "cells/kg"]
+UNITS: tuple[str, ...] = get_args(Unit)
+
+MASS_UNITS: tuple[str, ...] = ("mg", "mg/kg", "ug", "ug/kg")
+IU_UNITS: tuple[str, ...] = ("IU", "IU/kg", "MIU")
+CELL_UNITS: tuple[str, ...] = ("cells", "cells/kg")
+
+_UNIT_ALIASES: dict[str, str] = {
+    **{u.lower(): u for u in UNITS},
+    "µg": "ug",
+    "μg": "ug",
+    "mcg": "ug",
+    "µg/kg": "ug/kg",
+    "μg/kg": "ug/kg",
+    "mcg/kg": "ug/kg",
+    "cell": "cells",
+    "cell/kg": "cells/kg",
+}
+
+_ROUTE_ALIASES: dict[str, str] = {
+    **{r: r for r in ROUTES},
+    "i.v.": "iv",
+    "i.p.": "ip",
+    "po": "oral",
+    "p.o.": "oral",
+    "s.c.": "sc",
+}
+
+# Canonical schedule tokens, in the order the printer prefers them.
+NAMED_SCHEDULES: dict[str, float] = {
+    "q8h": 8 / 24,
+    "q12h": 12 / 24,
+    "qd": 1.0,
+    "q2d": 2.0,
+    "q3d": 3.0,
+    "q4d": 4.0,
+    "tiw": 7 / 3,
+    "biw": 3.5,
+    "qw": 7.0,
+    "q2w": 14.0,
+    "q3w": 21.0,
+    "q4w": 28.0,
+    "q6w": 42.0,
+}
+_SCHEDULE_ALIASES: dict[str, str] = {"daily": "qd", "bid": "q12h", "tid": "q8h", "weekly": "qw"}
+SCHEDULES: tuple[str, ...] = (
+    "once",
+    *NAMED_SCHEDULES,
+    *_SCHEDULE_ALIASES,
+    "q<N>h",
+    "q<N>d",
+    "q<N>w",
+)
+
+CONTROL_WORDS: tuple[str, ...] = ("untreated", "control", "none", "vehicle", "placebo")
+
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(rf"^{_NUMBER}$")
+_GROUPED_NUMBER_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 600,000
+_GLUED_RE = re.compile(rf"^({_NUMBER})([A-Za-zµμ/]+)$")  # 3mg/kg
+_GENERIC_SCHEDULE_RE = re.compile(r"^q([0-9.eE+-]+)([hdw])$")
+# "+" separates steps, except inside a number such as 6e+5.
+_STEP_SPLIT_RE = re.compile(r";|(?<![0-9][eE])\+")
+
+_GRAMMAR = "write '<drug> <amount> <unit> [route] [schedule] [x<count>] [from day <d>]', e.g. 'ipilimumab 3 mg/kg q3w x4'"
+
+
+def units_for(drug: Drug | str) -> tuple[str, ...]:
+    """Dose units a drug can be given in (mass needs a molecular weight, IU a potency).
+
+    Example:
+        >>> units_for("aldesleukin")
+        ('mg', 'mg/kg', 'ug', 'ug/kg', 'IU', 'IU/kg', 'MIU')
+        >>> units_for("kymriah")
+        ('cells', 'cells/kg')
+    """
+    d = get_drug(drug) if isinstance(drug, str) else drug
+    if d.input_state.unit == "cell":
+        return CELL_UNITS
+    units: list[str] = []
+    if d.molecular_weight is not None or d.input_state.unit == "ug":
+        units += MASS_UNITS
+    if d.international_units_per_mg is not None and d.molecular_weight is not None:
+        units += IU_UNITS
+    return tuple(units)
+
+
+def format_number(x: float) -> str:
+    """Shortest text that parses back to exactly `x` (integers without a decimal point).
+
+    Example:
+        >>> format_number(600000.0), format_number(0.5), format_number(1e-07)
+        ('600000', '0.5', '1e-07')
+    """
+    if float(x).is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return repr(float(x))
+
+
+def parse_schedule(token: str) -> float | None:
+    """Days between doses for a schedule token; None for ``once``.
+
+    Example:
+        >>> parse_schedule("q8h"), parse_schedule("biw"), parse_schedule("q3w"), parse_schedule("once")
+        (0.3333333333333333, 3.5, 21.0, None)
+    """
+    low = token.strip().lower()
+    if low == "once":
+        return None
+    low = _SCHEDULE_ALIASES.get(low, low)
+    if low in NAMED_SCHEDULES:
+        return NAMED_SCHEDULES[low]
+    m = _GENERIC_SCHEDULE_RE.match(low)
+    if m:
+        try:
+            n = float(m.group(1))
+        except ValueError:
+            n = math.nan
+        if math.isfinite(n) and n > 0:
+            return n / 24 if m.group(2) == "h" else n * 7 if m.group(2) == "w" else n
+    raise ConfigError(
+        "schedule",
+        token,
+        f"use one of {', '.join(SCHEDULES)} (N > 0)",
+        choices=[*NAMED_SCHEDULES, *_SCHEDULE_ALIASES, "once"],
+    )
+
+
+def format_schedule(every_days: float | None) -> str:
+    """The canonical schedule token for an interval in days (inverse of `parse_schedule`).
+
+    Example:
+        >>> format_schedule(21.0), format_schedule(1 / 3), format_schedule(0.25), format_schedule(1.5)
+        ('q3w', 'q8h', 'q6h', 'q1.5d')
+    """
+    if every_days is None:
+        return "once"
+    for token, days in NAMED_SCHEDULES.items():
+        if every_days == days:
+            return token
+    # Each branch is taken only if parsing its output gives back exactly the same float.
+    hours = round(every_days * 24)
+    if every_days < 1 and hours >= 1 and hours / 24 == every_days:
+        return f"q{hours}h"
+    if every_days.is_integer():
+        weeks = int(every_days) // 7
+        if weeks >= 1 and weeks * 7 == every_days:
+            return f"q{weeks}w"
+        return f"q{int(every_days)}d"
+    return f"q{repr(float(every_days))}d"
+
+
+def _normalize_unit(token: str) -> str | None:
+    return _UNIT_ALIASES.get(token.strip().lower())
+
+
+class DoseStep(BaseModel):
+    """One drug given `count` times, `every_days` apart, starting on `start_day`.
+
+    Example:
+        >>> s = DoseStep(drug="Yervoy", amount=3, unit="mg/kg", every_days=21, count=4)
+        >>> s.drug, s.times(), str(s)
+        ('ipilimumab', [0.0, 21.0, 42.0, 63.0], 'ipilimumab 3 mg/kg q3w x4')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drug: str = Field(description="drug id or alias; stored as the canonical catalog id")
+    amount: float = Field(
+        gt=0, allow_inf_nan=False, description="dose per administration, in `unit`"
+    )
+    unit: Unit
+    every_days: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="days between doses; None = a single dose",
+    )
+    count: int = Field(default=1, ge=1, description="number of doses")
+    start_day: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False, description="day of the first dose"
+    )
+    route: str | None = Field(
+        default=None, description="iv, ip, oral or sc; None = the drug's usual route"
+    )
+
+    @field_validator("drug")
+    @classmethod
+    def _canonical_drug(cls, v: str) -> str:
+        return get_drug(v).id
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _canonical_unit(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            unit = _normalize_unit(v)
+            if unit is None:
+                raise ConfigError("unit", v, f"use one of {', '.join(UNITS)}", choices=UNITS)
+            return unit
+        return v
+
+    @field_validator("route", mode="before")
+    @classmethod
+    def _canonical_route(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            route = _ROUTE_ALIASES.get(v.strip().lower())
+            if route is None:
+                raise ConfigError("route", v, f"use one of {', '.join(ROUTES)}", choices=ROUTES)
+            return route
+        return v
+
+    @model_validator(mode="after")
+    def _fits_drug(self) -> DoseStep:
+        drug = get_drug(self.drug)
+        allowed = units_for(drug)
+        if self.unit not in allowed:
+            raise ConfigError(
+                "unit",
+                self.unit,
+                f"{drug.id} is dosed in one of {', '.join(allowed)}",
+                choices=allowed,
+            )
+        if self.route is not None and self.route not in ROUTES_BY_TARGET_CLASS[drug.target_class]:
+            routes = ROUTES_BY_TARGET_CLASS[drug.target_class]
+            raise ConfigError(
+                "route",
+                self.route,
+                f"the model gives {drug.id} by {', '.join(routes)} only",
+                choices=routes,
+            )
+        if self.every_days is None and self.count != 1:
+            raise ConfigError(
+                "count",
+                self.count,
+                "a single dose has count 1; give every_days (a schedule) to repeat it",
+            )
+        return self
+
+    def times(self) -> list[float]:
+        """Dose times in days: start_day + k·every_days for k = 0 … count − 1."""
+        if self.every_days is None:
+            return [self.start_day]
+        return [self.start_day + k * self.every_days for k in range(self.count)]
+
+    def __str__(self) -> str:
+        parts = [self.drug, format_number(self.amount), self.unit]
+        if self.route is not None:
+            parts.append(self.route)
+        if self.every_days is None:
+            parts.append("once")
+        else:
+            parts += [format_schedule(self.every_days), f"x{self.count}"]
+        if self.start_day != 0:
+            parts += ["from", "day", format_number(self.start_day)]
+        return " ".join(parts)
+
+
+class Regimen(BaseModel):
+    """The doses a subject receives: a tuple of `DoseStep`, possibly empty (control arm).
+
+    Example:
+        >>> r = Regimen.parse("aldesleukin 600000 IU/kg q8h x14")
+        >>> len(r.steps[0].times()), str(Regimen.none())
+        (14, 'untreated')
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    steps: tuple[DoseStep, ...] = ()
+    name: str | None = None
+
+    @classmethod
+    def none(cls) -> Regimen:
+        """The untreated (control) regimen."""
+        return cls(steps=())
+
+    @classmethod
+    def parse(cls, text: str, name: str | None = None) -> Regimen:
+        """Parse the string form; ``str(Regimen.parse(s)) == s`` for canonical strings.
+
+        Example:
+            >>> str(Regimen.parse("IPI-549 15 mg/kg daily x21 from day 7"))
+            'eganelisib 15 mg/kg qd x21 from day 7'
+        """
+        if not isinstance(text, str):
+            raise ConfigError("regimen", text, f"give a string; {_GRAMMAR}")
+        if text.strip().lower() in CONTROL_WORDS:
+            return cls(steps=(), name=name)
+        pieces = _STEP_SPLIT_RE.split(text)
+        if any(not p.strip() for p in pieces):
+            raise ConfigError(
+                "regimen",
+                text,
+                f"a step is empty; join steps with ' + ' and {_GRAMMAR}, or say 'untreated'",
+            )
+        return cls(steps=tuple(_parse_step(p.strip()) for p in pieces), name=name)
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        """Distinct drug ids, in order of first appearance."""
+        return tuple(dict.fromkeys(s.drug for s in self.steps))
+
+    @property
+    def target_classes(self) -> tuple[str, ...]:
+        """Distinct target classes, in order of first appearance."""
+        return tuple(dict.fromkeys(get_drug(d).target_class for d in self.drugs))
+
+    @property
+    def is_untreated(self) -> bool:
+        """True for the control arm."""
+        return not self.steps
+
+    def __str__(self) -> str:
+        return " + ".join(str(s) for s in self.steps) if self.steps else "untreated"
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for tok in text.split():
+        m = _GLUED_RE.match(tok)
+        if m and _normalize_unit(m.group(2)) is not None:
+            out += [m.group(1), m.group(2)]
+        else:
+            out.append(tok)
+    return out
+
+
+def _is_number(tok: str) -> bool:
+    return bool(_NUMBER_RE.match(tok) or _GROUPED_NUMBER_RE.match(tok))
+
+
+def _parse_step(text: str) -> DoseStep:
+    toks = _tokens(text)
+    if toks and _is_number(toks[0]):
+        raise ConfigError("drug", text, f"start each step with the drug name; {_GRAMMAR}")
+    amount_at: int | None = None
+    first_number: int | None = None
+    for i, tok in enumerate(toks):
+        if i > 0 and _is_number(tok):
+            if i + 1 < len(toks) and _normalize_unit(toks[i + 1]) is not None:
+                amount_at = i
+                break
+            first_number = i if first_number is None else first_number
+    if amount_at is None:
+        if first_number is not None and first_number + 1 < len(toks):
+            bad = toks[first_number + 1]
+            raise ConfigError(
+                "unit", bad, f"use one of {', '.join(UNITS)} (in '{text}')", choices=UNITS
+            )
+        if first_number is not None:
+            raise ConfigError(
+                "unit", text, f"add a unit after the amount, one of {', '.join(UNITS)}"
+            )
+        raise ConfigError("regimen", text, _GRAMMAR)
+
+    drug = get_drug(" ".join(toks[:amount_at]))
+    amount = float(toks[amount_at].replace(",", ""))
+    if not (math.isfinite(amount) and amount > 0):
+        raise ConfigError("amount", toks[amount_at], f"give a positive, finite dose (in '{text}')")
+    unit = _normalize_unit(toks[amount_at + 1])
+
+    route: str | None = None
+    schedule: str | None = None
+    count: int | None = None
+    start_day = 0.0
+    seen: set[str] = set()
+    rest = toks[amount_at + 2 :]
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        low = tok.lower()
+        if low in _ROUTE_ALIASES:
+            kind = "route"
+            route = _ROUTE_ALIASES[low]
+        elif low[:1] in ("x", "×"):
+            kind = "count"
+            try:
+                count = int(low[1:])
+            except ValueError:
+                count = 0
+            if count < 1:
+                raise ConfigError(
+                    "count",
+                    tok,
+                    f"write the number of doses as x<N> with N ≥ 1, e.g. x4 (in '{text}')",
+                )
+        elif low == "from":
+            kind = "start_day"
+            words = rest[i + 1 : i + 3]
+            if len(words) < 2 or words[0].lower() != "day" or not _is_number(words[1]):
+                raise ConfigError(
+                    "start_day",
+                    " ".join(rest[i:]),
+                    f"write 'from day <d>', e.g. 'from day 7' (in '{text}')",
+                )
+            start_day = float(words[1].replace(",", ""))
+            if not (math.isfinite(start_day) and start_day >= 0):
+                raise ConfigError("start_day", words[1], "give a day ≥ 0")
+            i += 2
+        else:
+            kind = "schedule"
+            parse_schedule(tok)  # raises with the list of valid schedules
+            schedule = tok
+        if kind in seen:
+            raise ConfigError(kind, tok, f"give the {kind} once per step (in '{text}')")
+        seen.add(kind)
+        i += 1
+
+    every_days = parse_schedule(schedule) if schedule is not None else None
+    if schedule is None and count is not None:
+        raise ConfigError(
+            "schedule", text, "give the interval between doses before the count, e.g. 'q3w x4'"
+        )
+    if every_days is not None and count is None:
+        raise ConfigError(
+            "count", text, f"give the number of doses after '{schedule}', e.g. '{schedule} x4'"
+        )
+    try:
+        return DoseStep(
+            drug=drug.id,
+            amount=amount,
+            unit=unit,  # type: ignore[arg-type]
+            every_days=every_days,
+            count=count if count is not None else 1,
+            start_day=start_day,
+            route=route,
+        )
+    except ValidationError as exc:
+        raise _config_error(exc, "regimen") from None
+
+
+def _config_error(exc: ValidationError, where: str) -> ConfigError:
+    """Turn pydantic's first error into a ConfigError that names the field and the fix."""
+    errors = exc.errors()
+    # A misspelt key also shows up as a missing field; the misspelling is the useful message.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, ConfigError):
+        return original
+    loc = [str(p) for p in err["loc"]]
+    if err["type"] == "extra_forbidden":
+        fields = list(DoseStep.model_fields)
+        return ConfigError(
+            where,
+            loc[-1],
+            f"remove it; a dose step takes {', '.join(fields)} (or schedule)",
+            choices=fields,
+        )
+    field = ".".join([where, *loc])
+    choices = UNITS if loc and loc[-1] == "unit" else None
+    return ConfigError(field, err.get("input"), err["msg"], choices=choices)
+
+
+def regimen_from_config(value: str | Sequence[Any] | Mapping[str, Any] | Regimen) -> Regimen:
+    """A Regimen from a scenario value: a string, a list of steps (dicts or strings), or a dict.
+
+    A dict is either ``{"steps": [...], "name": ...}`` or one step. Step dicts take the
+    `DoseStep` fields, or ``schedule: q3w`` in place of ``every_days``.
+
+    Example:
+        >>> regimen_from_config([{"drug": "ipilimumab", "amount": 3, "unit": "mg/kg",
+        ...                       "schedule": "q3w", "count": 4}]).steps[0].every_days
+        21.0
+        >>> str(regimen_from_config({"name": "combo", "steps": ["nivolumab 480 mg q4w x13"]}))
+        'nivolumab 480 mg q4w x13'
+    """
+    if isinstance(value, Regimen):
+        return value
+    if isinstance(value, str):
+        return Regimen.parse(value)
+    if isinstance(value, Mapping):
+        if "drug" in value:
+            return Regimen(steps=(_step_from_dict(value, "regimen"),))
+        extra = [k for k in value if k not in ("steps", "name")]
+        if extra or "steps" not in value:
+            bad = extra[0] if extra else None
+            raise ConfigError(
+                "regimen",
+                bad,
+                "give 'steps' (and optionally 'name'), or one step with 'drug'",
+                choices=["steps", "name", "drug"],
+            )
+        name = value.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ConfigError("regimen.name", name, "give the regimen name as text")
+        return Regimen(steps=regimen_from_config(value["steps"]).steps, name=name)
+    if isinstance(value, Sequence):
+        steps: list[DoseStep] = []
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                steps += Regimen.parse(item).steps
+            elif isinstance(item, Mapping):
+                steps.append(_step_from_dict(item, f"regimen.steps[{i}]"))
+            else:
+                raise ConfigError(
+                    f"regimen.steps[{i}]", item, f"give a step as text or as a mapping; {_GRAMMAR}"
+                )
+        return Regimen(steps=tuple(steps))
+    raise ConfigError(
+        "regimen", value, f"give a string, a list of steps or a mapping; {_GRAMMAR}, or 'untreated'"
+    )
+
+
+def _step_from_dict(item: Mapping[str, Any], where: str) -> DoseStep:
+    data = dict(item)
+    if "schedule" in data:
+        if "every_days" in data:
+            raise ConfigError(where, "schedule", "give either schedule or every_days, not both")
+        data["every_days"] = parse_schedule(str(data.pop("schedule")))
+    try:
+        return DoseStep.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, where) from None

@@ -1,0 +1,25 @@
+"""The examples in the config modules' docstrings run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import tempfile
+
+import pytest
+
+MODULES = [
+    "tmesim.config.overrides",
+    "tmesim.config.scenario",
+    "tmesim.config.validation",
+    "tmesim.config.yamlio",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, tmp_path, monkeypatch):
+    # The examples make folders with tempfile.mkdtemp(); keep them inside pytest's tmp_path.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -163,6 +163,26 @@ class Simulation:
         return SimulationResult(self.model, t_save, sol.observables, sol.status, patients, sol.y_final)
 
 
+def new_tumor_site(model: Model, state: np.ndarray, initial: np.ndarray, cells: float, clone: int = 0) -> np.ndarray:
+    """State of a rechallenge at a new site: systemic compartments (blood, lymph node, memory,
+    drugs) carried over, the tumor site fresh (infiltrate and cytokines at their initial values),
+    inoculated with `cells` cells of `clone`.
+
+    Example:
+        >>> from tmesim.parameters import get_preset
+        >>> m = build_model(); y0 = get_preset("mouse_4t1").initial_state(m)
+        >>> y = new_tumor_site(m, y0, y0, 1e5)
+        >>> float(y[m.species_index("tumor_clone_0")])
+        100000.0
+    """
+    out = np.array(state, dtype=float, copy=True)
+    for i, sp in enumerate(model.species):
+        if sp.compartment == "tumor" and not sp.id.startswith("anti_"):
+            out[..., i] = 0.0 if sp.id.startswith("tumor_clone_") else initial[..., i]
+    out[..., model.species_index(f"tumor_clone_{clone}")] = cells
+    return out
+
+
 def _patient_table(model: Model, sampled: pd.DataFrame, sol: CohortSolution) -> pd.DataFrame:
     table = sampled.copy()
     table.insert(1, "status", [SolverStatus(int(s)).name.lower() for s in sol.status])

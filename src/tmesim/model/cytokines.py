@@ -47,7 +47,7 @@ def add_cytokines(
     ifng_prod = (
         secretion("ifng", "cd8") * s.cd8_effector_tumor * engaged
         + secretion("ifng", "cd4") * s.cd4_helper_tumor
-        + secretion("ifng", "nk") * s.nk_tumor * nk.nk_activation * (1 + engaged) / 2
+        + secretion("ifng", "nk") * s.nk_tumor * nk.nk_activation * engaged
     )
     b.add_rate(s.ifng, per_molecule * ifng_prod - clearance("ifng", "IFN-γ") * s.ifng)
 

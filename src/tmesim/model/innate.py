@@ -70,10 +70,7 @@ def add_innate(
     il10_half = P("il10_dc_half", "pM", "IL-10 for half-maximal inhibition of DC maturation")
     il10_max = P("il10_dc_inhibition_max", "1", "maximal inhibition of DC maturation by IL-10")
     ifna_gain = P("ifna_dc_maturation_gain", "1", "fold increase of DC maturation by saturating IFN-α")
-    pi3k_gain = P("ipi549_dc_maturation_gain", "1", "fold increase of DC maturation when the myeloid PI3Kγ program is fully blocked")
-    maturation = (
-        (1 - il10_max * sat(s.il10, il10_half)) * (1 + ifna_gain * e.ifna_activity) * (1 + pi3k_gain * m.pi3k_block)
-    )
+    maturation = (1 - il10_max * sat(s.il10, il10_half)) * (1 + ifna_gain * e.ifna_activity)
     migration = sw.dc_priming * dc_migrate * sat(s.tumor_antigen, ag_half) * maturation * s.dc_tumor
     b.add_rate(s.dc_tumor, dc_recruit * t.volume_mm3 - dc_death * s.dc_tumor)
     b.transfer(s.dc_tumor, s.dc_lymph_node, migration)

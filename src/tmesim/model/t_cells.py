@@ -76,18 +76,22 @@ def add_t_cells(
     )
     b.transfer(s.cd8_primed_lymph_node, s.cd8_effector_blood, ln_exit * s.cd8_primed_lymph_node)
 
-    # Memory: effectors become memory cells as antigen presentation wanes (contraction), and memory
-    # cells are recalled by antigen-loaded DCs without needing CD28 co-stimulation. Gating formation
-    # by (1 - h_dc) keeps the effector -> memory -> effector loop from feeding itself during a response.
+    # Memory: memory cells respond to less antigen than naive cells (lower activation threshold) and
+    # need no CD28 co-stimulation; effectors become memory cells as presentation wanes. Gating both
+    # by the same memory-sensed DC signal keeps the effector -> memory -> effector loop below one.
     recall = P("cd8_memory_recall_rate", "1/day", "maximal rate at which memory CD8 T cells are recalled by antigen-loaded DCs")
+    sensitivity = P("cd8_memory_antigen_sensitivity", "1", "how many times less antigen-loaded DC a memory cell needs than a naive cell")
+    h_dc_memory = sat(s.dc_lymph_node * sensitivity, dc_half)
     mem_div = P("cd8_memory_divisions", "1", "divisions of a recalled memory CD8 T cell")
     b.transfer(
-        s.cd8_memory, s.cd8_primed_lymph_node, sw.memory * recall * h_dc * s.cd8_memory, scale=2**mem_div
+        s.cd8_memory, s.cd8_primed_lymph_node, sw.memory * recall * h_dc_memory * s.cd8_memory, scale=2**mem_div
     )
     mem_form = P("cd8_memory_formation_rate", "1/day", "rate at which circulating effectors become memory cells once antigen presentation wanes")
     mem_death = P("cd8_memory_death_rate", "1/day", "memory CD8 T-cell loss rate")
-    b.transfer(s.cd8_effector_blood, s.cd8_memory, sw.memory * mem_form * (1 - h_dc) * s.cd8_effector_blood)
+    b.transfer(s.cd8_effector_blood, s.cd8_memory, sw.memory * mem_form * (1 - h_dc_memory) * s.cd8_effector_blood)
     b.add_rate(s.cd8_memory, -mem_death * s.cd8_memory)
+
+    antigen_stimulation = t.recognized_total / (t.recognized_total + s.cd8_effector_tumor + s.cd8_exhausted_tumor + 1)
 
     # --- Trafficking -------------------------------------------------------------------------------
     entry = P("t_cell_tumor_entry_rate", "1/day", "maximal rate of T-cell entry into the tumor per circulating cell")
@@ -100,6 +104,9 @@ def add_t_cells(
     blood_death = P("cd8_effector_blood_death_rate", "1/day", "death rate of circulating effector CD8 T cells")
     b.add_rate(s.cd8_effector_blood, -blood_death * s.cd8_effector_blood)
     b.transfer(s.cd8_effector_blood, s.cd8_effector_tumor, t_entry * s.cd8_effector_blood)
+    # Effector-memory cells patrol tissues: where they meet their antigen they act at once, which is
+    # why a cured mouse rejects a new inoculum before the lymph node has primed anything.
+    b.transfer(s.cd8_memory, s.cd8_effector_tumor, sw.memory * t_entry * antigen_stimulation * s.cd8_memory)
 
     # --- Checkpoint engagement ---------------------------------------------------------------------
     occ_pd1 = e.occupancy_tumor["anti_pd1"]
@@ -149,7 +156,7 @@ def add_t_cells(
     out.kill_modifiers = modifiers
 
     # --- Tumor effector dynamics: proliferation, exhaustion, recovery, death ------------------------
-    stim = t.recognized_total / (t.recognized_total + s.cd8_effector_tumor + s.cd8_exhausted_tumor + 1)
+    stim = antigen_stimulation
     out.stimulation = stim
     prolif = P("cd8_tumor_proliferation_rate", "1/day", "maximal antigen- and IL-2-driven proliferation of effectors in the tumor")
     il2_half = P("il2_t_cell_half", "pM", "IL-2 for half-maximal T-cell proliferation in the tumor")

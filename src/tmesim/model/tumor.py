@@ -46,7 +46,8 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
 
     ec50 = P("ifng_tumor_ec50", "pM", "IFN-γ for half-maximal response of tumor cells")
     arrest = P("ifng_growth_arrest_max", "1", "maximal fraction of proliferation arrested by IFN-γ")
-    ifng_kill = P("ifng_tumor_kill_rate", "1/day", "maximal rate of IFN-γ-induced tumor cell death")
+    # IFN-γ-induced apoptosis hits cycling cells, so it is expressed relative to proliferation.
+    ifng_kill = P("ifng_tumor_kill_fraction", "1", "maximal IFN-γ-induced death rate as a fraction of the proliferation rate")
     mhc_fold = P("ifng_mhc1_fold", "1", "fold induction of MHC-I by saturating IFN-γ")
     pdl1_induced = P("ifng_pdl1_induced", "molecule/um^2", "PD-L1 added by saturating IFN-γ")
     h_ifng = s.ifng / (s.ifng + ec50)
@@ -68,7 +69,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
         t.sensing.append(sensing)
         proliferation = r * fitness * clone * growth_law * (1 - sw.ifng_direct * arrest * response)
         t.growth.append(proliferation)
-        t.ifng_deaths.append(sw.ifng_direct * ifng_kill * response * clone)
+        t.ifng_deaths.append(sw.ifng_direct * ifng_kill * r * fitness * response * clone)
 
     # Variants arise from divisions of the parental clone (immunoediting substrate).
     for k in range(1, N_CLONES):

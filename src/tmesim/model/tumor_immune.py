@@ -59,6 +59,10 @@ def _declare(b: ModelBuilder) -> Model:
     apply_tumor_balance(b, s, t, kills)
     add_cytokines(b, s, t, e, m, tc, nk)
     _observables(b, s, t, m, tc)
+    per_cell = 1 / (t.total + 1)
+    b.observable("cd8_kill_rate", "1/day", "tumor cells killed by CD8 T cells per tumor cell per day", sp.Add(*tc.kills) * per_cell)
+    b.observable("nk_kill_rate", "1/day", "tumor cells killed by NK cells per tumor cell per day", sp.Add(*nk.kills) * per_cell)
+    b.observable("cart_kill_rate", "1/day", "tumor cells killed by CAR-T cells per tumor cell per day", sp.Add(*car_kills) * per_cell)
     return b.build()
 
 

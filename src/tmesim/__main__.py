@@ -1,0 +1,5 @@
+"""`python -m tmesim` runs the command line."""
+
+from tmesim.cli import app
+
+app()

@@ -25,7 +25,9 @@ from tmesim.engines.qsp.reference import python_functions, solve_reference
 from tmesim.simulation import Simulation, simulate
 from tmesim.solvers import SolverSettings
 
-REGIMEN = "nivolumab 1 mg/kg q3w x4 + ipilimumab 3 mg/kg q3w x4 + nivolumab 480 mg q4w x10 from day 84"
+REGIMEN = (
+    "nivolumab 1 mg/kg q3w x4 + ipilimumab 3 mg/kg q3w x4 + nivolumab 480 mg q4w x10 from day 84"
+)
 
 
 def main() -> None:
@@ -52,11 +54,29 @@ def main() -> None:
     compiled_kernel(model)
     python_functions(model)
     warm_P, warm_Y = cohort(0, 2)
-    simulate(model, warm_P, warm_Y, t_save, sim.dose_schedule(2), t0=t0, settings=settings, n_threads=args.threads)
+    simulate(
+        model,
+        warm_P,
+        warm_Y,
+        t_save,
+        sim.dose_schedule(2),
+        t0=t0,
+        settings=settings,
+        n_threads=args.threads,
+    )
 
     P, Y0 = cohort(0, args.n)
     start = time.perf_counter()
-    sol = simulate(model, P, Y0, t_save, sim.dose_schedule(args.n), t0=t0, settings=settings, n_threads=args.threads)
+    sol = simulate(
+        model,
+        P,
+        Y0,
+        t_save,
+        sim.dose_schedule(args.n),
+        t0=t0,
+        settings=settings,
+        n_threads=args.threads,
+    )
     ours_seconds = time.perf_counter() - start
     ours_rate = args.n / ours_seconds
     failed = int((sol.status != 0).sum())
@@ -70,27 +90,51 @@ def main() -> None:
         start = time.perf_counter()
         out = []
         for i in range(n_ref):
-            _, obs = solve_reference(model, P[i], Y0[i], t_save, doses, t0=t0, method=method, rtol=args.rtol, atol=args.atol)
+            _, obs = solve_reference(
+                model,
+                P[i],
+                Y0[i],
+                t_save,
+                doses,
+                t0=t0,
+                method=method,
+                rtol=args.rtol,
+                atol=args.atol,
+            )
             out.append(obs[:, k])
         rates[method] = n_ref / (time.perf_counter() - start)
         burdens[method] = np.array(out)
-    truth = np.array([
-        solve_reference(model, P[i], Y0[i], t_save, doses, t0=t0, method="Radau", rtol=1e-10, atol=1e-10)[1][:, k]
-        for i in range(n_ref)
-    ])
+    truth = np.array(
+        [
+            solve_reference(
+                model, P[i], Y0[i], t_save, doses, t0=t0, method="Radau", rtol=1e-10, atol=1e-10
+            )[1][:, k]
+            for i in range(n_ref)
+        ]
+    )
 
     def error(x: np.ndarray) -> float:
         live = truth > 1.0
         return float(np.max(np.abs(x[live] - truth[live]) / truth[live]))
 
-    print(f"model: {len(model.species)} states, {len(model.parameters)} parameters; preset human_melanoma")
-    print(f"regimen: {REGIMEN}; one year after {-t0:.0f} days of untreated growth; rtol {args.rtol}, atol {args.atol}")
-    print(f"tmesim (numba Rodas4, {args.threads} threads): {args.n} patients in {ours_seconds:.2f} s "
-          f"= {ours_rate:.1f} patients/s; failed {failed}; mean steps {sol.n_steps.mean():.0f}")
+    print(
+        f"model: {len(model.species)} states, {len(model.parameters)} parameters; preset human_melanoma"
+    )
+    print(
+        f"regimen: {REGIMEN}; one year after {-t0:.0f} days of untreated growth; rtol {args.rtol}, atol {args.atol}"
+    )
+    print(
+        f"tmesim (numba Rodas4, {args.threads} threads): {args.n} patients in {ours_seconds:.2f} s "
+        f"= {ours_rate:.1f} patients/s; failed {failed}; mean steps {sol.n_steps.mean():.0f}"
+    )
     for method, rate in rates.items():
-        print(f"scipy solve_ivp {method} loop (1 process): {n_ref} patients = {rate:.2f} patients/s")
+        print(
+            f"scipy solve_ivp {method} loop (1 process): {n_ref} patients = {rate:.2f} patients/s"
+        )
     print("max relative error of tumor burden vs Radau rtol 1e-10 (same patients):")
-    print(f"  tmesim {error(sol.observables[:n_ref, :, k]):.2e}; LSODA {error(burdens['LSODA']):.2e}; Radau {error(burdens['Radau']):.2e}")
+    print(
+        f"  tmesim {error(sol.observables[:n_ref, :, k]):.2e}; LSODA {error(burdens['LSODA']):.2e}; Radau {error(burdens['Radau']):.2e}"
+    )
     print(f"speedup_vs_scipy_loop: {ours_rate / max(rates.values()):.1f}")
 
 

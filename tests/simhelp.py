@@ -20,7 +20,10 @@ def run(
 ) -> SimulationResult:
     """Simulate the preset's nominal patient."""
     sim = Simulation(
-        preset, regimen=regimen, mechanisms=mechanisms or {}, parameters_override=overrides or {},
+        preset,
+        regimen=regimen,
+        mechanisms=mechanisms or {},
+        parameters_override=overrides or {},
         solver=SolverSettings(rtol=rtol, atol=1e-10 if rtol < 1e-7 else 1e-8),
     )
     result = sim.solve(days=days, save_every=save_every)

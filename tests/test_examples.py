@@ -19,7 +19,18 @@ EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.yaml"))
 def test_example_runs(tmp_path, scenario):
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        app, ["simulate", str(scenario), "--out", str(out), "--quiet", "--set", "n_patients=3", "--set", "chunk_size=2"]
+        app,
+        [
+            "simulate",
+            str(scenario),
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "n_patients=3",
+            "--set",
+            "chunk_size=2",
+        ],
     )
     assert result.exit_code == 0, result.output
     patients = load_patients(out)

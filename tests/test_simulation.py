@@ -30,7 +30,9 @@ def test_same_seed_same_patients_whatever_threads_and_chunks():
 
 def test_patient_parameters_do_not_depend_on_the_arm(model):
     a = Simulation("mouse_4t1").solve(days=5, n_patients=3, seed=2, variability=True)
-    b = Simulation("mouse_4t1", regimen=REGIMEN).solve(days=5, n_patients=3, seed=2, variability=True)
+    b = Simulation("mouse_4t1", regimen=REGIMEN).solve(
+        days=5, n_patients=3, seed=2, variability=True
+    )
     varied = [c for c in a.patients.columns if c in get_preset("mouse_4t1").parameters]
     assert varied
     np.testing.assert_array_equal(a.patients[varied].to_numpy(), b.patients[varied].to_numpy())
@@ -39,7 +41,9 @@ def test_patient_parameters_do_not_depend_on_the_arm(model):
 def test_a_failing_patient_is_recorded_not_fatal(model):
     sim = Simulation("mouse_4t1")
     P, _ = sample_population(sim.parameters, model, np.arange(3), seed=0, variability=False)
-    P[1, model.parameter_index("tumor_cell_density")] = 0.0  # volume becomes infinite: non-finite rates
+    P[1, model.parameter_index("tumor_cell_density")] = (
+        0.0  # volume becomes infinite: non-finite rates
+    )
     Y0 = np.tile(sim.parameters.initial_state(model), (3, 1))
     sol = simulate(model, P, Y0, np.arange(0.0, 20.0), DoseSchedule.empty(3))
     assert sol.status[0] == 0 and sol.status[2] == 0
@@ -72,11 +76,23 @@ def test_human_drug_cannot_be_given_to_a_mouse_clone_and_vice_versa():
 )
 def test_states_stay_finite_and_non_negative(model, factors, dose_day):
     """Property: perturbing rates within a plausible range never breaks positivity or finiteness."""
-    ids = ["tumor_growth_rate", "cd8_kill_rate", "tumor_myeloid_factor", "ccl2_secretion_tumor_cell", "nk_kill_rate", "cd8_priming_rate"]
-    sim = Simulation("mouse_4t1", regimen=f"rmp1-14 200 ug biw x4 from day {dose_day:.2f} + ipi-549 15 mg/kg qd x7 from day {dose_day:.2f}")
+    ids = [
+        "tumor_growth_rate",
+        "cd8_kill_rate",
+        "tumor_myeloid_factor",
+        "ccl2_secretion_tumor_cell",
+        "nk_kill_rate",
+        "cd8_priming_rate",
+    ]
+    sim = Simulation(
+        "mouse_4t1",
+        regimen=f"rmp1-14 200 ug biw x4 from day {dose_day:.2f} + ipi-549 15 mg/kg qd x7 from day {dose_day:.2f}",
+    )
     ps = sim.parameters
     overrides = {pid: ps[pid].value * f for pid, f in zip(ids, factors, strict=True)}
-    result = Simulation("mouse_4t1", regimen=sim.regimen_, parameters_override=overrides).solve(days=40, save_every=2)
+    result = Simulation("mouse_4t1", regimen=sim.regimen_, parameters_override=overrides).solve(
+        days=40, save_every=2
+    )
     assert result.status[0] == 0
     assert np.isfinite(result.observables).all()
     assert (result.observables >= 0).all()

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Simulation", "SimulationResult", "build_model", "get_preset", "list_presets", "simulate"]
+__all__ = [
+    "Simulation",
+    "SimulationResult",
+    "build_model",
+    "get_preset",
+    "list_presets",
+    "simulate",
+]
 
 
 def __getattr__(name: str):  # lazy: `import tmesim` stays light for the command line

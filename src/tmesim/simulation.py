@@ -30,7 +30,14 @@ from tmesim.model.builder import Model
 from tmesim.model.tumor_immune import build_model
 from tmesim.parameters.parameter_set import Parameter, ParameterSet
 from tmesim.parameters.presets import get_preset
-from tmesim.solvers import CohortSolution, DoseSchedule, SolverSettings, SolverStatus, describe, solve
+from tmesim.solvers import (
+    CohortSolution,
+    DoseSchedule,
+    SolverSettings,
+    SolverStatus,
+    describe,
+    solve,
+)
 from tmesim.therapies.dosing import Subject, dose_events, pk_parameters
 from tmesim.therapies.regimen import Regimen, regimen_from_config
 
@@ -48,9 +55,15 @@ def simulate(
 ) -> CohortSolution:
     """Integrate virtual patients (rows of `P`, `Y0`) with the compiled kernel of `model`."""
     return solve(
-        compiled_kernel(model), Y0, P, t0, t_save, doses,
+        compiled_kernel(model),
+        Y0,
+        P,
+        t0,
+        t_save,
+        doses,
         extinct_idx=np.array(model.extinguishable_indices, dtype=np.int64),
-        settings=settings, n_threads=n_threads,
+        settings=settings,
+        n_threads=n_threads,
     )
 
 
@@ -72,16 +85,28 @@ class SimulationResult:
         try:
             k = self.model.observable_ids.index(id)
         except ValueError:
-            raise ConfigError("observable", id, "use an observable id of the model", choices=self.model.observable_ids) from None
+            raise ConfigError(
+                "observable",
+                id,
+                "use an observable id of the model",
+                choices=self.model.observable_ids,
+            ) from None
         return self.observables[:, :, k]
 
     def to_xarray(self) -> xr.Dataset:
         """Trajectories as a labelled dataset: one variable per observable, dims (patient, time)."""
         data = {
-            o.id: (("patient", "time"), self.observables[:, :, k], {"units": o.units, "description": o.description})
+            o.id: (
+                ("patient", "time"),
+                self.observables[:, :, k],
+                {"units": o.units, "description": o.description},
+            )
             for k, o in enumerate(self.model.observables)
         }
-        coords = {"patient": self.patients["patient_id"].to_numpy(), "time": ("time", self.t, {"units": "day"})}
+        coords = {
+            "patient": self.patients["patient_id"].to_numpy(),
+            "time": ("time", self.t, {"units": "day"}),
+        }
         return xr.Dataset(data, coords=coords)
 
 
@@ -105,7 +130,9 @@ class Simulation:
 
     def __post_init__(self) -> None:
         base = get_preset(self.preset) if isinstance(self.preset, str) else self.preset
-        self.regimen_ = regimen_from_config(self.regimen if self.regimen is not None else "untreated")
+        self.regimen_ = regimen_from_config(
+            self.regimen if self.regimen is not None else "untreated"
+        )
         self.subject = Subject(species=base.species)
         switches = {}
         for name, on in self.mechanisms.items():
@@ -117,7 +144,9 @@ class Simulation:
         with_pk = base.with_parameters(
             {pid: Parameter(pid, pv.value, pv.units, pv.source) for pid, pv in pk.items()}
         )
-        params = with_pk.updated(switches, source="mechanism switch").updated(dict(self.parameters_override))
+        params = with_pk.updated(switches, source="mechanism switch").updated(
+            dict(self.parameters_override)
+        )
         params.check(self.model)
         self.parameters: ParameterSet = params.described(self.model)
 
@@ -151,19 +180,31 @@ class Simulation:
         if not save_every > 0:
             raise ConfigError("save_every_days", save_every, "give a positive save interval")
         ids = np.arange(first_patient, first_patient + n_patients)
-        P, table = sample_population(self.parameters, self.model, ids, seed, variability=variability)
+        P, table = sample_population(
+            self.parameters, self.model, ids, seed, variability=variability
+        )
         Y0 = np.tile(self.parameters.initial_state(self.model), (n_patients, 1))
         n_save = int(math.floor(days / save_every + 1e-9)) + 1
         t_save = np.arange(n_save) * save_every
         sol = simulate(
-            self.model, P, Y0, t_save, self.dose_schedule(n_patients, until_day=days),
-            t0=-self.parameters.pretreatment_days, settings=self.solver, n_threads=n_threads,
+            self.model,
+            P,
+            Y0,
+            t_save,
+            self.dose_schedule(n_patients, until_day=days),
+            t0=-self.parameters.pretreatment_days,
+            settings=self.solver,
+            n_threads=n_threads,
         )
         patients = _patient_table(self.model, table, sol)
-        return SimulationResult(self.model, t_save, sol.observables, sol.status, patients, sol.y_final)
+        return SimulationResult(
+            self.model, t_save, sol.observables, sol.status, patients, sol.y_final
+        )
 
 
-def new_tumor_site(model: Model, state: np.ndarray, initial: np.ndarray, cells: float, clone: int = 0) -> np.ndarray:
+def new_tumor_site(
+    model: Model, state: np.ndarray, initial: np.ndarray, cells: float, clone: int = 0
+) -> np.ndarray:
     """State of a rechallenge at a new site: systemic compartments (blood, lymph node, memory,
     drugs) carried over, the tumor site fresh (infiltrate and cytokines at their initial values),
     inoculated with `cells` cells of `clone`.
@@ -194,7 +235,9 @@ def _patient_table(model: Model, sampled: pd.DataFrame, sol: CohortSolution) -> 
     with np.errstate(invalid="ignore", divide="ignore"):
         table["tumor_volume_day0"] = obs[:, 0, k_vol]
         table["tumor_volume_final"] = obs[:, -1, k_vol]
-        table["tumor_volume_nadir"] = np.nanmin(np.where(np.isnan(obs[:, :, k_vol]), np.inf, obs[:, :, k_vol]), axis=1)
+        table["tumor_volume_nadir"] = np.nanmin(
+            np.where(np.isnan(obs[:, :, k_vol]), np.inf, obs[:, :, k_vol]), axis=1
+        )
         table["tumor_cells_final"] = obs[:, -1, k_cells]
         table["tumor_eradicated"] = obs[:, -1, k_cells] < 1.0
     return table
@@ -218,11 +261,13 @@ class RunSummary:
         )
 
 
-def run_scenario(scenario, out_dir: Path, *, progress: bool = True, n_threads: int | None = None) -> RunSummary:  # noqa: ANN001 (SimulationScenario, imported lazily)
+def run_scenario(
+    scenario, out_dir: Path, *, progress: bool = True, n_threads: int | None = None
+) -> RunSummary:  # noqa: ANN001 (SimulationScenario, imported lazily)
     """Run a `SimulationScenario`, writing the per-patient table, trajectories and manifest."""
     from rich.progress import Progress
 
-    from tmesim.io.manifest import hash_json, write_manifest
+    from tmesim.io.manifest import write_manifest
     from tmesim.io.results import ResultWriter
 
     out_dir = Path(out_dir)
@@ -243,8 +288,12 @@ def run_scenario(scenario, out_dir: Path, *, progress: bool = True, n_threads: i
         for index, first in enumerate(chunks):
             n = min(scenario.chunk_size, scenario.n_patients - first)
             result = sim.solve(
-                scenario.duration_days, save_every=scenario.save_every_days, n_patients=n,
-                seed=scenario.seed, variability=scenario.variability, first_patient=first,
+                scenario.duration_days,
+                save_every=scenario.save_every_days,
+                n_patients=n,
+                seed=scenario.seed,
+                variability=scenario.variability,
+                first_patient=first,
                 n_threads=n_threads,
             )
             writer.write_chunk(index, result.patients, result.to_xarray())

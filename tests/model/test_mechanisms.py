@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from simhelp import at, final, run
 
+from simhelp import at, final, run
 from tmesim.simulation import Simulation, new_tumor_site, simulate
 from tmesim.solvers import DoseSchedule
 
@@ -24,7 +24,10 @@ NO_PDL = {"clone_0_pdl1": 0.0, "tumor_pdl2": 0.0}
 
 
 def test_anti_pd1_raises_killing_only_where_pd_ligands_are_present():
-    with_pdl1 = (run("mouse_b16f10", days=25), run("mouse_b16f10", "rmp1-14 200 ug biw x4 from day 7", days=25))
+    with_pdl1 = (
+        run("mouse_b16f10", days=25),
+        run("mouse_b16f10", "rmp1-14 200 ug biw x4 from day 7", days=25),
+    )
     assert at(with_pdl1[1], "cd8_kill_rate", 12) > 1.5 * at(with_pdl1[0], "cd8_kill_rate", 12)
 
     off = {"mechanisms": {"ifng_pdl1": False}, "overrides": NO_PDL}
@@ -33,16 +36,24 @@ def test_anti_pd1_raises_killing_only_where_pd_ligands_are_present():
         run("mouse_b16f10", "rmp1-14 200 ug biw x4 from day 7", days=25, rtol=1e-9, **off),
     )
     np.testing.assert_allclose(
-        no_pdl[1].observable("tumor_cells"), no_pdl[0].observable("tumor_cells"), rtol=1e-5, atol=1e-3
+        no_pdl[1].observable("tumor_cells"),
+        no_pdl[0].observable("tumor_cells"),
+        rtol=1e-5,
+        atol=1e-3,
     )
 
 
 def test_anti_pdl1_spares_pdl2_but_anti_pd1_blocks_both():
-    pdl2_only = {"overrides": {"clone_0_pdl1": 0.0, "tumor_pdl2": 20.0}, "mechanisms": {"ifng_pdl1": False}}
+    pdl2_only = {
+        "overrides": {"clone_0_pdl1": 0.0, "tumor_pdl2": 20.0},
+        "mechanisms": {"ifng_pdl1": False},
+    }
     base = run("human_melanoma", days=30, **pdl2_only)
     anti_pdl1 = run("human_melanoma", "atezolizumab 1200 mg q3w x2", days=30, **pdl2_only)
     anti_pd1 = run("human_melanoma", "nivolumab 480 mg q4w x1", days=30, **pdl2_only)
-    assert at(anti_pdl1, "pd1_engagement", 10) == pytest.approx(at(base, "pd1_engagement", 10), rel=1e-5)
+    assert at(anti_pdl1, "pd1_engagement", 10) == pytest.approx(
+        at(base, "pd1_engagement", 10), rel=1e-5
+    )
     assert at(anti_pd1, "pd1_engagement", 10) < 0.1 * at(base, "pd1_engagement", 10)
 
 
@@ -51,9 +62,9 @@ def test_anti_ctla4_restores_costimulation_through_ctla4():
     ipi = run("human_melanoma", "ipilimumab 3 mg/kg q3w x2", days=30)
     assert at(ipi, "costimulation", 5) > at(base, "costimulation", 5) + 0.05
     off = {"mechanisms": {"ctla4": False}}
-    assert at(run("human_melanoma", "ipilimumab 3 mg/kg q3w x2", days=30, **off), "costimulation", 5) == pytest.approx(
-        at(run("human_melanoma", days=30, **off), "costimulation", 5), rel=1e-5
-    )
+    assert at(
+        run("human_melanoma", "ipilimumab 3 mg/kg q3w x2", days=30, **off), "costimulation", 5
+    ) == pytest.approx(at(run("human_melanoma", days=30, **off), "costimulation", 5), rel=1e-5)
 
 
 def test_anti_ctla4_depletes_intratumoral_tregs_in_mice():
@@ -76,7 +87,9 @@ def test_ipi549_does_nothing_without_myeloid_cells():
     base = run("mouse_4t1", CPB_MOUSE, days=30, overrides=no_myeloid, rtol=1e-9)
     assert final(base, "tam_density") == 0.0 and final(base, "mdsc_density") == 0.0
     plus = run("mouse_4t1", f"{CPB_MOUSE} + {IPI_MOUSE}", days=30, overrides=no_myeloid, rtol=1e-9)
-    np.testing.assert_allclose(plus.observable("tumor_cells"), base.observable("tumor_cells"), rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(
+        plus.observable("tumor_cells"), base.observable("tumor_cells"), rtol=1e-5, atol=1e-3
+    )
 
 
 def test_ipi549_helps_checkpoint_blockade_more_in_myeloid_rich_tumors():
@@ -130,7 +143,9 @@ def test_anti_trem2_removes_trem2_macrophages():
 def test_quadruple_blockade_beats_each_pair():
     quad = "rmp1-14 200 ug biw x6 from day 7 + 9h10 100 ug q3d x3 from day 7 + c9b7w 200 ug biw x6 from day 7 + anti-trem2 200 ug biw x6 from day 7"
     pair = CPB_MOUSE
-    assert at(run("mouse_4t1", quad, days=30), "tumor_cells", 28) < at(run("mouse_4t1", pair, days=30), "tumor_cells", 28)
+    assert at(run("mouse_4t1", quad, days=30), "tumor_cells", 28) < at(
+        run("mouse_4t1", pair, days=30), "tumor_cells", 28
+    )
 
 
 def test_cured_mouse_with_memory_rejects_rechallenge(model):
@@ -151,7 +166,9 @@ def test_cured_mouse_with_memory_rejects_rechallenge(model):
     k = model.observable_ids.index("tumor_cells")
     none = DoseSchedule.empty(1)
     naive = simulate(model, P, initial, t, none).observables[0, -1, k]
-    rechallenged = simulate(model, P, new_tumor_site(model, cured, initial, 1e5), t, none).observables[0, -1, k]
+    rechallenged = simulate(
+        model, P, new_tumor_site(model, cured, initial, 1e5), t, none
+    ).observables[0, -1, k]
     assert naive > 1e8
     assert rechallenged < 1e-2 * naive
 
@@ -200,7 +217,12 @@ def test_nk_killing_rises_when_mhc1_is_lost():
     normal = run("mouse_b16f10", days=20, overrides={"clone_0_mhc1": 1.0})
     lost = run("mouse_b16f10", days=20, overrides={"clone_0_mhc1": 0.05})
     assert at(lost, "nk_kill_rate", 15) > 3 * at(normal, "nk_kill_rate", 15)
-    off = run("mouse_b16f10", days=20, overrides={"clone_0_mhc1": 0.05}, mechanisms={"nk_missing_self": False})
+    off = run(
+        "mouse_b16f10",
+        days=20,
+        overrides={"clone_0_mhc1": 0.05},
+        mechanisms={"nk_missing_self": False},
+    )
     assert at(off, "nk_kill_rate", 15) == 0.0
     assert at(off, "tumor_cells", 15) > at(lost, "tumor_cells", 15)
 

@@ -58,7 +58,9 @@ def test_unknown_preset_suggests_the_nearest():
 
 
 def test_overrides_with_units_are_converted_once():
-    ps = get_preset("mouse_4t1").updated({"tumor_growth_rate": "0.02 1/hour", "tumor_site_volume": "0.002 cm^3"})
+    ps = get_preset("mouse_4t1").updated(
+        {"tumor_growth_rate": "0.02 1/hour", "tumor_site_volume": "0.002 cm^3"}
+    )
     assert ps["tumor_growth_rate"].value == pytest.approx(0.48)
     assert ps["tumor_site_volume"].value == pytest.approx(2.0)
     assert ps["tumor_growth_rate"].source == "user override"

@@ -1,19 +1,31 @@
-"""Source text of the small test models compiled with the integrators (see conftest.py).
+"""The test model compiled with the integrators (see conftest.py), and helpers to use it.
 
-Each defines rhs, jac, observe (and dfdt when time-dependent) in the form the kernel builder
-expects from the code generator.
+Three independent systems share one kernel, so that the test suite compiles only once (about
+20 s without numba's cache); each system rests at 0 when its states start there, so a test
+runs the one it needs and leaves the others at rest.
+
+* States 0-1, parameters 0-5 = [a00, a01, a10, a11, forcing, quad]:
+      y0' = a00 y0 + a01 y1 + forcing (cos t - a00 sin t) + quad y0^2
+      y1' = a10 y0 + a11 y1
+  With forcing = quad = 0 it is linear with a closed-form solution (decay, rotation with decay,
+  elimination of a drug). forcing = 1 with a01 = a10 = 0 gives Prothero-Robinson
+  y0' = L (y0 - sin t) + cos t, L = a00, whose solution from y0(0) = 0 is sin t (this needs
+  dfdt). quad = 1 with a00 = 0 gives the blow-up y0' = y0^2.
+* States 2-3, parameter 6 = mu: Van der Pol y'' = mu (1 - y^2) y' - y (stiff for large mu).
+* States 4-6, parameters 7-9 = [k1, k2, k3]: Robertson's chemical kinetics.
 """
 
-# dy0/dt = a00 y0 + a01 y1 + forcing * (cos t - a00 sin t) + quad * y0^2
-# dy1/dt = a10 y0 + a11 y1
-# p = [a00, a01, a10, a11, forcing, quad]. With forcing = quad = 0 it is a linear system with a
-# closed-form solution (decay, rotation with decay, elimination of a drug); forcing = 1,
-# a01 = a10 = 0 gives Prothero-Robinson y0' = L (y0 - sin t) + cos t with L = a00, whose
-# solution from y0(0) = 0 is sin t; quad = 1 with a00 = 0 gives the blow-up y0' = y0^2.
-LINEAR_SOURCE = """
-N_STATES = 2
-N_PARAMS = 6
-N_OBS = 2
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+N_STATES = 7
+N_PARAMS = 10
+
+SOURCE = """
+N_STATES = 7
+N_PARAMS = 10
+N_OBS = 7
 
 
 @njit(cache=True)
@@ -21,6 +33,11 @@ def rhs(t, y, p, dydt):
     forcing = p[4] * (math.cos(t) - p[0] * math.sin(t))
     dydt[0] = p[0] * y[0] + p[1] * y[1] + forcing + p[5] * y[0] * y[0]
     dydt[1] = p[2] * y[0] + p[3] * y[1]
+    dydt[2] = y[3]
+    dydt[3] = p[6] * (1.0 - y[2] * y[2]) * y[3] - y[2]
+    dydt[4] = -p[7] * y[4] + p[9] * y[5] * y[6]
+    dydt[5] = p[7] * y[4] - p[9] * y[5] * y[6] - p[8] * y[5] * y[5]
+    dydt[6] = p[8] * y[5] * y[5]
 
 
 @njit(cache=True)
@@ -29,77 +46,54 @@ def jac(t, y, p, J):
     J[0, 1] = p[1]
     J[1, 0] = p[2]
     J[1, 1] = p[3]
+    J[2, 3] = 1.0
+    J[3, 2] = -2.0 * p[6] * y[2] * y[3] - 1.0
+    J[3, 3] = p[6] * (1.0 - y[2] * y[2])
+    J[4, 4] = -p[7]
+    J[4, 5] = p[9] * y[6]
+    J[4, 6] = p[9] * y[5]
+    J[5, 4] = p[7]
+    J[5, 5] = -p[9] * y[6] - 2.0 * p[8] * y[5]
+    J[5, 6] = -p[9] * y[5]
+    J[6, 5] = 2.0 * p[8] * y[5]
 
 
 @njit(cache=True)
 def dfdt(t, y, p, out):
     out[0] = p[4] * (-math.sin(t) - p[0] * math.cos(t))
-    out[1] = 0.0
+    for i in range(1, 7):
+        out[i] = 0.0
 
 
 @njit(cache=True)
 def observe(t, y, p, out):
-    out[0] = y[0]
-    out[1] = y[1]
+    for i in range(7):
+        out[i] = y[i]
 """
 
-# Van der Pol oscillator, p = [mu]; stiff for large mu.
-VDP_SOURCE = """
-N_STATES = 2
-N_PARAMS = 1
-N_OBS = 2
+LINEAR = slice(0, 2)
+VAN_DER_POL = slice(2, 4)
+ROBERTSON = slice(4, 7)
 
 
-@njit(cache=True)
-def rhs(t, y, p, dydt):
-    dydt[0] = y[1]
-    dydt[1] = p[0] * ((1.0 - y[0] * y[0]) * y[1] - y[0])
+def linear(y: Sequence[float], p: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Initial state and parameters of one patient of the first system (others at rest)."""
+    assert len(y) == 2 and len(p) == 6
+    return [*y, 0.0, 0.0, 0.0, 0.0, 0.0], [*p, 0.0, 0.0, 0.0, 0.0]
 
 
-@njit(cache=True)
-def jac(t, y, p, J):
-    J[0, 0] = 0.0
-    J[0, 1] = 1.0
-    J[1, 0] = p[0] * (-2.0 * y[0] * y[1] - 1.0)
-    J[1, 1] = p[0] * (1.0 - y[0] * y[0])
+def van_der_pol(y: Sequence[float], mu: float) -> tuple[list[float], list[float]]:
+    """Initial state and parameters of a Van der Pol patient (others at rest)."""
+    return [0.0, 0.0, *y, 0.0, 0.0, 0.0], [0.0] * 6 + [mu, 0.0, 0.0, 0.0]
 
 
-@njit(cache=True)
-def observe(t, y, p, out):
-    out[0] = y[0]
-    out[1] = y[1]
-"""
-
-# Robertson's chemical kinetics, p = [k1, k2, k3] = [0.04, 3e7, 1e4].
-ROBERTSON_SOURCE = """
-N_STATES = 3
-N_PARAMS = 3
-N_OBS = 3
+def robertson(y: Sequence[float], k: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Initial state and parameters of a Robertson patient (others at rest)."""
+    return [0.0, 0.0, 0.0, 0.0, *y], [0.0] * 7 + list(k)
 
 
-@njit(cache=True)
-def rhs(t, y, p, dydt):
-    dydt[0] = -p[0] * y[0] + p[2] * y[1] * y[2]
-    dydt[1] = p[0] * y[0] - p[2] * y[1] * y[2] - p[1] * y[1] * y[1]
-    dydt[2] = p[1] * y[1] * y[1]
-
-
-@njit(cache=True)
-def jac(t, y, p, J):
-    J[0, 0] = -p[0]
-    J[0, 1] = p[2] * y[2]
-    J[0, 2] = p[2] * y[1]
-    J[1, 0] = p[0]
-    J[1, 1] = -p[2] * y[2] - 2.0 * p[1] * y[1]
-    J[1, 2] = -p[2] * y[1]
-    J[2, 0] = 0.0
-    J[2, 1] = 2.0 * p[1] * y[1]
-    J[2, 2] = 0.0
-
-
-@njit(cache=True)
-def observe(t, y, p, out):
-    out[0] = y[0]
-    out[1] = y[1]
-    out[2] = y[2]
-"""
+def cohort(
+    patients: Sequence[tuple[list[float], list[float]]],
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Stack (y, p) pairs into the Y0 and P arguments of `solve`."""
+    return [y for y, _ in patients], [p for _, p in patients]

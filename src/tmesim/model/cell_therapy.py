@@ -16,7 +16,9 @@ from tmesim.model.builder import ModelBuilder
 from tmesim.model.myeloid import sat
 
 
-def add_cart(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace, t: SimpleNamespace) -> list[sp.Expr]:
+def add_cart(
+    b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace, t: SimpleNamespace
+) -> list[sp.Expr]:
     """CAR-T kinetics; returns the per-clone kill fluxes."""
     P = b.parameter
     target = sp.Add(*(cd19 * c for cd19, c in zip(t.cd19, s.clones, strict=True)))
@@ -24,12 +26,22 @@ def add_cart(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace, t: Simple
     stim = sat(target, stim_half)
     expand = P("cart_expansion_rate", "1/day", "maximal antigen-driven CAR-T expansion rate")
     contract = P("cart_contraction_rate", "1/day", "death rate of CAR-T effectors (contraction)")
-    to_memory = P("cart_memory_rate", "1/day", "rate at which CAR-T effectors become persisting cells")
+    to_memory = P(
+        "cart_memory_rate", "1/day", "rate at which CAR-T effectors become persisting cells"
+    )
     mem_death = P("cart_memory_death_rate", "1/day", "loss rate of persisting CAR-T cells")
-    reactivate = P("cart_memory_reactivation_rate", "1/day", "maximal re-expansion of persisting CAR-T cells on antigen")
-    exhaust = P("cart_exhaustion_rate", "1/day", "maximal exhaustion rate of CAR-T effectors under antigen")
+    reactivate = P(
+        "cart_memory_reactivation_rate",
+        "1/day",
+        "maximal re-expansion of persisting CAR-T cells on antigen",
+    )
+    exhaust = P(
+        "cart_exhaustion_rate", "1/day", "maximal exhaustion rate of CAR-T effectors under antigen"
+    )
     exh_death = P("cart_exhausted_death_rate", "1/day", "death rate of exhausted CAR-T cells")
-    capacity = P("cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)")
+    capacity = P(
+        "cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)"
+    )
     eff, mem, exh = s.cart_effector, s.cart_memory, s.cart_exhausted
     b.add_rate(eff, expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
     b.transfer(eff, mem, to_memory * eff)
@@ -39,6 +51,8 @@ def add_cart(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace, t: Simple
     b.add_rate(exh, -exh_death * exh)
 
     kill = P("cart_kill_rate", "1/day", "maximal CAR-T killing rate per target cell")
-    saturation_ratio = P("cart_kill_saturation", "1", "CAR-T : target ratio at half-maximal killing")
+    saturation_ratio = P(
+        "cart_kill_saturation", "1", "CAR-T : target ratio at half-maximal killing"
+    )
     saturation = eff / (saturation_ratio * t.total + eff + 1)
     return [kill * cd19 * saturation * c for cd19, c in zip(t.cd19, s.clones, strict=True)]

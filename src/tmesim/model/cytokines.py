@@ -36,12 +36,22 @@ def add_cytokines(
     per_molecule = sp.Float(1e12 / AVOGADRO) / (t.volume_mm3 * sp.Float(1e-6) * frac)
 
     def secretion(name: str, source: str) -> sp.Symbol:
-        return P(f"{name}_secretion_{source}", "molecule/cell/day", f"{name.upper()} secretion per {source.replace('_', ' ')}")
+        return P(
+            f"{name}_secretion_{source}",
+            "molecule/cell/day",
+            f"{name.upper()} secretion per {source.replace('_', ' ')}",
+        )
 
     def clearance(name: str, what: str) -> sp.Symbol:
-        return P(f"{name}_clearance_rate", "1/day", f"clearance of {what} from the tumor interstitium")
+        return P(
+            f"{name}_clearance_rate", "1/day", f"clearance of {what} from the tumor interstitium"
+        )
 
-    engaged = tc.stimulation * (1 + P("il12_ifng_boost", "1", "fold increase of T/NK IFN-γ secretion by saturating IL-12") * sat(s.il12, P("il12_ifng_half", "pM", "IL-12 for half-maximal boost of IFN-γ secretion")))
+    engaged = tc.stimulation * (
+        1
+        + P("il12_ifng_boost", "1", "fold increase of T/NK IFN-γ secretion by saturating IL-12")
+        * sat(s.il12, P("il12_ifng_half", "pM", "IL-12 for half-maximal boost of IFN-γ secretion"))
+    )
 
     # IFN-γ: engaged effector CD8 T cells, Th1 helpers, NK cells.
     ifng_prod = (
@@ -53,11 +63,22 @@ def add_cytokines(
 
     # IL-2: helpers and engaged effectors; Tregs and effectors consume it; exchange with plasma
     # (aldesleukin reaches the tumor this way).
-    il2_prod = secretion("il2", "cd4") * s.cd4_helper_tumor + secretion("il2", "cd8") * s.cd8_effector_tumor * tc.stimulation
-    consumption = P("il2_consumption_treg", "1/day/cell", "IL-2 uptake rate constant per intratumoral Treg (CD25 sink)")
+    il2_prod = (
+        secretion("il2", "cd4") * s.cd4_helper_tumor
+        + secretion("il2", "cd8") * s.cd8_effector_tumor * tc.stimulation
+    )
+    consumption = P(
+        "il2_consumption_treg",
+        "1/day/cell",
+        "IL-2 uptake rate constant per intratumoral Treg (CD25 sink)",
+    )
     # Activated effectors also carry CD25 and consume the IL-2 they respond to, which bounds the
     # autocrine loop (secrete -> proliferate -> secrete).
-    consumption_t = P("il2_consumption_effector", "1/day/cell", "IL-2 uptake rate constant per intratumoral effector CD8 or NK cell")
+    consumption_t = P(
+        "il2_consumption_effector",
+        "1/day/cell",
+        "IL-2 uptake rate constant per intratumoral effector CD8 or NK cell",
+    )
     exchange = P("il2_plasma_exchange_rate", "1/day", "plasma–tumor exchange rate of IL-2")
     b.add_rate(
         s.il2,
@@ -79,13 +100,23 @@ def add_cytokines(
     # IL-10 and TGF-β: suppressive program of myeloid cells, Tregs; TGF-β also from tumor cells.
     program = m.suppressive_program
     il10_prod = (
-        program * (secretion("il10", "m2") * s.tam_m2 + secretion("il10", "trem2") * s.tam_trem2 + secretion("il10", "mdsc") * s.mdsc_tumor)
+        program
+        * (
+            secretion("il10", "m2") * s.tam_m2
+            + secretion("il10", "trem2") * s.tam_trem2
+            + secretion("il10", "mdsc") * s.mdsc_tumor
+        )
         + secretion("il10", "treg") * s.treg_tumor
     )
     b.add_rate(s.il10, per_molecule * il10_prod - clearance("il10", "IL-10") * s.il10)
     tgfb_prod = (
         secretion("tgfb", "tumor_cell") * t.total
-        + program * (secretion("tgfb", "m2") * s.tam_m2 + secretion("tgfb", "trem2") * s.tam_trem2 + secretion("tgfb", "mdsc") * s.mdsc_tumor)
+        + program
+        * (
+            secretion("tgfb", "m2") * s.tam_m2
+            + secretion("tgfb", "trem2") * s.tam_trem2
+            + secretion("tgfb", "mdsc") * s.mdsc_tumor
+        )
         + secretion("tgfb", "treg") * s.treg_tumor
     )
     b.add_rate(s.tgfb, per_molecule * tgfb_prod - clearance("tgfb", "TGF-β") * s.tgfb)

@@ -27,12 +27,26 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         cl = b.parameter(f"{ab}_clearance", "L/day", f"anti-{target} linear clearance")
         vc = b.parameter(f"{ab}_central_volume", "L", f"anti-{target} central volume")
         vp = b.parameter(f"{ab}_peripheral_volume", "L", f"anti-{target} peripheral volume")
-        q = b.parameter(f"{ab}_intercompartmental_clearance", "L/day", f"anti-{target} distribution clearance")
-        kd = b.parameter(f"{ab}_kd", "nM", f"anti-{target} binding affinity (dissociation constant)")
-        rho_t = b.parameter(f"{ab}_tumor_partition", "1", f"anti-{target} tumor interstitial / plasma ratio at equilibrium")
-        k_t = b.parameter(f"{ab}_tumor_exchange_rate", "1/day", f"anti-{target} plasma–tumor exchange rate")
-        rho_ln = b.parameter(f"{ab}_ln_partition", "1", f"anti-{target} lymph-node / plasma ratio at equilibrium")
-        k_ln = b.parameter(f"{ab}_ln_exchange_rate", "1/day", f"anti-{target} plasma–lymph-node exchange rate")
+        q = b.parameter(
+            f"{ab}_intercompartmental_clearance", "L/day", f"anti-{target} distribution clearance"
+        )
+        kd = b.parameter(
+            f"{ab}_kd", "nM", f"anti-{target} binding affinity (dissociation constant)"
+        )
+        rho_t = b.parameter(
+            f"{ab}_tumor_partition",
+            "1",
+            f"anti-{target} tumor interstitial / plasma ratio at equilibrium",
+        )
+        k_t = b.parameter(
+            f"{ab}_tumor_exchange_rate", "1/day", f"anti-{target} plasma–tumor exchange rate"
+        )
+        rho_ln = b.parameter(
+            f"{ab}_ln_partition", "1", f"anti-{target} lymph-node / plasma ratio at equilibrium"
+        )
+        k_ln = b.parameter(
+            f"{ab}_ln_exchange_rate", "1/day", f"anti-{target} plasma–lymph-node exchange rate"
+        )
 
         plasma = st.central / vc  # nmol/L = nM
         b.add_rate(st.central, -cl * plasma)
@@ -42,9 +56,7 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         b.add_rate(st.lymph_node, k_ln * (rho_ln * plasma - st.lymph_node))
         e.occupancy_tumor[ab] = st.tumor / (st.tumor + kd)
         e.occupancy_lymph_node[ab] = st.lymph_node / (st.lymph_node + kd)
-        b.observable(
-            f"{ab}_plasma", "nM", f"anti-{target} plasma concentration", plasma
-        )
+        b.observable(f"{ab}_plasma", "nM", f"anti-{target} plasma concentration", plasma)
 
     e.inhibition = {}
     for sm, desc in SMALL_MOLECULES.items():
@@ -66,16 +78,22 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
     b.add_rate(s.il2_central, -kel * s.il2_central)
     e.il2_plasma = s.il2_central / v_il2  # pmol/L = pM
 
-    ka = b.parameter("ifna_absorption_rate", "1/day", "interferon alfa-2b absorption from the s.c. depot")
+    ka = b.parameter(
+        "ifna_absorption_rate", "1/day", "interferon alfa-2b absorption from the s.c. depot"
+    )
     kel = b.parameter("ifna_elimination_rate", "1/day", "interferon alfa-2b elimination rate")
     v = b.parameter("ifna_volume", "L", "interferon alfa-2b volume of distribution")
     b.transfer(s.ifna_depot, s.ifna_central, ka * s.ifna_depot)
     b.add_rate(s.ifna_central, -kel * s.ifna_central)
-    ec50 = b.parameter("ifna_ec50", "pM", "interferon-α concentration for half-maximal immune activation")
+    ec50 = b.parameter(
+        "ifna_ec50", "pM", "interferon-α concentration for half-maximal immune activation"
+    )
     ifna_pm = s.ifna_central / v
     e.ifna_activity = ifna_pm / (ifna_pm + ec50)
 
-    decay = b.parameter("vaccine_depot_decay_rate", "1/day", "loss rate of vaccine antigen at the injection site")
+    decay = b.parameter(
+        "vaccine_depot_decay_rate", "1/day", "loss rate of vaccine antigen at the injection site"
+    )
     b.add_rate(s.vaccine_depot, -decay * s.vaccine_depot)
 
     e.zero = sp.Integer(0)

@@ -29,13 +29,33 @@ SMALL_MOLECULES = {"ipi549": "PI3Kγ inhibitor (eganelisib)", "notch_inhibitor":
 
 # (id, units, compartment, description)
 CELL_STATES: tuple[tuple[str, str, str, str], ...] = (
-    ("tumor_antigen", "cell", "tumor", "antigen released by dying tumor cells, in dead-cell equivalents weighted by antigenicity"),
+    (
+        "tumor_antigen",
+        "cell",
+        "tumor",
+        "antigen released by dying tumor cells, in dead-cell equivalents weighted by antigenicity",
+    ),
     ("dc_tumor", "cell", "tumor", "dendritic cells in the tumor, taking up antigen"),
-    ("dc_lymph_node", "cell", "lymph_node", "antigen-loaded mature dendritic cells in the draining lymph node"),
-    ("cd8_primed_lymph_node", "cell", "lymph_node", "tumor-specific CD8 T cells primed and expanding in the lymph node"),
+    (
+        "dc_lymph_node",
+        "cell",
+        "lymph_node",
+        "antigen-loaded mature dendritic cells in the draining lymph node",
+    ),
+    (
+        "cd8_primed_lymph_node",
+        "cell",
+        "lymph_node",
+        "tumor-specific CD8 T cells primed and expanding in the lymph node",
+    ),
     ("cd8_effector_blood", "cell", "blood", "effector CD8 T cells in circulation"),
     ("cd8_effector_tumor", "cell", "tumor", "effector CD8 T cells in the tumor"),
-    ("cd8_exhausted_tumor", "cell", "tumor", "exhausted (PD-1-high, LAG-3-high) CD8 T cells in the tumor"),
+    (
+        "cd8_exhausted_tumor",
+        "cell",
+        "tumor",
+        "exhausted (PD-1-high, LAG-3-high) CD8 T cells in the tumor",
+    ),
     ("cd8_memory", "cell", "blood", "tumor-specific memory CD8 T cells (recirculating)"),
     ("cd4_helper_blood", "cell", "blood", "tumor-specific helper CD4 T cells in circulation"),
     ("cd4_helper_tumor", "cell", "tumor", "helper (Th1-like) CD4 T cells in the tumor"),
@@ -78,16 +98,37 @@ def declare_states(b: ModelBuilder) -> SimpleNamespace:
     for sid, units, comp, desc in CELL_STATES:
         setattr(s, sid, b.species(sid, units, comp, desc))
     for sid, name in CYTOKINE_STATES:
-        setattr(s, sid, b.species(sid, "pM", "tumor", f"{name}, interstitial concentration in the tumor"))
+        setattr(
+            s,
+            sid,
+            b.species(sid, "pM", "tumor", f"{name}, interstitial concentration in the tumor"),
+        )
 
     s.ab = {}
     for ab in ANTIBODY_CLASSES:
         target = ANTIBODY_TARGETS[ab]
         s.ab[ab] = SimpleNamespace(
-            central=b.species(f"{ab}_central", "nmol", "blood", f"anti-{target} antibody, central amount"),
-            peripheral=b.species(f"{ab}_peripheral", "nmol", "periphery", f"anti-{target} antibody, peripheral amount"),
-            tumor=b.species(f"{ab}_tumor", "nM", "tumor", f"anti-{target} antibody, tumor interstitial concentration"),
-            lymph_node=b.species(f"{ab}_lymph_node", "nM", "lymph_node", f"anti-{target} antibody, lymph-node concentration"),
+            central=b.species(
+                f"{ab}_central", "nmol", "blood", f"anti-{target} antibody, central amount"
+            ),
+            peripheral=b.species(
+                f"{ab}_peripheral",
+                "nmol",
+                "periphery",
+                f"anti-{target} antibody, peripheral amount",
+            ),
+            tumor=b.species(
+                f"{ab}_tumor",
+                "nM",
+                "tumor",
+                f"anti-{target} antibody, tumor interstitial concentration",
+            ),
+            lymph_node=b.species(
+                f"{ab}_lymph_node",
+                "nM",
+                "lymph_node",
+                f"anti-{target} antibody, lymph-node concentration",
+            ),
         )
     s.sm = {}
     for sm, desc in SMALL_MOLECULES.items():
@@ -95,11 +136,30 @@ def declare_states(b: ModelBuilder) -> SimpleNamespace:
             gut=b.species(f"{sm}_gut", "umol", "gut", f"{desc}, amount in the gut (oral depot)"),
             central=b.species(f"{sm}_central", "umol", "blood", f"{desc}, amount in the body"),
         )
-    s.il2_central = b.species("il2_central", "pmol", "blood", "aldesleukin (recombinant IL-2), amount in plasma")
+    s.il2_central = b.species(
+        "il2_central", "pmol", "blood", "aldesleukin (recombinant IL-2), amount in plasma"
+    )
     s.ifna_depot = b.species("ifna_depot", "pmol", "skin", "interferon alfa-2b, subcutaneous depot")
-    s.ifna_central = b.species("ifna_central", "pmol", "blood", "interferon alfa-2b, amount in plasma")
-    s.vaccine_depot = b.species("vaccine_depot", "ug", "skin", "therapeutic vaccine antigen with adjuvant at the injection site")
-    s.cart_effector = b.species("cart_blood", "cell", "blood", "CAR-T cells, effector phase", extinguishable=True)
-    s.cart_memory = b.species("cart_memory", "cell", "blood", "CAR-T cells, persisting memory-like phase", extinguishable=True)
-    s.cart_exhausted = b.species("cart_exhausted", "cell", "blood", "CAR-T cells, exhausted", extinguishable=True)
+    s.ifna_central = b.species(
+        "ifna_central", "pmol", "blood", "interferon alfa-2b, amount in plasma"
+    )
+    s.vaccine_depot = b.species(
+        "vaccine_depot",
+        "ug",
+        "skin",
+        "therapeutic vaccine antigen with adjuvant at the injection site",
+    )
+    s.cart_effector = b.species(
+        "cart_blood", "cell", "blood", "CAR-T cells, effector phase", extinguishable=True
+    )
+    s.cart_memory = b.species(
+        "cart_memory",
+        "cell",
+        "blood",
+        "CAR-T cells, persisting memory-like phase",
+        extinguishable=True,
+    )
+    s.cart_exhausted = b.species(
+        "cart_exhausted", "cell", "blood", "CAR-T cells, exhausted", extinguishable=True
+    )
     return s

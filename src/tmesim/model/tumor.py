@@ -23,12 +23,25 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     P = b.parameter
     t.total = sp.Add(*s.clones)
     density = P("tumor_cell_density", "cell/mm^3", "cells (tumor and infiltrate) per mm³ of lesion")
-    residual = P("tumor_site_volume", "mm^3", "volume of the tumor site that remains when the tumor is gone (immune cells and cytokines live there)")
+    residual = P(
+        "tumor_site_volume",
+        "mm^3",
+        "volume of the tumor site that remains when the tumor is gone (immune cells and cytokines live there)",
+    )
     # The lesion holds tumor cells and its infiltrate: immune cells take room too (this is what
     # calipers and CT measure, and why an inflamed lesion can swell before it shrinks).
     t.infiltrate = sp.Add(
-        s.cd8_effector_tumor, s.cd8_exhausted_tumor, s.cd4_helper_tumor, s.treg_tumor, s.nk_tumor,
-        s.monocyte_tumor, s.tam_m1, s.tam_m2, s.tam_trem2, s.mdsc_tumor, s.dc_tumor,
+        s.cd8_effector_tumor,
+        s.cd8_exhausted_tumor,
+        s.cd4_helper_tumor,
+        s.treg_tumor,
+        s.nk_tumor,
+        s.monocyte_tumor,
+        s.tam_m1,
+        s.tam_m2,
+        s.tam_trem2,
+        s.mdsc_tumor,
+        s.dc_tumor,
     )
     t.lesion_cells = t.total + t.infiltrate
     t.volume_mm3 = t.lesion_cells / density + residual
@@ -37,7 +50,9 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
 
     r = P("tumor_growth_rate", "1/day", "tumor cell proliferation rate (exponential phase)")
     capacity = P("tumor_carrying_capacity", "cell", "tumor carrying capacity")
-    gompertz = P("tumor_growth_gompertz", "1", "growth law: 0 logistic, 1 Gompertz (rate r·ln(K/N))")
+    gompertz = P(
+        "tumor_growth_gompertz", "1", "growth law: 0 logistic, 1 Gompertz (rate r·ln(K/N))"
+    )
     death = P("tumor_death_rate", "1/day", "spontaneous tumor cell death rate (releases antigen)")
     t.death_rate = death
     logistic_term = 1 - t.total / capacity
@@ -47,7 +62,11 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     ec50 = P("ifng_tumor_ec50", "pM", "IFN-γ for half-maximal response of tumor cells")
     arrest = P("ifng_growth_arrest_max", "1", "maximal fraction of proliferation arrested by IFN-γ")
     # IFN-γ-induced apoptosis hits cycling cells, so it is expressed relative to proliferation.
-    ifng_kill = P("ifng_tumor_kill_fraction", "1", "maximal IFN-γ-induced death rate as a fraction of the proliferation rate")
+    ifng_kill = P(
+        "ifng_tumor_kill_fraction",
+        "1",
+        "maximal IFN-γ-induced death rate as a fraction of the proliferation rate",
+    )
     mhc_fold = P("ifng_mhc1_fold", "1", "fold induction of MHC-I by saturating IFN-γ")
     pdl1_induced = P("ifng_pdl1_induced", "molecule/um^2", "PD-L1 added by saturating IFN-γ")
     h_ifng = s.ifng / (s.ifng + ec50)
@@ -55,12 +74,22 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     t.antigenicity, t.mhc1, t.pdl1, t.cd19, t.sensing, t.growth = [], [], [], [], [], []
     t.ifng_deaths = []
     for k, clone in enumerate(s.clones):
-        antigen = P(f"clone_{k}_antigenicity", "1", f"clone {k}: antigen presented per MHC-I, relative to the parental clone")
+        antigen = P(
+            f"clone_{k}_antigenicity",
+            "1",
+            f"clone {k}: antigen presented per MHC-I, relative to the parental clone",
+        )
         mhc = P(f"clone_{k}_mhc1", "1", f"clone {k}: baseline MHC-I, relative to normal cells")
-        pdl1 = P(f"clone_{k}_pdl1", "molecule/um^2", f"clone {k}: constitutive PD-L1 surface density")
+        pdl1 = P(
+            f"clone_{k}_pdl1", "molecule/um^2", f"clone {k}: constitutive PD-L1 surface density"
+        )
         cd19 = P(f"clone_{k}_cd19", "1", f"clone {k}: CAR target antigen (CD19) expression, 0 or 1")
-        sensing = P(f"clone_{k}_ifng_sensing", "1", f"clone {k}: IFN-γ pathway intact (1) or lost (0)")
-        fitness = P(f"clone_{k}_fitness", "1", f"clone {k}: proliferation relative to the parental clone")
+        sensing = P(
+            f"clone_{k}_ifng_sensing", "1", f"clone {k}: IFN-γ pathway intact (1) or lost (0)"
+        )
+        fitness = P(
+            f"clone_{k}_fitness", "1", f"clone {k}: proliferation relative to the parental clone"
+        )
         response = sensing * h_ifng
         t.mhc1.append(mhc * (1 + sw.ifng_mhc1 * (mhc_fold - 1) * response))
         t.pdl1.append(pdl1 + sw.ifng_pdl1 * pdl1_induced * response)
@@ -73,7 +102,11 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
 
     # Variants arise from divisions of the parental clone (immunoediting substrate).
     for k in range(1, N_CLONES):
-        mu = P(f"clone_{k}_emergence_rate", "1", f"clone {k}: probability that a parental division yields this variant")
+        mu = P(
+            f"clone_{k}_emergence_rate",
+            "1",
+            f"clone {k}: probability that a parental division yields this variant",
+        )
         flux = mu * t.growth[0]
         t.growth[k] = t.growth[k] + flux
         t.growth[0] = t.growth[0] - flux

@@ -24,16 +24,28 @@ from tmesim.model.tumor import apply_tumor_balance, declare_tumor
 # name -> (SPEC mechanism code, description)
 MECHANISM_TABLE: dict[str, tuple[str, str]] = {
     "pd1": ("M1", "PD-1 engagement by PD-L1/PD-L2 brakes CD8 killing and drives exhaustion"),
-    "ctla4": ("M1", "CTLA-4 on Tregs and activated T cells captures B7 and limits CD28 co-stimulation at priming"),
+    "ctla4": (
+        "M1",
+        "CTLA-4 on Tregs and activated T cells captures B7 and limits CD28 co-stimulation at priming",
+    ),
     "lag3": ("M1", "LAG-3 signalling adds to exhaustion and blocks recovery"),
     "exhaustion": ("M4", "chronic antigen drives effector CD8 (and CAR-T) cells into exhaustion"),
     "treg_suppression": ("M1", "intratumoral Tregs suppress CD8 killing"),
     "cd4_help": ("M7", "CD4 helper cells raise CD8 priming"),
-    "myeloid_suppression": ("M2", "suppressive myeloid cells (MDSC, M2, TREM2+) inhibit T-cell killing, proliferation and entry"),
-    "myeloid_pi3kg": ("M2", "the myeloid suppressive program runs through PI3Kγ, the target of IPI-549"),
+    "myeloid_suppression": (
+        "M2",
+        "suppressive myeloid cells (MDSC, M2, TREM2+) inhibit T-cell killing, proliferation and entry",
+    ),
+    "myeloid_pi3kg": (
+        "M2",
+        "the myeloid suppressive program runs through PI3Kγ, the target of IPI-549",
+    ),
     "notch_tam": ("M3", "monocyte-to-TAM differentiation and TAM proliferation need Notch/RBPJ"),
     "trem2_macrophages": ("M4", "M2-like TAMs become TREM2+ suppressive macrophages"),
-    "memory": ("M4", "effector CD8 T cells leave memory cells that are quickly recalled by antigen"),
+    "memory": (
+        "M4",
+        "effector CD8 T cells leave memory cells that are quickly recalled by antigen",
+    ),
     "ifng_direct": ("M5", "IFN-γ arrests and kills tumor cells of IFN-γ-sensing clones"),
     "ifng_pdl1": ("M5", "IFN-γ induces PD-L1 on sensing tumor cells"),
     "ifng_mhc1": ("M5", "IFN-γ induces MHC-I on sensing tumor cells"),
@@ -42,13 +54,17 @@ MECHANISM_TABLE: dict[str, tuple[str, str]] = {
     "chemokine_recruitment": ("M7", "CXCL9/10 recruits T and NK cells into the tumor"),
 }
 
-MECHANISMS: dict[str, str] = {name: f"[{code}] {desc}" for name, (code, desc) in MECHANISM_TABLE.items()}
+MECHANISMS: dict[str, str] = {
+    name: f"[{code}] {desc}" for name, (code, desc) in MECHANISM_TABLE.items()
+}
 """Every switchable mechanism: name -> description (with its SPEC mechanism code)."""
 
 
 def _declare(b: ModelBuilder) -> Model:
     s = declare_states(b)
-    sw = SimpleNamespace(**{name: b.mechanism(name, code, desc) for name, (code, desc) in MECHANISM_TABLE.items()})
+    sw = SimpleNamespace(
+        **{name: b.mechanism(name, code, desc) for name, (code, desc) in MECHANISM_TABLE.items()}
+    )
     e = add_pharmacology(b, s)
     t = declare_tumor(b, s, sw)
     m = add_myeloid(b, s, sw, t, e)
@@ -60,46 +76,113 @@ def _declare(b: ModelBuilder) -> Model:
     add_cytokines(b, s, t, e, m, tc, nk)
     _observables(b, s, t, m, tc)
     per_cell = 1 / (t.total + 1)
-    b.observable("cd8_kill_rate", "1/day", "tumor cells killed by CD8 T cells per tumor cell per day", sp.Add(*tc.kills) * per_cell)
-    b.observable("nk_kill_rate", "1/day", "tumor cells killed by NK cells per tumor cell per day", sp.Add(*nk.kills) * per_cell)
-    b.observable("cart_kill_rate", "1/day", "tumor cells killed by CAR-T cells per tumor cell per day", sp.Add(*car_kills) * per_cell)
+    b.observable(
+        "cd8_kill_rate",
+        "1/day",
+        "tumor cells killed by CD8 T cells per tumor cell per day",
+        sp.Add(*tc.kills) * per_cell,
+    )
+    b.observable(
+        "nk_kill_rate",
+        "1/day",
+        "tumor cells killed by NK cells per tumor cell per day",
+        sp.Add(*nk.kills) * per_cell,
+    )
+    b.observable(
+        "cart_kill_rate",
+        "1/day",
+        "tumor cells killed by CAR-T cells per tumor cell per day",
+        sp.Add(*car_kills) * per_cell,
+    )
     return b.build()
 
 
-def _observables(b: ModelBuilder, s: SimpleNamespace, t: SimpleNamespace, m: SimpleNamespace, tc: SimpleNamespace) -> None:
+def _observables(
+    b: ModelBuilder, s: SimpleNamespace, t: SimpleNamespace, m: SimpleNamespace, tc: SimpleNamespace
+) -> None:
     vol = t.volume_mm3
     b.observable("tumor_cells", "cell", "viable tumor cells, all clones", t.total)
     density = b.symbol("tumor_cell_density")
     lesion = t.lesion_cells / density
-    b.observable("tumor_volume", "mm^3", "lesion volume: viable tumor cells and infiltrate / cell density", lesion)
     b.observable(
-        "tumor_diameter", "mm", "diameter of a sphere of the lesion volume",
+        "tumor_volume",
+        "mm^3",
+        "lesion volume: viable tumor cells and infiltrate / cell density",
+        lesion,
+    )
+    b.observable(
+        "tumor_diameter",
+        "mm",
+        "diameter of a sphere of the lesion volume",
         (6 * lesion / sp.pi) ** sp.Rational(1, 3),
     )
     for k, clone in enumerate(s.clones):
-        b.observable(f"clone_{k}_fraction", "1", f"fraction of tumor cells in clone {k}", clone / (t.total + 1))
-    b.observable("cd8_tumor_density", "cell/mm^3", "CD8 T cells (effector + exhausted) per mm³ of tumor", (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / vol)
-    b.observable("cd8_effector_tumor", "cell", "effector CD8 T cells in the tumor", s.cd8_effector_tumor)
+        b.observable(
+            f"clone_{k}_fraction",
+            "1",
+            f"fraction of tumor cells in clone {k}",
+            clone / (t.total + 1),
+        )
     b.observable(
-        "cd8_exhausted_fraction", "1", "exhausted fraction of intratumoral CD8 T cells",
+        "cd8_tumor_density",
+        "cell/mm^3",
+        "CD8 T cells (effector + exhausted) per mm³ of tumor",
+        (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / vol,
+    )
+    b.observable(
+        "cd8_effector_tumor", "cell", "effector CD8 T cells in the tumor", s.cd8_effector_tumor
+    )
+    b.observable(
+        "cd8_exhausted_fraction",
+        "1",
+        "exhausted fraction of intratumoral CD8 T cells",
         s.cd8_exhausted_tumor / (s.cd8_effector_tumor + s.cd8_exhausted_tumor + 1),
     )
     b.observable("cd8_memory", "cell", "memory CD8 T cells", s.cd8_memory)
     b.observable("treg_tumor", "cell", "Tregs in the tumor", s.treg_tumor)
-    b.observable("cd8_treg_ratio", "1", "intratumoral CD8 / Treg ratio", (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / (s.treg_tumor + 1))
+    b.observable(
+        "cd8_treg_ratio",
+        "1",
+        "intratumoral CD8 / Treg ratio",
+        (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / (s.treg_tumor + 1),
+    )
     b.observable("nk_tumor", "cell", "NK cells in the tumor", s.nk_tumor)
     b.observable("tam_density", "cell/mm^3", "TAMs per mm³ of tumor", m.tams / vol)
     b.observable("tam_m1_fraction", "1", "M1-like fraction of TAMs", s.tam_m1 / (m.tams + 1))
     b.observable("tam_trem2_fraction", "1", "TREM2+ fraction of TAMs", s.tam_trem2 / (m.tams + 1))
     b.observable("mdsc_density", "cell/mm^3", "MDSCs per mm³ of tumor", s.mdsc_tumor / vol)
-    b.observable("myeloid_suppression", "1", "myeloid suppression of T cells (0 none, 1 maximal)", m.suppression)
-    b.observable("tumor_pdl1", "molecule/um^2", "mean PD-L1 surface density on tumor cells", sp.Add(*(p * c for p, c in zip(t.pdl1, s.clones, strict=True))) / (t.total + 1))
-    b.observable("tumor_mhc1", "1", "mean MHC-I on tumor cells, relative to normal", sp.Add(*(h * c for h, c in zip(t.mhc1, s.clones, strict=True))) / (t.total + 1))
-    b.observable("pd1_engagement", "1", "mean PD-1 inhibition of effector CD8 T cells", tc.h_pd1_mean)
-    b.observable("costimulation", "1", "CD28 co-stimulation at priming (1 = all B7 free)", tc.costimulation)
+    b.observable(
+        "myeloid_suppression",
+        "1",
+        "myeloid suppression of T cells (0 none, 1 maximal)",
+        m.suppression,
+    )
+    b.observable(
+        "tumor_pdl1",
+        "molecule/um^2",
+        "mean PD-L1 surface density on tumor cells",
+        sp.Add(*(p * c for p, c in zip(t.pdl1, s.clones, strict=True))) / (t.total + 1),
+    )
+    b.observable(
+        "tumor_mhc1",
+        "1",
+        "mean MHC-I on tumor cells, relative to normal",
+        sp.Add(*(h * c for h, c in zip(t.mhc1, s.clones, strict=True))) / (t.total + 1),
+    )
+    b.observable(
+        "pd1_engagement", "1", "mean PD-1 inhibition of effector CD8 T cells", tc.h_pd1_mean
+    )
+    b.observable(
+        "costimulation", "1", "CD28 co-stimulation at priming (1 = all B7 free)", tc.costimulation
+    )
     for name in ("ifng", "il2", "il12", "il10", "tgfb", "cxcl9", "ccl2"):
         b.observable(name, "pM", f"{name} in the tumor", getattr(s, name))
-    b.observable("cart_cells", "cell", "CAR-T cells (all phases)", s.cart_effector + s.cart_memory + s.cart_exhausted)
+    b.observable(
+        "cart_cells",
+        "cell",
+        "CAR-T cells (all phases)",
+        s.cart_effector + s.cart_memory + s.cart_exhausted,
+    )
 
 
 @functools.cache

@@ -96,7 +96,9 @@ class ParameterSet:
             return self.parameters[id]
         except KeyError:
             raise ConfigError(
-                "parameters", id, "use a parameter id of the model (`tmesim parameters PRESET` lists them)",
+                "parameters",
+                id,
+                "use a parameter id of the model (`tmesim parameters PRESET` lists them)",
                 choices=list(self.parameters),
             ) from None
 
@@ -135,9 +137,13 @@ class ParameterSet:
                 raise ConfigError(f"initial.{sid}", v, "give a finite, non-negative initial value")
             init[sid] = float(v)
             sources[sid] = source
-        return replace(self, parameters=params, initial=init, initial_sources=sources, name=name or self.name)
+        return replace(
+            self, parameters=params, initial=init, initial_sources=sources, name=name or self.name
+        )
 
-    def with_parameters(self, extra: Mapping[str, Parameter], *, name: str | None = None) -> ParameterSet:
+    def with_parameters(
+        self, extra: Mapping[str, Parameter], *, name: str | None = None
+    ) -> ParameterSet:
         """A copy where whole Parameter records (value, units, source) replace or add entries."""
         params = dict(self.parameters)
         for pid, p in extra.items():
@@ -152,31 +158,46 @@ class ParameterSet:
         missing = [p.id for p in model.parameters if p.id not in self.parameters]
         if missing:
             raise ConfigError(
-                f"preset {self.name}", ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""),
+                f"preset {self.name}",
+                ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""),
                 f"{len(missing)} model parameters have no value; add them to the preset",
             )
         declared = {p.id: p for p in model.parameters}
         for p in self:
             if p.id not in declared:
-                raise ConfigError(f"preset {self.name}", p.id, "this parameter is not in the model; remove it", choices=declared)
+                raise ConfigError(
+                    f"preset {self.name}",
+                    p.id,
+                    "this parameter is not in the model; remove it",
+                    choices=declared,
+                )
             if p.units != declared[p.id].units:
                 raise ConfigError(
-                    f"preset {self.name}: {p.id}", p.units, f"the model declares '{declared[p.id].units}'"
+                    f"preset {self.name}: {p.id}",
+                    p.units,
+                    f"the model declares '{declared[p.id].units}'",
                 )
         unknown = [s for s in self.initial if s not in model.species_ids]
         if unknown:
-            raise ConfigError("initial", unknown[0], "use a species id of the model", choices=model.species_ids)
+            raise ConfigError(
+                "initial", unknown[0], "use a species id of the model", choices=model.species_ids
+            )
 
     def described(self, model: Model) -> ParameterSet:
         """A copy whose parameters carry the model's descriptions."""
         desc = {p.id: p.description for p in model.parameters}
-        params = {pid: replace(p, description=desc.get(pid, p.description)) for pid, p in self.parameters.items()}
+        params = {
+            pid: replace(p, description=desc.get(pid, p.description))
+            for pid, p in self.parameters.items()
+        }
         return replace(self, parameters=params)
 
     def vector(self, model: Model) -> np.ndarray:
         """Parameter values in the model's order."""
         self.check(model)
-        return np.array([self.parameters[pid].value for pid in model.parameter_ids], dtype=np.float64)
+        return np.array(
+            [self.parameters[pid].value for pid in model.parameter_ids], dtype=np.float64
+        )
 
     def initial_state(self, model: Model) -> np.ndarray:
         """Initial state in the model's order (species not listed start at 0)."""

@@ -28,8 +28,15 @@ def _unit(text: str, field: str) -> pint.Unit:
         cleaned = "molecule_count"
     try:
         return ureg.parse_units(cleaned)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError) as exc:
-        raise ConfigError(field, text, f"write units pint understands, e.g. '1/day', 'nM', 'cell/mm^3' ({exc})") from None
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        AttributeError,
+    ) as exc:
+        raise ConfigError(
+            field, text, f"write units pint understands, e.g. '1/day', 'nM', 'cell/mm^3' ({exc})"
+        ) from None
 
 
 def convert(value: float, units: str, to: str, *, field: str = "value") -> float:
@@ -45,7 +52,9 @@ def convert(value: float, units: str, to: str, *, field: str = "value") -> float
     try:
         q = ureg.Quantity(float(value), _unit(units, field)).to(_unit(to, field))
     except pint.errors.DimensionalityError:
-        raise ConfigError(field, f"{value} {units}", f"give it in units compatible with '{to}'") from None
+        raise ConfigError(
+            field, f"{value} {units}", f"give it in units compatible with '{to}'"
+        ) from None
     return float(q.magnitude)
 
 
@@ -64,7 +73,9 @@ def parse_quantity(text: float | int | str, to: str, *, field: str) -> float:
     try:
         number = float(parts[0])
     except (ValueError, IndexError):
-        raise ConfigError(field, text, f"give a number, optionally followed by units (e.g. '1.5 {to}')") from None
+        raise ConfigError(
+            field, text, f"give a number, optionally followed by units (e.g. '1.5 {to}')"
+        ) from None
     if len(parts) == 1:
         return number
     return convert(number, parts[1], to, field=field)

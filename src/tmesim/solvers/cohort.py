@@ -43,9 +43,7 @@ class DoseSchedule:
         )
 
     @classmethod
-    def from_lists(
-        cls, doses: Sequence[tuple[ArrayLike, ArrayLike, ArrayLike]]
-    ) -> DoseSchedule:
+    def from_lists(cls, doses: Sequence[tuple[ArrayLike, ArrayLike, ArrayLike]]) -> DoseSchedule:
         """One `(times, state_indices, amounts)` tuple per patient; times need not be sorted."""
         ptr = [0]
         ts: list[NDArray[np.float64]] = []
@@ -224,6 +222,12 @@ def solve(
     elif isinstance(doses, DoseSchedule):
         schedule = doses
     else:
+        if len(doses) != n_pat:
+            raise ConfigError(
+                "doses",
+                f"{len(doses)} schedules",
+                f"give one (times, state_indices, amounts) tuple per patient ({n_pat})",
+            )
         schedule = DoseSchedule.from_lists(doses)
     schedule = schedule.validate(n_pat, n_states, t0)
     ext = np.ascontiguousarray(extinct_idx, dtype=np.int64).reshape(-1)

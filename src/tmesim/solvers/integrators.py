@@ -2,15 +2,20 @@
 
 This file is source text for `tmesim.solvers.kernel.build_kernel`, which pastes it after a
 model's `rhs`, `jac`, `dfdt`, `observe` and `N_STATES`/`N_PARAMS`/`N_OBS`, so that numba compiles
-the model and the integrator as one unit (the model's functions inline into the stages). The
-import of `_model_stub` below only keeps this module valid on its own; the builder removes it.
+the model and the integrator as one unit. The import of `_model_stub` below only keeps this
+module valid on its own; the builder removes it.
 
 Entry points (both compiled with `@njit(cache=True)`):
 
-* `integrate` — one patient: adaptive steps, doses as exact stops, dense output at save times,
-  extinction of populations below a threshold; returns (status, accepted, rejected).
-* `solve_cohort` — many patients in parallel (`prange`), each independent, so results do not
-  depend on the number of threads.
+* `integrate` — one patient: adaptive steps, doses as exact stops, save times as stops or from
+  the continuous extension, extinction of populations below a threshold; returns
+  (status, accepted steps, rejected steps).
+* `solve_cohort` — many patients in parallel (`prange`), each independent with its own work
+  arrays, so results do not depend on the number of threads.
+
+Rodas4 solves its linear systems with a sparse LU (`_lu_factor`) that keeps the elimination
+order and pivots of the previous step while they remain valid, so a step costs one pass over
+the Jacobian plus the arithmetic on the non-zeros of the factors.
 
 Status codes are the values of `tmesim.solvers.status.SolverStatus`.
 """
@@ -46,6 +51,8 @@ _METHOD_MASK = 15
 # step control turns into a status code, instead of an exception inside the parallel loop.
 
 _SAFETY = 0.9
+# A recorded pivot is reused while |pivot| >= this times the largest entry below it.
+_PIVOT_THRESHOLD = 0.1
 _FAC_MIN = 0.2
 # Consecutive failures tolerated before giving up with a status code.
 _MAX_SINGULAR = 5
@@ -92,8 +99,9 @@ _R_C64 = 16.31930543123136
 _R_C65 = -6.058818238834054
 # Continuous extension of order 3 from the same source (RODAS dense output): with s = theta,
 # y(s) = (1-s) y0 + s (y1 + (1-s) (sum_j h2j u_j + s sum_j h3j u_j)). It combines stages only,
-# never f at a computed point, so it stays accurate on stiff components (f(y1) would amplify the
-# error of y1 by the stiffness).
+# never f at a computed point (f(y1) would amplify the error of y1 by the stiffness); still, on
+# stiff components in quasi-steady state it is only about as accurate as linear interpolation,
+# hence STOP_AT_SAVES by default for Rodas4.
 _R_H21 = 10.12623508344586
 _R_H22 = -7.487995877610167
 _R_H23 = -34.80091861555747
@@ -146,58 +154,284 @@ _D_D5 = 701980252875.0 / 199316789632.0
 _D_D6 = -1453857185.0 / 822651844.0
 _D_D7 = 69997945.0 / 29380423.0
 
+# The same coefficients as tables, for the stage loops (rows: stages; Rodas4's last row starts
+# the sixth stage from the embedded solution).
+_R_A_TABLE = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+        [_R_A21, 0.0, 0.0, 0.0, 0.0],
+        [_R_A31, _R_A32, 0.0, 0.0, 0.0],
+        [_R_A41, _R_A42, _R_A43, 0.0, 0.0],
+        [_R_A51, _R_A52, _R_A53, _R_A54, 0.0],
+        [_R_A51, _R_A52, _R_A53, _R_A54, 1.0],
+    ]
+)
+_R_C_TABLE = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+        [_R_C21, 0.0, 0.0, 0.0, 0.0],
+        [_R_C31, _R_C32, 0.0, 0.0, 0.0],
+        [_R_C41, _R_C42, _R_C43, 0.0, 0.0],
+        [_R_C51, _R_C52, _R_C53, _R_C54, 0.0],
+        [_R_C61, _R_C62, _R_C63, _R_C64, _R_C65],
+    ]
+)
+_R_C_ROW = np.array([0.0, _R_C2, _R_C3, _R_C4, 1.0, 1.0])
+_R_D_ROW = np.array([_R_D1, _R_D2, _R_D3, _R_D4, 0.0, 0.0])
+_D_A_TABLE = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [_D_A21, 0.0, 0.0, 0.0, 0.0, 0.0],
+        [_D_A31, _D_A32, 0.0, 0.0, 0.0, 0.0],
+        [_D_A41, _D_A42, _D_A43, 0.0, 0.0, 0.0],
+        [_D_A51, _D_A52, _D_A53, _D_A54, 0.0, 0.0],
+        [_D_A61, _D_A62, _D_A63, _D_A64, _D_A65, 0.0],
+        [_D_B1, 0.0, _D_B3, _D_B4, _D_B5, _D_B6],
+    ]
+)
+_D_C_ROW = np.array([0.0, _D_C2, _D_C3, _D_C4, _D_C5, 1.0])
+_D_E_ROW = np.array([_D_E1, 0.0, _D_E3, _D_E4, _D_E5, _D_E6, _D_E7])
+
 
 @njit(cache=True, error_model="numpy")
-def _lu_factor(a, piv):
-    """LU with partial pivoting in place (row swaps recorded in `piv`); False if singular."""
-    n = a.shape[0]
+def _new_lu(n):
+    """Work arrays of the sparse LU of one patient (see `_lu_factor`)."""
+    piv = np.empty(n, dtype=np.int64)
+    ptr = np.empty(2 * n + 2, dtype=np.int64)
+    idx = np.empty(max(n * n - n, 1), dtype=np.int64)
+    lval = np.empty(max(n * n - n, 1))
+    pattern = np.zeros((n, n), dtype=np.bool_)
+    for i in range(n):
+        pattern[i, i] = True
+    work = np.empty((n, n), dtype=np.bool_)
+    # state[0] = 1 while the recorded elimination is valid, state[1] = 1 while `order` is.
+    state = np.zeros(2, dtype=np.int64)
+    order = np.arange(n)
+    rows = np.empty(n, dtype=np.int64)
+    x = np.empty(n)
+    done = np.empty(n, dtype=np.bool_)
+    nbr = np.empty(n, dtype=np.int64)
+    row_scale = np.empty(n)
+    return piv, ptr, idx, lval, pattern, work, state, order, rows, x, done, nbr, row_scale
+
+
+@njit(cache=True, error_model="numpy")
+def _form_matrix(J, fac, E, lu):
+    """E = fac I - J and its row scales; False if J has a non-zero outside the known pattern.
+
+    New non-zero positions are added to the pattern, which invalidates order and record.
+    """
+    pattern, state, row_scale = lu[4], lu[6], lu[12]
+    n = J.shape[0]
+    inside = True
+    for i in range(n):
+        big = 0.0
+        for j in range(n):
+            v = J[i, j]
+            E[i, j] = -v
+            if v != 0.0 and not pattern[i, j]:
+                inside = False
+            if i != j:
+                big = max(big, abs(v))
+        E[i, i] += fac
+        big = max(big, abs(E[i, i]))
+        row_scale[i] = 1.0 / big if big > 0.0 else 0.0
+    if not inside:
+        for i in range(n):
+            for j in range(n):
+                if J[i, j] != 0.0:
+                    pattern[i, j] = True
+        state[0] = 0
+        state[1] = 0
+    return inside
+
+
+@njit(cache=True, error_model="numpy")
+def _minimum_degree(lu):
+    """Elimination order by minimum degree on the pattern of J + J^T, to limit fill-in.
+
+    Model Jacobians have hub states (tumor cells, cytokines) coupled to most others; taking
+    them last keeps the factors sparse.
+    """
+    pattern, adj, state, order, done, nbr = lu[4], lu[5], lu[6], lu[7], lu[10], lu[11]
+    n = pattern.shape[0]
+    for i in range(n):
+        done[i] = False
+        for j in range(n):
+            adj[i, j] = (pattern[i, j] or pattern[j, i]) and i != j
+    for step in range(n):
+        best = -1
+        best_degree = n + 1
+        for v in range(n):
+            if not done[v]:
+                degree = 0
+                for u in range(n):
+                    if adj[v, u] and not done[u]:
+                        degree += 1
+                if degree < best_degree:
+                    best_degree = degree
+                    best = v
+        order[step] = best
+        done[best] = True
+        m = 0
+        for u in range(n):
+            if adj[best, u] and not done[u]:
+                nbr[m] = u
+                m += 1
+        # Eliminating a node joins its remaining neighbours (the fill it will cause).
+        for a in range(m):
+            for b in range(m):
+                if a != b:
+                    adj[nbr[a], nbr[b]] = True
+    state[1] = 1
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_analyse(E, lu):
+    """Gaussian elimination with threshold partial pivoting in place, recording its structure.
+
+    Columns are eliminated in `order`; at step k the pivot row piv[k] is chosen among the rows
+    not yet used, comparing entries of rows scaled to a largest entry of 1 (so a row of large
+    cell numbers does not win over a drug's own row), and the diagonal one whenever acceptable:
+    that keeps the fill-reducing order, and exact zeros (a drug never given) exactly zero.
+    Nothing is moved: the record holds matrix indices. It covers the pattern (every position
+    where J was ever non-zero, and the diagonal) and its fill-in, so it stays valid while J keeps
+    to that pattern: for step k, the rows updated and their multipliers idx/lval[ptr[k]:ptr[k+1]];
+    for pivot row k of U, its other columns idx[ptr[n+1+k]:ptr[n+2+k]] (values stay in E).
+    False if the matrix is singular.
+    """
+    piv, ptr, idx, lval, pattern, work, state, order, rows = lu[:9]
+    row_scale = lu[12]
+    n = E.shape[0]
+    state[0] = 0
+    for i in range(n):
+        rows[i] = order[i]
+        for j in range(n):
+            work[i, j] = pattern[i, j]
+        work[i, i] = True
+    lc = 0
+    uc = (n * (n - 1)) // 2
     for k in range(n):
-        p = k
-        amax = abs(a[k, k])
-        for i in range(k + 1, n):
-            v = abs(a[i, k])
-            if v > amax:
-                amax = v
-                p = i
-        piv[k] = p
+        pc = order[k]
+        diag = abs(E[rows[k], pc]) * row_scale[rows[k]] if work[rows[k], pc] else 0.0
+        best = k
+        amax = diag
+        for a in range(k + 1, n):
+            i = rows[a]
+            if work[i, pc]:
+                v = abs(E[i, pc]) * row_scale[i]
+                if v > amax:
+                    amax = v
+                    best = a
         if amax == 0.0 or not math.isfinite(amax):
             return False
-        if p != k:
-            for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-        inv = 1.0 / a[k, k]
-        for i in range(k + 1, n):
-            lik = a[i, k] * inv
-            a[i, k] = lik
-            # Model Jacobians are sparse: skipping zero multipliers saves most of the work.
-            if lik != 0.0:
-                for j in range(k + 1, n):
-                    a[i, j] -= lik * a[k, j]
+        if diag >= _PIVOT_THRESHOLD * amax:
+            best = k
+        pr = rows[best]
+        rows[best] = rows[k]
+        rows[k] = pr
+        piv[k] = pr
+        u_start = uc
+        ptr[n + 1 + k] = uc
+        for b in range(k + 1, n):
+            j = order[b]
+            if work[pr, j]:
+                idx[uc] = j
+                uc += 1
+        ptr[k] = lc
+        inv = 1.0 / E[pr, pc]
+        for a in range(k + 1, n):
+            i = rows[a]
+            if work[i, pc]:
+                m = E[i, pc] * inv
+                idx[lc] = i
+                lval[lc] = m
+                lc += 1
+                for q in range(u_start, uc):
+                    j = idx[q]
+                    E[i, j] -= m * E[pr, j]
+                    work[i, j] = True
+    ptr[n] = lc
+    ptr[2 * n + 1] = uc
+    state[0] = 1
     return True
 
 
 @njit(cache=True, error_model="numpy")
-def _lu_solve(a, piv, b):
-    """Solve in place with the factors from `_lu_factor`."""
+def _lu_refactor(E, lu):
+    """Repeat the recorded elimination on new values; False if a pivot is now too small.
+
+    A recorded pivot is kept while it is at least _PIVOT_THRESHOLD times the largest entry
+    below it (threshold partial pivoting, on rows scaled to a largest entry of 1), which bounds
+    element growth like partial pivoting.
+    """
+    piv, ptr, idx, lval = lu[:4]
+    order, row_scale = lu[7], lu[12]
+    n = E.shape[0]
+    for k in range(n):
+        pr = piv[k]
+        pc = order[k]
+        d = E[pr, pc]
+        amax = 0.0
+        for q in range(ptr[k], ptr[k + 1]):
+            v = abs(E[idx[q], pc]) * row_scale[idx[q]]
+            if v > amax:
+                amax = v
+        scaled = abs(d) * row_scale[pr]
+        if not (scaled >= _PIVOT_THRESHOLD * amax and d != 0.0 and math.isfinite(d)):
+            return False
+        inv = 1.0 / d
+        u_start = ptr[n + 1 + k]
+        u_end = ptr[n + 2 + k]
+        for q in range(ptr[k], ptr[k + 1]):
+            i = idx[q]
+            m = E[i, pc] * inv
+            lval[q] = m
+            if m != 0.0:
+                for r in range(u_start, u_end):
+                    j = idx[r]
+                    E[i, j] -= m * E[pr, j]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_factor(J, fac, E, lu):
+    """Factor W = fac I - J into `E` and `lu`; False if W is singular.
+
+    Sparse, and the usual case costs one pass over J plus the arithmetic on the non-zeros of
+    the factors: the elimination order and the pivots are searched again only when J gains a
+    non-zero position or a recorded pivot becomes too small.
+    """
+    state = lu[6]
+    inside = _form_matrix(J, fac, E, lu)
+    if inside and state[0] == 1:
+        if _lu_refactor(E, lu):
+            return True
+        _form_matrix(J, fac, E, lu)
+    if state[1] == 0:
+        _minimum_degree(lu)
+    return _lu_analyse(E, lu)
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_solve(a, lu, b):
+    """Solve W x = b in place with the factors from `_lu_factor`."""
+    piv, ptr, idx, lval = lu[:4]
+    order, x = lu[7], lu[9]
     n = a.shape[0]
     for k in range(n):
-        p = piv[k]
-        if p != k:
-            tmp = b[k]
-            b[k] = b[p]
-            b[p] = tmp
+        bk = b[piv[k]]
+        if bk != 0.0:
+            for q in range(ptr[k], ptr[k + 1]):
+                b[idx[q]] -= lval[q] * bk
+    for k in range(n - 1, -1, -1):
+        pr = piv[k]
+        s = b[pr]
+        for q in range(ptr[n + 1 + k], ptr[n + 2 + k]):
+            s -= a[pr, idx[q]] * x[idx[q]]
+        x[order[k]] = s / a[pr, order[k]]
     for i in range(n):
-        s = b[i]
-        for j in range(i):
-            s -= a[i, j] * b[j]
-        b[i] = s
-    for i in range(n - 1, -1, -1):
-        s = b[i]
-        for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
+        b[i] = x[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -205,15 +439,6 @@ def _all_finite(x):
     for i in range(x.shape[0]):
         if not math.isfinite(x[i]):
             return False
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def _all_finite_2d(x):
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            if not math.isfinite(x[i, j]):
-                return False
     return True
 
 
@@ -247,117 +472,73 @@ def _apply_floor(y, extinct_idx, threshold, clip_negative):
 
 
 @njit(cache=True, error_model="numpy")
-def _rodas4_step(t, h, y, f0, fx, J, E, piv, p, K, ynew, tmp):
-    """One Rodas4 step from (t, y); the error estimate is left in K[5]; False if W is singular."""
+def _rodas4_step(t, h, y, f0, fx, J, E, lu, p, K, ynew, tmp):
+    """One Rodas4 step from (t, y): stages u_i in K, the solution in `ynew`; the error estimate
+    is K[5]. False if W is singular.
+
+    The stages run in a loop over the tableau so that the model's rhs appears once in the
+    compiled code, which shortens the compilation of large models.
+    """
     n = y.shape[0]
-    fac = 1.0 / (h * _R_GAMMA)
-    for i in range(n):
-        for j in range(n):
-            E[i, j] = -J[i, j]
-        E[i, i] += fac
-    if not _lu_factor(E, piv):
+    if not _lu_factor(J, 1.0 / (h * _R_GAMMA), E, lu):
         return False
     hinv = 1.0 / h
-    k1 = K[0]
-    k2 = K[1]
-    k3 = K[2]
-    k4 = K[3]
-    k5 = K[4]
-    k6 = K[5]
-
+    # Loops over i innermost: contiguous, and the sums keep the order of the tableau.
+    for s in range(6):
+        u = K[s]
+        if s == 0:
+            for i in range(n):
+                u[i] = f0[i] + h * _R_D_ROW[0] * fx[i]
+        else:
+            for i in range(n):
+                ynew[i] = y[i]
+                u[i] = 0.0
+            for j in range(s):
+                a = _R_A_TABLE[s, j]
+                c = _R_C_TABLE[s, j]
+                for i in range(n):
+                    ynew[i] += a * K[j, i]
+                    u[i] += c * K[j, i]
+            rhs(t + _R_C_ROW[s] * h, ynew, p, tmp)
+            d = h * _R_D_ROW[s]
+            for i in range(n):
+                u[i] = tmp[i] + d * fx[i] + hinv * u[i]
+        _lu_solve(E, lu, u)
+    # ynew holds the last stage point, the embedded solution; the solution is one stage on.
     for i in range(n):
-        k1[i] = f0[i] + h * _R_D1 * fx[i]
-    _lu_solve(E, piv, k1)
-
-    for i in range(n):
-        ynew[i] = y[i] + _R_A21 * k1[i]
-    rhs(t + _R_C2 * h, ynew, p, tmp)
-    for i in range(n):
-        k2[i] = tmp[i] + h * _R_D2 * fx[i] + hinv * (_R_C21 * k1[i])
-    _lu_solve(E, piv, k2)
-
-    for i in range(n):
-        ynew[i] = y[i] + _R_A31 * k1[i] + _R_A32 * k2[i]
-    rhs(t + _R_C3 * h, ynew, p, tmp)
-    for i in range(n):
-        k3[i] = tmp[i] + h * _R_D3 * fx[i] + hinv * (_R_C31 * k1[i] + _R_C32 * k2[i])
-    _lu_solve(E, piv, k3)
-
-    for i in range(n):
-        ynew[i] = y[i] + _R_A41 * k1[i] + _R_A42 * k2[i] + _R_A43 * k3[i]
-    rhs(t + _R_C4 * h, ynew, p, tmp)
-    for i in range(n):
-        k4[i] = (
-            tmp[i]
-            + h * _R_D4 * fx[i]
-            + hinv * (_R_C41 * k1[i] + _R_C42 * k2[i] + _R_C43 * k3[i])
-        )
-    _lu_solve(E, piv, k4)
-
-    for i in range(n):
-        ynew[i] = y[i] + _R_A51 * k1[i] + _R_A52 * k2[i] + _R_A53 * k3[i] + _R_A54 * k4[i]
-    rhs(t + h, ynew, p, tmp)
-    for i in range(n):
-        k5[i] = tmp[i] + hinv * (
-            _R_C51 * k1[i] + _R_C52 * k2[i] + _R_C53 * k3[i] + _R_C54 * k4[i]
-        )
-    _lu_solve(E, piv, k5)
-
-    # Embedded (order 3) solution; the last stage evaluates f there, which is what makes the
-    # pair stiffly accurate.
-    for i in range(n):
-        ynew[i] += k5[i]
-    rhs(t + h, ynew, p, tmp)
-    for i in range(n):
-        k6[i] = tmp[i] + hinv * (
-            _R_C61 * k1[i] + _R_C62 * k2[i] + _R_C63 * k3[i] + _R_C64 * k4[i] + _R_C65 * k5[i]
-        )
-    _lu_solve(E, piv, k6)
-    for i in range(n):
-        ynew[i] += k6[i]
+        ynew[i] += K[5, i]
     return True
 
 
 @njit(cache=True, error_model="numpy")
 def _dopri5_step(t, h, y, f0, p, K, ynew, fnew, ytmp, err):
-    """One Dormand–Prince step from (t, y) with f0 = f(t, y); f(t+h, ynew) goes to `fnew`."""
+    """One Dormand–Prince step from (t, y) with f0 = f(t, y); f(t+h, ynew) goes to `fnew`.
+
+    Stage i+1 (i = 1..5) is kept in K[i]; as in Rodas4, a loop keeps a single rhs call site.
+    """
     n = y.shape[0]
-    k2 = K[1]
-    k3 = K[2]
-    k4 = K[3]
-    k5 = K[4]
-    k6 = K[5]
-    for i in range(n):
-        ytmp[i] = y[i] + h * (_D_A21 * f0[i])
-    rhs(t + _D_C2 * h, ytmp, p, k2)
-    for i in range(n):
-        ytmp[i] = y[i] + h * (_D_A31 * f0[i] + _D_A32 * k2[i])
-    rhs(t + _D_C3 * h, ytmp, p, k3)
-    for i in range(n):
-        ytmp[i] = y[i] + h * (_D_A41 * f0[i] + _D_A42 * k2[i] + _D_A43 * k3[i])
-    rhs(t + _D_C4 * h, ytmp, p, k4)
-    for i in range(n):
-        ytmp[i] = y[i] + h * (_D_A51 * f0[i] + _D_A52 * k2[i] + _D_A53 * k3[i] + _D_A54 * k4[i])
-    rhs(t + _D_C5 * h, ytmp, p, k5)
-    for i in range(n):
-        ytmp[i] = y[i] + h * (
-            _D_A61 * f0[i] + _D_A62 * k2[i] + _D_A63 * k3[i] + _D_A64 * k4[i] + _D_A65 * k5[i]
-        )
-    rhs(t + h, ytmp, p, k6)
-    for i in range(n):
-        ynew[i] = y[i] + h * (
-            _D_B1 * f0[i] + _D_B3 * k3[i] + _D_B4 * k4[i] + _D_B5 * k5[i] + _D_B6 * k6[i]
-        )
+    for s in range(1, 7):
+        out = ynew if s == 6 else ytmp
+        a0 = _D_A_TABLE[s, 0]
+        for i in range(n):
+            out[i] = a0 * f0[i]
+        for j in range(1, s):
+            a = _D_A_TABLE[s, j]
+            for i in range(n):
+                out[i] += a * K[j, i]
+        for i in range(n):
+            out[i] = y[i] + h * out[i]
+        if s < 6:
+            rhs(t + _D_C_ROW[s] * h, ytmp, p, K[s])
     rhs(t + h, ynew, p, fnew)
     for i in range(n):
-        err[i] = h * (
-            _D_E1 * f0[i]
-            + _D_E3 * k3[i]
-            + _D_E4 * k4[i]
-            + _D_E5 * k5[i]
-            + _D_E6 * k6[i]
-            + _D_E7 * fnew[i]
-        )
+        err[i] = _D_E_ROW[0] * f0[i]
+    for j in range(1, 6):
+        e = _D_E_ROW[j]
+        for i in range(n):
+            err[i] += e * K[j, i]
+    for i in range(n):
+        err[i] = h * (err[i] + _D_E_ROW[6] * fnew[i])
 
 
 @njit(cache=True, error_model="numpy")
@@ -403,7 +584,9 @@ def _interpolate(theta, y0, y1, da, db, dc, out):
     """y0 + s (y1 - y0 + (1-s) (da + s (db + (1-s) dc))): the shared form of both extensions."""
     for i in range(out.shape[0]):
         d = y1[i] - y0[i]
-        out[i] = y0[i] + theta * (d + (1.0 - theta) * (da[i] + theta * (db[i] + (1.0 - theta) * dc[i])))
+        out[i] = y0[i] + theta * (
+            d + (1.0 - theta) * (da[i] + theta * (db[i] + (1.0 - theta) * dc[i]))
+        )
 
 
 @njit(cache=True, error_model="numpy")
@@ -589,7 +772,7 @@ def integrate(
     m = n if stiff else 1
     J = np.empty((m, m))
     E = np.empty((m, m))
-    piv = np.empty(m, dtype=np.int64)
+    lu = _new_lu(m)
 
     for i in range(n):
         y[i] = y0[i]
@@ -631,10 +814,11 @@ def integrate(
         if n_steps + n_rejected >= max_steps:
             status = TOO_MANY_STEPS
             break
-        h_min = 16.0 * 2.220446049250313e-16 * max(abs(t), abs(t_stop))
+        # Steps below rounding of the time scale are meaningless: arrive instead (a stop that
+        # close), or report underflow (a proposed step that small).
+        h_min = 16.0 * 2.220446049250313e-16 * max(abs(t), abs(t_stop), t_end - t0)
         remaining = t_stop - t
         if remaining <= h_min:
-            # A stop closer than rounding: arrive there without a step.
             t = t_stop
             rhs(t, y, p, f0)
             jac_current = False
@@ -653,11 +837,9 @@ def integrate(
                             J[i, j] = 0.0
                     jac(t, y, p, J)
                     dfdt(t, y, p, fx)
-                    if not (_all_finite_2d(J) and _all_finite(fx)):
-                        status = NON_FINITE
-                        break
+                    # inf/NaN in J or fx surfaces in the factorization or the error norm.
                     jac_current = True
-                if not _rodas4_step(t, hstep, y, f0, fx, J, E, piv, p, K, ynew, tmp):
+                if not _rodas4_step(t, hstep, y, f0, fx, J, E, lu, p, K, ynew, tmp):
                     n_rejected += 1
                     n_singular += 1
                     if n_singular >= _MAX_SINGULAR:

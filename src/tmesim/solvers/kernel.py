@@ -158,9 +158,9 @@ def build_kernel(source: str, name: str) -> ModuleType:
         >>> kernel.solve_cohort(...)  # doctest: +SKIP
     """
     text = kernel_text(source, name)
-    digest = hashlib.sha256(
-        f"{KERNEL_FORMAT}\0{numba.__version__}\0{text}".encode()
-    ).hexdigest()[:24]
+    digest = hashlib.sha256(f"{KERNEL_FORMAT}\0{numba.__version__}\0{text}".encode()).hexdigest()[
+        :24
+    ]
     with _LOCK:
         module = _KERNELS.get(digest)
         if module is not None:

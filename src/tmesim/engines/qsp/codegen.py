@@ -15,7 +15,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from tmesim.model.builder import Model
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "3"
 
 
 class _ArrayPrinter(PythonCodePrinter):
@@ -57,7 +57,9 @@ def _function(
     decorator: str,
     preamble: Sequence[str] = (),
 ) -> str:
-    replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("x"), optimizations=None)
+    replacements, reduced = sp.cse(
+        list(exprs), symbols=sp.numbered_symbols("x"), optimizations=None
+    )
     lines = [decorator, f"def {name}({args}):"] if decorator else [f"def {name}({args}):"]
     lines += [f"    {line}" for line in preamble]
     for sym, expr in replacements:

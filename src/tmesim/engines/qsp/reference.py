@@ -22,7 +22,10 @@ from tmesim.model.builder import Model
 def python_functions(model: Model) -> tuple[Callable, Callable, Callable]:
     """Plain-Python `rhs(t, y, p, dydt)`, `jac(t, y, p, J)`, `observe(t, y, p, out)` for `model`."""
     namespace: dict[str, object] = {"math": math, "np": np}
-    exec(compile(generate_source(model, compiled=False), f"<{model.name} reference>", "exec"), namespace)
+    exec(
+        compile(generate_source(model, compiled=False), f"<{model.name} reference>", "exec"),
+        namespace,
+    )
     return namespace["rhs"], namespace["jac"], namespace["observe"]  # type: ignore[return-value]
 
 
@@ -77,8 +80,14 @@ def solve_reference(
         inside = (t_save > start) & (t_save < end)
         kwargs = {"jac": jf} if method in ("Radau", "BDF", "LSODA") else {}
         sol = solve_ivp(
-            f, (start, end), y, method=method, t_eval=np.append(t_save[inside], end),
-            rtol=rtol, atol=atol, **kwargs,
+            f,
+            (start, end),
+            y,
+            method=method,
+            t_eval=np.append(t_save[inside], end),
+            rtol=rtol,
+            atol=atol,
+            **kwargs,
         )
         if not sol.success:
             raise RuntimeError(f"scipy {method} failed: {sol.message}")

@@ -45,6 +45,8 @@ def list_presets() -> list[PresetInfo]:
 def get_preset(name: str) -> ParameterSet:
     """The complete parameter set of preset `name` (a clear error with the nearest name if unknown)."""
     if name not in _MODULES:
-        raise ConfigError("preset", name, "use one of the presets listed by `tmesim presets`", choices=_MODULES)
+        raise ConfigError(
+            "preset", name, "use one of the presets listed by `tmesim presets`", choices=_MODULES
+        )
     module = importlib.import_module(f"tmesim.parameters.presets.{name}")
     return module.build()

@@ -23,7 +23,9 @@ def reference_pk(species: str) -> dict[str, Parameter]:
         for drug in CATALOG.values():
             if drug.target_class == target_class and species in drug.pk:
                 for pid, pv in drug.pk[species].items():
-                    out[pid] = Parameter(pid, pv.value, pv.units, f"{drug.display_name}: {pv.source}")
+                    out[pid] = Parameter(
+                        pid, pv.value, pv.units, f"{drug.display_name}: {pv.source}"
+                    )
                 break
     return out
 
@@ -67,7 +69,12 @@ def assemble(
     init = homeostatic_pools(params)
     init.update(initial)
     sources = {sid: f"preset {name}" for sid in initial}
-    sources.update({sid: "tumor-free steady state (production / death)" for sid in ("monocyte_blood", "treg_blood", "nk_blood")})
+    sources.update(
+        {
+            sid: "tumor-free steady state (production / death)"
+            for sid in ("monocyte_blood", "treg_blood", "nk_blood")
+        }
+    )
     return ParameterSet(
         name=name,
         species=species,  # type: ignore[arg-type]

@@ -20,13 +20,41 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_antigen_breadth": Parameter("tumor_antigen_breadth", 1.5, "1", assumed("melanoma has among the highest mutational burdens (UV signature)"), Prior("lognormal", 0.6)),
-        "tumor_myeloid_factor": Parameter("tumor_myeloid_factor", 0.5, "1", assumed("melanoma is moderately myeloid-infiltrated; large variation between patients"), Prior("lognormal", 1.0)),
-        "clone_0_pdl1": Parameter("clone_0_pdl1", 3.0, "molecule/um^2", assumed("low constitutive PD-L1; most is IFN-γ-induced"), Prior("lognormal", 0.6)),
-        "clone_1_antigenicity": Parameter("clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")),
-        "clone_1_emergence_rate": Parameter("clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")),
-        "clone_2_mhc1": Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")),
-        "clone_2_emergence_rate": Parameter("clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            1.5,
+            "1",
+            assumed("melanoma has among the highest mutational burdens (UV signature)"),
+            Prior("lognormal", 0.6),
+        ),
+        "tumor_myeloid_factor": Parameter(
+            "tumor_myeloid_factor",
+            0.5,
+            "1",
+            assumed("melanoma is moderately myeloid-infiltrated; large variation between patients"),
+            Prior("lognormal", 1.0),
+        ),
+        "clone_0_pdl1": Parameter(
+            "clone_0_pdl1",
+            3.0,
+            "molecule/um^2",
+            assumed("low constitutive PD-L1; most is IFN-γ-induced"),
+            Prior("lognormal", 0.6),
+        ),
+        "clone_1_antigenicity": Parameter(
+            "clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")
+        ),
+        "clone_1_emergence_rate": Parameter(
+            "clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")
+        ),
+        "clone_2_mhc1": Parameter(
+            "clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")
+        ),
+        "clone_2_emergence_rate": Parameter(
+            "clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")
+        ),
     }
     initial = {"tumor_clone_0": 1e7}
-    return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial, pretreatment_days=220.0)
+    return assemble(
+        PRESET.name, PRESET.species, PRESET.description, overrides, initial, pretreatment_days=220.0
+    )

@@ -21,14 +21,51 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter("tumor_growth_rate", 0.42, "1/day", "LITERATURE.md §3: 4T1 doubles every ~2–3 days early [r]; calibrated: ~1,500 mm³ by day ~25 untreated", Prior("lognormal", 0.15)),
-        "tumor_myeloid_factor": Parameter("tumor_myeloid_factor", 10.0, "1", calibrated("4T1 drives a strong G-CSF-dependent myeloid expansion (De Henau 2016: myeloid-rich)"), Prior("lognormal", 0.4)),
-        "ccl2_secretion_tumor_cell": Parameter("ccl2_secretion_tumor_cell", 1e4, "molecule/cell/day", calibrated("CCL2-rich, monocyte-attracting tumor"), Prior("lognormal", 0.4)),
-        "tumor_antigen_breadth": Parameter("tumor_antigen_breadth", 0.6, "1", assumed("4T1 is poorly immunogenic"), Prior("lognormal", 0.4)),
-        "clone_1_antigenicity": Parameter("clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant presents a tenth of the parental antigen")),
-        "clone_1_emergence_rate": Parameter("clone_1_emergence_rate", 1e-5, "1", assumed("antigen-loss variants per division")),
-        "clone_2_mhc1": Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M/HLA loss)")),
-        "clone_2_emergence_rate": Parameter("clone_2_emergence_rate", 1e-5, "1", assumed("MHC-I-loss variants per division")),
+        "tumor_growth_rate": Parameter(
+            "tumor_growth_rate",
+            0.42,
+            "1/day",
+            "LITERATURE.md §3: 4T1 doubles every ~2–3 days early [r]; calibrated: ~1,500 mm³ by day ~25 untreated",
+            Prior("lognormal", 0.15),
+        ),
+        "tumor_myeloid_factor": Parameter(
+            "tumor_myeloid_factor",
+            10.0,
+            "1",
+            calibrated(
+                "4T1 drives a strong G-CSF-dependent myeloid expansion (De Henau 2016: myeloid-rich)"
+            ),
+            Prior("lognormal", 0.4),
+        ),
+        "ccl2_secretion_tumor_cell": Parameter(
+            "ccl2_secretion_tumor_cell",
+            1e4,
+            "molecule/cell/day",
+            calibrated("CCL2-rich, monocyte-attracting tumor"),
+            Prior("lognormal", 0.4),
+        ),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            0.6,
+            "1",
+            assumed("4T1 is poorly immunogenic"),
+            Prior("lognormal", 0.4),
+        ),
+        "clone_1_antigenicity": Parameter(
+            "clone_1_antigenicity",
+            0.1,
+            "1",
+            assumed("antigen-low variant presents a tenth of the parental antigen"),
+        ),
+        "clone_1_emergence_rate": Parameter(
+            "clone_1_emergence_rate", 1e-5, "1", assumed("antigen-loss variants per division")
+        ),
+        "clone_2_mhc1": Parameter(
+            "clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M/HLA loss)")
+        ),
+        "clone_2_emergence_rate": Parameter(
+            "clone_2_emergence_rate", 1e-5, "1", assumed("MHC-I-loss variants per division")
+        ),
     }
     initial = {"tumor_clone_0": 1e5}
     return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial)

@@ -19,11 +19,40 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter("tumor_growth_rate", 0.5, "1/day", "LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r]", Prior("lognormal", 0.15)),
-        "tumor_myeloid_factor": Parameter("tumor_myeloid_factor", 0.3, "1", calibrated("myeloid-poor tumor (De Henau 2016)"), Prior("lognormal", 0.4)),
-        "ccl2_secretion_tumor_cell": Parameter("ccl2_secretion_tumor_cell", 500.0, "molecule/cell/day", calibrated("little CCL2"), Prior("lognormal", 0.4)),
-        "clone_0_mhc1": Parameter("clone_0_mhc1", 0.4, "1", assumed("B16-F10 expresses little MHC-I until IFN-γ induces it")),
-        "tumor_antigen_breadth": Parameter("tumor_antigen_breadth", 0.8, "1", assumed("B16 is moderately immunogenic"), Prior("lognormal", 0.4)),
+        "tumor_growth_rate": Parameter(
+            "tumor_growth_rate",
+            0.5,
+            "1/day",
+            "LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r]",
+            Prior("lognormal", 0.15),
+        ),
+        "tumor_myeloid_factor": Parameter(
+            "tumor_myeloid_factor",
+            0.3,
+            "1",
+            calibrated("myeloid-poor tumor (De Henau 2016)"),
+            Prior("lognormal", 0.4),
+        ),
+        "ccl2_secretion_tumor_cell": Parameter(
+            "ccl2_secretion_tumor_cell",
+            500.0,
+            "molecule/cell/day",
+            calibrated("little CCL2"),
+            Prior("lognormal", 0.4),
+        ),
+        "clone_0_mhc1": Parameter(
+            "clone_0_mhc1",
+            0.4,
+            "1",
+            assumed("B16-F10 expresses little MHC-I until IFN-γ induces it"),
+        ),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            0.8,
+            "1",
+            assumed("B16 is moderately immunogenic"),
+            Prior("lognormal", 0.4),
+        ),
     }
     initial = {"tumor_clone_0": 5e4}
     return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial)

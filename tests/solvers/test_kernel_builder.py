@@ -44,7 +44,7 @@ def observe(t, y, p, out):
 def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TMESIM_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(kernel_module, "_KERNELS", {})
-    return tmp_path
+    return tmp_path / "kernels"
 
 
 def kernel_files(folder: Path) -> list[Path]:

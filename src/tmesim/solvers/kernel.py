@@ -55,12 +55,15 @@ _KERNELS: dict[str, ModuleType] = {}
 _LOCK = threading.Lock()
 
 
-def cache_dir() -> Path:
-    """Folder of generated kernels: `$TMESIM_CACHE_DIR`, else `~/.cache/tmesim/kernels`."""
+def cache_root() -> Path:
+    """tmesim's disk cache: `$TMESIM_CACHE_DIR`, else `~/.cache/tmesim`."""
     env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "tmesim" / "kernels"
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "tmesim"
+
+
+def cache_dir() -> Path:
+    """Folder of generated kernels (and numba's cache of them): `<cache root>/kernels`."""
+    return cache_root() / "kernels"
 
 
 @lru_cache(maxsize=1)

@@ -14,11 +14,12 @@ from types import ModuleType
 
 from tmesim.engines.qsp.codegen import generate_source, source_key
 from tmesim.model.builder import Model
-from tmesim.solvers import build_kernel, cache_dir
+from tmesim.solvers import build_kernel
+from tmesim.solvers.kernel import cache_root
 
 
 def _source_path(model: Model) -> Path:
-    return cache_dir().parent / "sources" / f"{model.name}-{source_key(model)}.py"
+    return cache_root() / "sources" / f"{model.name}-{source_key(model)}.py"
 
 
 def model_source(model: Model) -> str:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,9 @@ from tmesim.solvers import (
 )
 from tmesim.therapies.dosing import Subject, dose_events, pk_parameters
 from tmesim.therapies.regimen import Regimen, regimen_from_config
+
+if TYPE_CHECKING:
+    from tmesim.config.scenario import SimulationScenario
 
 
 def simulate(
@@ -262,11 +266,16 @@ class RunSummary:
 
 
 def run_scenario(
-    scenario, out_dir: Path, *, progress: bool = True, n_threads: int | None = None
-) -> RunSummary:  # noqa: ANN001 (SimulationScenario, imported lazily)
+    scenario: SimulationScenario,
+    out_dir: Path,
+    *,
+    progress: bool = True,
+    n_threads: int | None = None,
+) -> RunSummary:
     """Run a `SimulationScenario`, writing the per-patient table, trajectories and manifest."""
     from rich.progress import Progress
 
+    from tmesim.config.validation import validate_config
     from tmesim.io.manifest import write_manifest
     from tmesim.io.results import ResultWriter
 
@@ -276,7 +285,7 @@ def run_scenario(
         regimen=scenario.regimen,
         mechanisms=scenario.mechanisms,
         parameters_override=scenario.parameters,
-        solver=SolverSettings(**scenario.solver),
+        solver=validate_config(SolverSettings, scenario.solver, label="solver", prefix=("solver",)),
     )
     compiled_kernel(sim.model)  # compile (or load from cache) before the clock starts
     writer = ResultWriter(out_dir)

@@ -48,7 +48,7 @@ def test_jacobian_matches_finite_differences(model):
     n = len(model.species)
     eps = np.finfo(float).eps
     for y, p in _state_samples(model, 3, seed=1):
-        J = np.empty((n, n))
+        J = np.zeros((n, n))
         kernel.jac(0.0, y, p, J)
         for j in range(n):
             h = 1e-6 * max(abs(y[j]), 1e-3)

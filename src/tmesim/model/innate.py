@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import sympy as sp
-
 from tmesim.model.builder import ModelBuilder
 from tmesim.model.myeloid import sat
 
@@ -118,5 +116,4 @@ def add_innate(
         "vaccine_dc_half", "ug", "vaccine antigen at the injection site for half-maximal DC loading"
     )
     b.add_rate(s.dc_lymph_node, vax_rate * sat(s.vaccine_depot, vax_half))
-    out.zero = sp.Integer(0)
     return out

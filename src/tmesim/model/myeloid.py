@@ -191,11 +191,8 @@ def add_myeloid(
     suppressors = s.mdsc_tumor + w_m2 * s.tam_m2 + w_trem2 * s.tam_trem2 + w_mono * s.monocyte_tumor
     density = suppressive_program * suppressors / t.volume_mm3
     m.suppression = sat(density, supp_half)
-    m.suppressor_cells = suppressors
     m.suppressive_program = suppressive_program
     # Cells whose program is switched by PI3Kγ blockade (sources of IL-12 under IPI-549).
     m.switchable_cells = s.tam_m2 + s.tam_trem2 + s.mdsc_tumor + s.monocyte_tumor
-    m.h_ccl2 = h_ccl2
     m.tams = tams
-    m.notch = notch
     return m

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import sympy as sp
-
 from tmesim.model.builder import ModelBuilder
 from tmesim.model.states import ANTIBODY_CLASSES, ANTIBODY_TARGETS, SMALL_MOLECULES
 
@@ -96,5 +94,4 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
     )
     b.add_rate(s.vaccine_depot, -decay * s.vaccine_depot)
 
-    e.zero = sp.Integer(0)
     return e

@@ -260,7 +260,6 @@ def add_t_cells(
     out.h_pd1_mean = sp.Add(*(hp * c for hp, c in zip(h_pd1, s.clones, strict=True))) / (
         t.total + 1
     )
-    out.kill_modifiers = modifiers
 
     # --- Tumor effector dynamics: proliferation, exhaustion, recovery, death ------------------------
     stim = antigen_stimulation
@@ -378,5 +377,4 @@ def add_t_cells(
         - adcc * e.occupancy_tumor["anti_ctla4"] * s.treg_tumor,
     )
     out.h_il2_systemic = h_il2_sys
-    out.breadth = breadth
     return out

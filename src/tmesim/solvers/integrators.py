@@ -770,7 +770,8 @@ def integrate(
     dc = np.zeros(n)
     K = np.empty((6, n))
     m = n if stiff else 1
-    J = np.empty((m, m))
+    # Zeroed once: generated Jacobians write only their structural non-zeros.
+    J = np.zeros((m, m))
     E = np.empty((m, m))
     lu = _new_lu(m)
 

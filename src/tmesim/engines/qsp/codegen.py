@@ -15,7 +15,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from tmesim.model.builder import Model
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 
 
 class _ArrayPrinter(PythonCodePrinter):
@@ -55,18 +55,16 @@ def _function(
     exprs: Sequence[sp.Expr],
     printer: _ArrayPrinter,
     decorator: str,
-    preamble: Sequence[str] = (),
 ) -> str:
     replacements, reduced = sp.cse(
         list(exprs), symbols=sp.numbered_symbols("x"), optimizations=None
     )
     lines = [decorator, f"def {name}({args}):"] if decorator else [f"def {name}({args}):"]
-    lines += [f"    {line}" for line in preamble]
     for sym, expr in replacements:
         lines.append(f"    {sym} = {printer.doprint(expr)}")
     for target, expr in zip(targets, reduced, strict=True):
         lines.append(f"    {target} = {printer.doprint(expr)}")
-    if len(lines) == (2 if decorator else 1) + len(preamble):
+    if len(lines) == (2 if decorator else 1):
         lines.append("    pass")
     return "\n".join(lines)
 
@@ -88,6 +86,9 @@ def jacobian_entries(model: Model) -> list[tuple[int, int, sp.Expr]]:
 def generate_source(model: Model, *, compiled: bool = True) -> str:
     """Source text defining `rhs`, `jac`, `observe` and the size constants for `model`.
 
+    `jac` writes only the structurally non-zero entries (the same ones at every call), so the
+    caller zeroes `J` once when it allocates it.
+
     With `compiled=True` the functions carry `@njit(cache=True)` for the numba kernel; otherwise
     they are plain Python (the scipy reference).
     """
@@ -105,7 +106,6 @@ def generate_source(model: Model, *, compiled: bool = True) -> str:
         [d for _, _, d in entries],
         printer,
         deco,
-        preamble=("J[:, :] = 0.0",),
     )
     obs = _function(
         "observe",

@@ -63,7 +63,7 @@ def solve_reference(
         return out
 
     def jf(t: float, y: np.ndarray) -> np.ndarray:
-        out = np.empty((n, n))
+        out = np.zeros((n, n))
         jac(t, y, p, out)
         return out
 

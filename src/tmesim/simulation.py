@@ -236,14 +236,11 @@ def _patient_table(model: Model, sampled: pd.DataFrame, sol: CohortSolution) -> 
     obs = sol.observables
     k_vol = model.observable_ids.index("tumor_volume")
     k_cells = model.observable_ids.index("tumor_cells")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["tumor_volume_day0"] = obs[:, 0, k_vol]
-        table["tumor_volume_final"] = obs[:, -1, k_vol]
-        table["tumor_volume_nadir"] = np.nanmin(
-            np.where(np.isnan(obs[:, :, k_vol]), np.inf, obs[:, :, k_vol]), axis=1
-        )
-        table["tumor_cells_final"] = obs[:, -1, k_cells]
-        table["tumor_eradicated"] = obs[:, -1, k_cells] < 1.0
+    table["tumor_volume_day0"] = obs[:, 0, k_vol]
+    table["tumor_volume_final"] = obs[:, -1, k_vol]
+    table["tumor_volume_nadir"] = np.fmin.reduce(obs[:, :, k_vol], axis=1)  # skips a failed tail
+    table["tumor_cells_final"] = obs[:, -1, k_cells]
+    table["tumor_eradicated"] = obs[:, -1, k_cells] < 1.0
     return table
 
 

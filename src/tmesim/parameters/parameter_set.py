@@ -119,7 +119,6 @@ class ParameterSet:
         overrides: Mapping[str, float | str] | None = None,
         *,
         source: str = "user override",
-        initial: Mapping[str, float] | None = None,
         name: str | None = None,
     ) -> ParameterSet:
         """A copy with some values replaced; strings may carry units ("0.3 1/day")."""
@@ -130,16 +129,7 @@ class ParameterSet:
             if not math.isfinite(value) or value < 0:
                 raise ConfigError(f"parameters.{pid}", raw, "give a finite, non-negative value")
             params[pid] = replace(old, value=value, source=source)
-        init = dict(self.initial)
-        sources = dict(self.initial_sources)
-        for sid, v in (initial or {}).items():
-            if not math.isfinite(float(v)) or float(v) < 0:
-                raise ConfigError(f"initial.{sid}", v, "give a finite, non-negative initial value")
-            init[sid] = float(v)
-            sources[sid] = source
-        return replace(
-            self, parameters=params, initial=init, initial_sources=sources, name=name or self.name
-        )
+        return replace(self, parameters=params, name=name or self.name)
 
     def with_parameters(
         self, extra: Mapping[str, Parameter], *, name: str | None = None

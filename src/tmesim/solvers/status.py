@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from tmesim.solvers import integrators as codes
+
 
 class SolverStatus(IntEnum):
     """Per-patient outcome of an integration (the integer the compiled kernel returns)."""
 
-    SUCCESS = 0
-    TOO_MANY_STEPS = 1
-    STEP_UNDERFLOW = 2
-    NON_FINITE = 3
-    SINGULAR = 4
-    INVALID_INPUT = 5
+    # The compiled integrators return these integers; their constants are the one definition.
+    SUCCESS = codes.SUCCESS
+    TOO_MANY_STEPS = codes.TOO_MANY_STEPS
+    STEP_UNDERFLOW = codes.STEP_UNDERFLOW
+    NON_FINITE = codes.NON_FINITE
+    SINGULAR = codes.SINGULAR
+    INVALID_INPUT = codes.INVALID_INPUT
 
 
 _DESCRIPTIONS = {

@@ -24,6 +24,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tmesim.errors import ConfigError
+from tmesim.model.states import ANTIBODY_CLASSES as MODEL_ANTIBODY_CLASSES
+from tmesim.model.states import SMALL_MOLECULES as MODEL_SMALL_MOLECULES
 
 Species = Literal["human", "mouse"]
 DrugSpecies = Literal["human", "mouse", "both"]
@@ -69,14 +71,9 @@ TARGET_CLASSES: tuple[str, ...] = (
     "cart",
 )
 
-ANTIBODY_CLASSES: tuple[str, ...] = (
-    "anti_pd1",
-    "anti_pdl1",
-    "anti_ctla4",
-    "anti_lag3",
-    "anti_trem2",
-)
-SMALL_MOLECULE_CLASSES: tuple[str, ...] = ("ipi549", "notch_inhibitor")
+# The model's drug slots are the single source of these class lists.
+ANTIBODY_CLASSES: tuple[str, ...] = MODEL_ANTIBODY_CLASSES
+SMALL_MOLECULE_CLASSES: tuple[str, ...] = tuple(MODEL_SMALL_MOLECULES)
 
 INPUT_STATES: dict[str, InputState] = {
     **{tc: InputState(f"{tc}_central", "nmol") for tc in ANTIBODY_CLASSES},

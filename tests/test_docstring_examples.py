@@ -1,4 +1,4 @@
-"""The examples in the io modules' docstrings run and give what they show."""
+"""The examples in the modules' docstrings run and give what they show."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import tempfile
 
 import pytest
 
-MODULES = ["tmesim.io.atomic", "tmesim.io.manifest", "tmesim.io.results"]
+MODULES = [
+    "tmesim.config.overrides",
+    "tmesim.config.scenario",
+    "tmesim.config.validation",
+    "tmesim.config.yamlio",
+    "tmesim.io.atomic",
+    "tmesim.io.manifest",
+    "tmesim.io.results",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

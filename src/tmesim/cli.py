@@ -68,13 +68,6 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _get(record: Any, name: str) -> Any:
-    """Read a field from a record that may be an object or a mapping."""
-    if isinstance(record, dict):
-        return record.get(name)
-    return getattr(record, name, None)
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -167,7 +160,7 @@ def presets() -> None:
     """List the parameter presets: mouse tumor models and human indications."""
     from tmesim.parameters.presets import list_presets
 
-    rows = [(_get(p, "name"), _get(p, "species"), _get(p, "description")) for p in list_presets()]
+    rows = [(p.name, p.species, p.description) for p in list_presets()]
     _stdout().print(_table("Parameter presets", ("Name", "Species", "Description"), rows))
 
 
@@ -200,7 +193,7 @@ def parameters(
         shown = [
             r
             for r in records
-            if any(needle in str(_get(r, f) or "").lower() for f in ("id", "description", "source"))
+            if any(needle in str(getattr(r, f)).lower() for f in ("id", "description", "source"))
         ]
         if not shown:
             raise ConfigError(
@@ -208,15 +201,15 @@ def parameters(
                 search,
                 f"no parameter of preset {preset!r} has it in its id, description or source; "
                 "try a shorter word.",
-                choices=[str(_get(r, "id")) for r in records],
+                choices=[str(r.id) for r in records],
             )
     rows = [
         (
-            _get(r, "id"),
-            _get(r, "value"),
-            _get(r, "units"),
-            _get(r, "source"),
-            _get(r, "description"),
+            r.id,
+            r.value,
+            r.units,
+            r.source,
+            r.description,
         )
         for r in shown
     ]
@@ -232,11 +225,11 @@ def drugs() -> None:
 
     rows = [
         (
-            _get(d, "id"),
-            _get(d, "display_name"),
-            _get(d, "target"),
-            _get(d, "modality"),
-            _get(d, "species"),
+            d.id,
+            d.display_name,
+            d.target,
+            d.modality,
+            d.species,
         )
         for d in list_drugs()
     ]

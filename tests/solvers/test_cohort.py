@@ -93,7 +93,7 @@ def test_invalid_input_in_the_kernel_gives_status_5(kernel: ModuleType) -> None:
     empty_f, empty_i = np.zeros(0), np.zeros(0, dtype=np.int64)
     Y0, P = cohort([linear([1.0, 0.0], elimination(1.0))])
     obs, y_final, status, n_steps, _ = kernel.solve_cohort(
-        np.array(Y0), np.array(P), 0.0, np.array([0.0, 2.0, 1.0]),
+        np.array(Y0), np.array(P), 0.0, np.array([[0.0, 2.0, 1.0]]),
         np.zeros(2, dtype=np.int64), empty_f, empty_i, empty_f, empty_i,
         1.0, 0, 1e-6, 1e-8, 0.0, 30.0, 1000, True,
     )  # fmt: skip
@@ -228,3 +228,14 @@ def test_method_codes() -> None:
     assert fixed.method_code() == (
         integrators.DOPRI5 | integrators.FIXED_STEP | integrators.STOP_AT_SAVES
     )
+
+
+def test_per_patient_save_times_match_shared_ones(kernel: ModuleType) -> None:
+    Y0, P = cohort([linear([1.0, 0.0], elimination(k)) for k in (0.5, 2.0)])
+    own = np.array([[0.0, 0.3, 1.0], [0.0, 0.7, 2.5]])
+    sol = solve(kernel, Y0, P, 0.0, own)
+    assert sol.t_save.shape == (2, 3)
+    for i, k in enumerate((0.5, 2.0)):
+        single = solve(kernel, np.array(Y0)[[i]], np.array(P)[[i]], 0.0, own[i])
+        np.testing.assert_array_equal(sol.observables[i], single.observables[0])
+        np.testing.assert_allclose(sol.observables[i, :, 0], np.exp(-k * own[i]), rtol=1e-5)

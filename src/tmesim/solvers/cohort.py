@@ -142,6 +142,7 @@ class CohortSolution:
     """Observables at the save times for every patient, and how each integration went."""
 
     t_save: NDArray[np.float64]
+    """(n_save,) when all patients share save times, else (n_patients, n_save)."""
     observables: NDArray[np.float64]
     """(n_patients, n_save, n_obs); NaN from the first save time a failed patient missed."""
     y_final: NDArray[np.float64]
@@ -177,6 +178,24 @@ def _matrix(name: str, value: ArrayLike, n_cols: int, what: str) -> NDArray[np.f
     return arr
 
 
+def _save_times(t_save: ArrayLike, n_pat: int, t0: float) -> NDArray[np.float64]:
+    """Save times as a contiguous (n_pat, n_save) array: one shared row is repeated per patient."""
+    ts = np.asarray(t_save, dtype=np.float64)
+    if ts.ndim <= 1:
+        ts = np.tile(ts.reshape(1, -1), (n_pat, 1))
+    if ts.ndim != 2 or ts.shape[0] != n_pat or ts.shape[1] == 0:
+        raise ConfigError(
+            "t_save",
+            f"shape {ts.shape}",
+            f"give one row of save times shared by all patients, or one row per patient ({n_pat})",
+        )
+    if not np.all(np.isfinite(ts)):
+        raise ConfigError("t_save", t_save, "give finite save times")
+    if np.any(np.diff(ts, axis=1) < 0) or np.any(ts[:, 0] < t0):
+        raise ConfigError("t_save", t_save, f"save times must be sorted and not before t0 = {t0}")
+    return np.ascontiguousarray(ts)
+
+
 def solve(
     kernel: ModuleType,
     Y0: ArrayLike,
@@ -190,7 +209,8 @@ def solve(
 ) -> CohortSolution:
     """Integrate a cohort with a kernel from `build_kernel`; one row of Y0 and P per patient.
 
-    `doses` is a DoseSchedule, a list of (times, state_indices, amounts) per patient, or None.
+    `t_save` is one sorted row of save times for all patients, or one row per patient
+    (shape (n_patients, n_save)). `doses` is a DoseSchedule, a list of (times, state_indices, amounts) per patient, or None.
     `extinct_idx` lists the states that are set to 0 below `settings.extinction_threshold`.
     `n_threads` sets numba's thread count for this call (all cores by default). Failures of
     single patients do not raise: see `CohortSolution.status` and `.messages()`.
@@ -211,12 +231,9 @@ def solve(
     t0 = float(t0)
     if not np.isfinite(t0):
         raise ConfigError("t0", t0, "give a finite start time")
-    ts = np.ascontiguousarray(t_save, dtype=np.float64).reshape(-1)
-    if ts.size == 0 or not np.all(np.isfinite(ts)):
-        raise ConfigError("t_save", t_save, "give at least one finite save time")
-    if np.any(np.diff(ts) < 0) or ts[0] < t0:
-        raise ConfigError("t_save", t_save, f"save times must be sorted and not before t0 = {t0}")
     n_pat = y0.shape[0]
+    shared = np.ndim(t_save) <= 1
+    ts = _save_times(t_save, n_pat, t0)
     if doses is None:
         schedule = DoseSchedule.empty(n_pat)
     elif isinstance(doses, DoseSchedule):
@@ -268,4 +285,4 @@ def solve(
         )
     finally:
         numba.set_num_threads(previous)
-    return CohortSolution(ts, obs, y_final, status, n_steps, n_rejected)
+    return CohortSolution(ts[0] if shared else ts, obs, y_final, status, n_steps, n_rejected)

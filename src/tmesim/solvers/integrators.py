@@ -964,17 +964,18 @@ def solve_cohort(
 ):
     """Integrate every patient (rows of Y0, P) in parallel; doses in CSR form by `dose_ptr`.
 
+    `t_save` is (n_pat, n_save): each patient has its own save times.
     Returns (obs[n_pat, n_save, N_OBS], y_final[n_pat, N_STATES], status, n_steps, n_rejected).
     """
     n_pat = Y0.shape[0]
-    n_save = t_save.shape[0]
+    n_save = t_save.shape[1]
     n_dose = dose_t.shape[0]
     obs = np.empty((n_pat, n_save, N_OBS))
     y_final = np.empty((n_pat, Y0.shape[1]))
     status = np.empty(n_pat, dtype=np.int64)
     n_steps = np.zeros(n_pat, dtype=np.int64)
     n_rejected = np.zeros(n_pat, dtype=np.int64)
-    shapes_ok = P.shape[0] == n_pat and dose_ptr.shape[0] == n_pat + 1
+    shapes_ok = P.shape[0] == n_pat and dose_ptr.shape[0] == n_pat + 1 and t_save.shape[0] == n_pat
     if shapes_ok:
         shapes_ok = dose_state.shape[0] == n_dose and dose_amount.shape[0] == n_dose
     if not shapes_ok:
@@ -993,7 +994,7 @@ def solve_cohort(
             Y0[i],
             P[i],
             t0,
-            t_save,
+            t_save[i],
             dose_t[a:b],
             dose_state[a:b],
             dose_amount[a:b],

@@ -82,7 +82,7 @@ def parse_override(text: str) -> Override:
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Return a copy of ``data`` with each ``key=value`` override applied in order.
 
-    Missing intermediate sections are created; ``data`` itself is never modified. Whether a key
+    A numeric part indexes a list (``cohorts.0.n=50``). Missing intermediate sections are created; ``data`` itself is never modified. Whether a key
     is valid is left to the config model that validates the result (it suggests the nearest
     valid name).
 
@@ -97,19 +97,33 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
     result: dict[str, Any] = copy.deepcopy(dict(data))
     for text in overrides:
         override = parse_override(text)
-        node: dict[str, Any] = result
-        for depth, part in enumerate(override.path[:-1]):
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                section = ".".join(override.path[: depth + 1])
+        node: Any = result
+        for depth, part in enumerate(override.path):
+            last = depth == len(override.path) - 1
+            section = ".".join(override.path[:depth])
+            if isinstance(node, list):
+                if not (part.isdigit() and int(part) < len(node)):
+                    raise ConfigError(
+                        f"--set {override.key}",
+                        part,
+                        f"{section!r} is a list of {len(node)} entries; index it with 0 to "
+                        f"{len(node) - 1} (e.g. --set {section}.0.name=value).",
+                    )
+                key: Any = int(part)
+            elif isinstance(node, dict):
+                key = part
+            else:
                 raise ConfigError(
                     f"--set {override.key}",
                     override.value,
-                    f"{section!r} holds a value ({child!r}), not a section of named entries; "
+                    f"{section!r} holds a value ({node!r}), not a section of named entries; "
                     f"set it directly with --set {section}=value.",
                 )
-            node = child
-        node[override.path[-1]] = override.value
+            if last:
+                node[key] = override.value
+            else:
+                child = node[key] if isinstance(node, list) else node.get(key)
+                if child is None:
+                    child = node[key] = {}
+                node = child
     return result

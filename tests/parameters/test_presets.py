@@ -1,15 +1,22 @@
 """Every preset passes the standard harness: complete, sourced, in valid units, solvable, finite,
-non-negative, deterministic."""
+non-negative, deterministic; its overrides are sourced, its correlations valid, and its nominal
+patient grows untreated to the treatment-start size at published speeds."""
 
 from __future__ import annotations
+
+import functools
+import importlib
+import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from tmesim.errors import ConfigError
-from tmesim.parameters import get_preset, list_presets
+from tmesim.parameters import ParameterSet, get_preset, list_presets
+from tmesim.parameters.presets._assemble import assemble
 from tmesim.parameters.units import convert, registry
-from tmesim.simulation import Simulation
+from tmesim.simulation import Simulation, SimulationResult
 
 PRESETS = [p.name for p in list_presets()]
 
@@ -78,3 +85,149 @@ def test_overrides_with_units_are_converted_once():
 def test_bad_overrides_name_the_field_and_the_fix(override, message):
     with pytest.raises(ConfigError, match=message):
         get_preset("mouse_4t1").updated(override)
+
+
+# --- treatment start, correlations and untreated growth ----------------------------------------------
+
+HUMAN_DOUBLING_DAYS: dict[str, tuple[float, float, str]] = {
+    "human_melanoma": (
+        20.0,
+        120.0,
+        "Carlson 2003 Am J Dermatopathol (metastases: median 33 d, 8–212 d); Ollila 1998 J Surg Oncol",
+    ),
+    "human_nsclc": (
+        60.0,
+        260.0,
+        "Henschke 2012 Radiology (median 98 d); Mackintosh 2014 Respirology (median 191 d)",
+    ),
+    "human_urothelial": (60.0, 260.0, "as other carcinomas (no urothelial volumetric series)"),
+    "human_crc_dmmr": (
+        100.0,
+        400.0,
+        "Bolin 1983 (median 130 d); Burke 2020 BJS Open (211 d, IQR 112–404)",
+    ),
+    "human_crc_pmmr": (
+        100.0,
+        400.0,
+        "Bolin 1983 (median 130 d); Burke 2020 BJS Open (211 d, IQR 112–404)",
+    ),
+    "human_tnbc": (60.0, 150.0, "Ryu 2014 Eur Radiol (triple-negative: 103 ± 43 d)"),
+    "human_prostate": (
+        90.0,
+        600.0,
+        "castration-resistant disease: PSA doubling ≤ 10 months is high risk (SPARTAN, PROSPER)",
+    ),
+    "human_b_all": (5.0, 20.0, "Br J Haematol 1997;98:999 (net expansion 6.9%/day: ~10 d)"),
+}
+SPONTANEOUS = {"mouse_mmtv_pymt"}
+
+
+@functools.cache
+def untreated(name: str) -> tuple[ParameterSet, np.ndarray, SimulationResult]:
+    """The nominal patient grown untreated from the preset's initial state for `start.max_days`."""
+    ps = replace(get_preset(name), pretreatment_days=0.0)
+    result = Simulation(ps).solve(days=ps.start.max_days, save_every=1.0)
+    return ps, result.observable("tumor_volume")[0], result
+
+
+def first_day(t: np.ndarray, v: np.ndarray, volume: float) -> float:
+    """First saved day on which the volume reaches `volume` (inf if never)."""
+    hit = np.flatnonzero(v >= volume)
+    return float(t[hit[0]]) if hit.size else math.inf
+
+
+def test_every_preset_module_documents_itself():
+    for info in list_presets():
+        module = importlib.import_module(f"tmesim.parameters.presets.{info.name}")
+        assert (module.__doc__ or "").strip(), info.name
+        ps = get_preset(info.name)
+        assert ps.name == info.name and ps.species == info.species
+        assert info.description and info.sources
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_overrides_carry_a_source_and_the_library_units(name):
+    ps = get_preset(name)
+    library = assemble(name, ps.species, "library values", {}, {})
+    changed = [p for p in ps if p != library[p.id]]
+    assert changed, "a preset must say what distinguishes it"
+    for p in changed:
+        assert p.source.strip() and p.source != library[p.id].source, p.id
+        assert p.units == library[p.id].units, p.id
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_correlations_tie_varied_parameters_in_a_positive_definite_matrix(name):
+    ps = get_preset(name)
+    ids = sorted(p.id for p in ps.varied())
+    for (a, b), r in ps.correlations.items():
+        assert a in ids and b in ids and a != b, (a, b)
+        assert -1.0 < r < 1.0
+    R = ps.correlation_matrix(ids)
+    assert np.linalg.eigvalsh(R)[0] > 0.0
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_treatment_start_rule_fits_the_species(name):
+    ps = get_preset(name)
+    start = ps.start
+    assert start.volume_mm3 is not None
+    if ps.species == "mouse":
+        assert 30.0 <= start.volume_mm3 <= 250.0
+        assert 0.0 < start.volume_log_sd <= 0.3
+        assert start.max_days <= 150.0
+    else:
+        assert 0.3 <= start.volume_log_sd <= 1.0
+        assert 365.0 <= start.max_days <= 3650.0
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_untreated_nominal_patient_reaches_the_start_volume(name):
+    ps, v, result = untreated(name)
+    assert result.status[0] == 0, result.patients["message"].iloc[0]
+    assert np.isfinite(result.observables).all() and (result.observables >= 0).all()
+    day = first_day(result.t, v, ps.start.volume_mm3)
+    assert day <= ps.start.max_days, f"start volume not reached in {ps.start.max_days} days"
+    if ps.pretreatment_days > 0:  # a single-patient run starts treatment near the start volume
+        at_start = float(np.interp(ps.pretreatment_days, result.t, v))
+        assert ps.start.volume_mm3 / 1.5 <= at_start <= ps.start.volume_mm3 * 1.5
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in PRESETS if n.startswith("mouse_") and n not in SPONTANEOUS]
+)
+def test_transplanted_mouse_tumors_reach_humane_endpoint_sizes_in_weeks(name):
+    # LITERATURE.md §3: untreated syngeneic tumors reach ~1,500–2,000 mm³ by day 18–25.
+    ps, v, result = untreated(name)
+    assert 14.0 <= first_day(result.t, v, 1000.0) <= 45.0
+    assert first_day(result.t, v, 2000.0) <= 45.0
+
+
+def test_mmtv_pymt_is_palpable_within_weeks_and_grows_large_within_months():
+    # LITERATURE.md §3: palpable at ~5–7 weeks of age, multifocal by 12–14 weeks (day 0 ≈ 4 weeks).
+    ps, v, result = untreated("mouse_mmtv_pymt")
+    assert 28.0 <= first_day(result.t, v, ps.start.volume_mm3) <= 90.0
+    assert first_day(result.t, v, 1000.0) <= ps.start.max_days
+
+
+def test_human_doubling_times_are_listed_for_every_human_preset():
+    assert set(HUMAN_DOUBLING_DAYS) == {n for n in PRESETS if n.startswith("human_")}
+
+
+@pytest.mark.parametrize("name", sorted(HUMAN_DOUBLING_DAYS))
+def test_human_volume_doubling_time_at_treatment_start_is_in_the_published_range(name):
+    low, high, source = HUMAN_DOUBLING_DAYS[name]
+    ps, v, result = untreated(name)
+    target = ps.start.volume_mm3
+    doubling = first_day(result.t, v, target * math.sqrt(2)) - first_day(
+        result.t, v, target / math.sqrt(2)
+    )
+    assert low <= doubling <= high, f"{doubling:.0f} d outside {low}–{high} d ({source})"
+
+
+def test_b_all_carries_a_rare_cd19_negative_escape_clone():
+    ps, v, result = untreated("human_b_all")
+    assert ps["clone_0_cd19"].value == 1.0 and ps["clone_1_cd19"].value == 0.0
+    k = int(first_day(result.t, v, ps.start.volume_mm3))
+    fraction = float(result.observable("clone_1_fraction")[0, k])
+    assert 0.0 < fraction < 1e-4

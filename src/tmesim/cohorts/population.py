@@ -1,11 +1,15 @@
 """Virtual populations: parameter vectors drawn from each parameter's prior, one stream per patient.
 
-Patient i of a run with root seed s draws from its own stream `SeedSequence(s, spawn_key=(i,))`, so its
-parameters do not depend on how many patients are drawn, in what chunks, on how many threads, or on
-which arms a trial has.
+Patient i of a run with root seed s draws from its own streams `SeedSequence(s, spawn_key=(i, k, a))`,
+one per purpose k (parameters, start size, lesions, ...) and draw attempt a, so its parameters do not
+depend on how many patients are drawn, in what chunks, on how many threads, or on which arms a trial
+has. Correlated priors are drawn through a Gaussian copula: the standard-normal draws behind the
+varied parameters are mixed by the Cholesky factor of the preset's correlation matrix.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -14,9 +18,31 @@ from tmesim.model.builder import Model
 from tmesim.parameters.parameter_set import ParameterSet
 
 
-def patient_rng(seed: int, patient: int) -> np.random.Generator:
-    """The random stream of one virtual patient."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(patient,))))
+class Stream(IntEnum):
+    """What a patient's random stream is used for (part of its spawn key)."""
+
+    PARAMETERS = 0
+    START_SIZE = 1
+    LESIONS = 2
+    NEW_LESIONS = 3
+    SURVIVAL = 4
+    ALLOCATION = 5
+    RESECTION = 6
+
+
+def patient_rng(
+    seed: int, patient: int, stream: Stream = Stream.PARAMETERS, attempt: int = 0
+) -> np.random.Generator:
+    """The random stream of one virtual patient for one purpose (and one draw attempt).
+
+    Example:
+        >>> a = patient_rng(1, 7).standard_normal()
+        >>> b = patient_rng(1, 7).standard_normal()
+        >>> a == b, a == patient_rng(1, 8).standard_normal()
+        (True, False)
+    """
+    key = (int(patient), int(stream), int(attempt))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 def sample_population(
@@ -26,8 +52,12 @@ def sample_population(
     seed: int,
     *,
     variability: bool = True,
+    attempts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Parameter matrix (len(patients), n_params) and a table of the sampled (varied) values.
+
+    `attempts[j]` selects which draw of patient `patients[j]` to take (0 by default); cohorts use it
+    to replace an implausible patient by a fresh draw from the same patient's streams.
 
     Example:
         >>> from tmesim.model import build_model
@@ -38,11 +68,20 @@ def sample_population(
     """
     base = parameters.vector(model)
     patients = np.asarray(patients, dtype=np.int64)
+    attempts = np.zeros(len(patients), np.int64) if attempts is None else np.asarray(attempts)
     P = np.tile(base, (len(patients), 1))
     varied = sorted(parameters.varied(), key=lambda p: p.id) if variability else []
     table = pd.DataFrame({"patient_id": patients})
     if varied:
-        z = np.stack([patient_rng(seed, int(i)).standard_normal(len(varied)) for i in patients])
+        ids = [p.id for p in varied]
+        chol = np.linalg.cholesky(parameters.correlation_matrix(ids))
+        z = np.stack(
+            [
+                patient_rng(seed, int(i), Stream.PARAMETERS, int(a)).standard_normal(len(varied))
+                for i, a in zip(patients, attempts, strict=True)
+            ]
+        )
+        z = z @ chol.T
         for k, p in enumerate(varied):
             values = p.prior.sample(p.value, z[:, k])
             P[:, model.parameter_index(p.id)] = values

@@ -56,6 +56,33 @@ FIXED = Prior()
 
 
 @dataclass(frozen=True)
+class TreatmentStart:
+    """How a virtual patient reaches treatment start: its tumor grows untreated from the preset's
+    initial inoculum until the lesion reaches `volume_mm3` (each patient its own target, log-normal
+    with sd `volume_log_sd` around it). A patient whose tumor does not get there within `max_days`
+    is implausible and is replaced by the cohort's plausibility filter.
+
+    Example:
+        >>> TreatmentStart(75.0, 0.2, 60.0).volume_mm3
+        75.0
+    """
+
+    volume_mm3: float | None = None
+    volume_log_sd: float = 0.0
+    max_days: float = 3650.0
+
+    def __post_init__(self) -> None:
+        if self.volume_mm3 is not None and not (
+            math.isfinite(self.volume_mm3) and self.volume_mm3 > 0
+        ):
+            raise ConfigError("start.volume_mm3", self.volume_mm3, "give a positive volume in mm³")
+        if not (math.isfinite(self.volume_log_sd) and self.volume_log_sd >= 0):
+            raise ConfigError("start.volume_log_sd", self.volume_log_sd, "give a sd ≥ 0")
+        if not (math.isfinite(self.max_days) and self.max_days > 0):
+            raise ConfigError("start.max_days", self.max_days, "give a positive number of days")
+
+
+@dataclass(frozen=True)
 class Parameter:
     """One parameter value: stable id, value, units, source, prior, description."""
 
@@ -90,6 +117,11 @@ class ParameterSet:
     pretreatment_days: float = 0.0
     """Days the untreated model runs from `initial` before day 0 of a regimen (growth to the size at
     treatment start; 0 for a mouse study that starts at tumor inoculation)."""
+    start: TreatmentStart = field(default_factory=TreatmentStart)
+    """Size-based treatment start used by cohorts and trials (`tmesim.cohorts.baseline`)."""
+    correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    """Correlations between the standard-normal draws behind two varied parameters (Gaussian
+    copula): biology that ties parameters together across patients."""
 
     def __getitem__(self, id: str) -> Parameter:
         try:
@@ -194,13 +226,56 @@ class ParameterSet:
         return np.array([self.initial.get(sid, 0.0) for sid in model.species_ids], dtype=np.float64)
 
     def content_hash(self) -> str:
-        """Hash of all values, units and initial conditions (for manifests)."""
+        """Hash of all values, units, priors, correlations, initial conditions and start rule."""
         payload = {
-            "parameters": {k: [p.value, p.units] for k, p in sorted(self.parameters.items())},
+            "parameters": {
+                k: [p.value, p.units, p.prior.kind, p.prior.cv, p.prior.lower, p.prior.upper]
+                for k, p in sorted(self.parameters.items())
+            },
             "initial": dict(sorted(self.initial.items())),
+            "correlations": sorted([a, b, r] for (a, b), r in self.correlations.items()),
+            "start": [self.start.volume_mm3, self.start.volume_log_sd, self.start.max_days],
+            "pretreatment_days": self.pretreatment_days,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def varied(self) -> list[Parameter]:
         """Parameters with inter-individual variability (non-fixed prior)."""
         return [p for p in self if p.prior.kind != "fixed" and p.prior.cv > 0]
+
+    def correlation_matrix(self, ids: list[str]) -> np.ndarray:
+        """Correlation matrix of the normal draws behind parameters `ids` (identity if none).
+
+        Raises ConfigError when a correlation names a parameter that is not varied, lies outside
+        (-1, 1), or the matrix is not positive definite.
+
+        Example:
+            >>> from tmesim.parameters import get_preset
+            >>> ps = get_preset("mouse_4t1")
+            >>> ids = [p.id for p in ps.varied()][:2]
+            >>> ps.correlation_matrix(ids).shape
+            (2, 2)
+        """
+        index = {pid: k for k, pid in enumerate(ids)}
+        R = np.eye(len(ids))
+        for (a, b), r in self.correlations.items():
+            for pid in (a, b):
+                if pid not in index:
+                    raise ConfigError(
+                        f"correlations[{a}, {b}]",
+                        pid,
+                        "correlate only parameters that have a prior (varied across patients)",
+                        choices=ids,
+                    )
+            if not (-1.0 < r < 1.0) or a == b:
+                raise ConfigError(
+                    f"correlations[{a}, {b}]", r, "give two different parameters and |r| < 1"
+                )
+            R[index[a], index[b]] = R[index[b], index[a]] = r
+        if len(ids) and np.linalg.eigvalsh(R)[0] <= 1e-10:
+            raise ConfigError(
+                f"preset {self.name}: correlations",
+                dict(self.correlations),
+                "the correlation matrix is not positive definite; weaken some correlations",
+            )
+        return R

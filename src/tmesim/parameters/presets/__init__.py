@@ -5,8 +5,9 @@ a complete set (every model parameter, with units and source) ready for a `Simul
 
 Example:
     >>> from tmesim.parameters.presets import get_preset, list_presets
-    >>> [p.name for p in list_presets()][:2]
-    ['human_melanoma', 'mouse_4t1']
+    >>> names = [p.name for p in list_presets()]
+    >>> names[:2], "mouse_ct26" in names
+    (['human_b_all', 'human_crc_dmmr'], True)
     >>> get_preset("mouse_4t1").species
     'mouse'
 """
@@ -20,7 +21,24 @@ from dataclasses import dataclass
 from tmesim.errors import ConfigError
 from tmesim.parameters.parameter_set import ParameterSet
 
-_MODULES = ("human_melanoma", "mouse_4t1", "mouse_b16f10")
+_MODULES = (
+    "human_b_all",
+    "human_crc_dmmr",
+    "human_crc_pmmr",
+    "human_melanoma",
+    "human_nsclc",
+    "human_prostate",
+    "human_tnbc",
+    "human_urothelial",
+    "mouse_4t1",
+    "mouse_b16_gmcsf",
+    "mouse_b16f10",
+    "mouse_crc_mmr_deficient",
+    "mouse_crc_mmr_proficient",
+    "mouse_ct26",
+    "mouse_mc38",
+    "mouse_mmtv_pymt",
+)
 
 
 @dataclass(frozen=True)

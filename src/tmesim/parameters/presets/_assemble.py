@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from tmesim.model.states import N_CLONES
 from tmesim.model.tumor_immune import MECHANISM_TABLE
 from tmesim.parameters.library import HUMAN, MOUSE, SHARED, clone_defaults, mechanism_defaults
-from tmesim.parameters.parameter_set import Parameter, ParameterSet
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, TreatmentStart
 from tmesim.therapies.drugs import CATALOG, PK_PARAMETERS
 
 
@@ -51,8 +51,17 @@ def assemble(
     initial: Mapping[str, float],
     *,
     pretreatment_days: float = 0.0,
+    start_volume_mm3: float | None = None,
+    start_volume_log_sd: float = 0.0,
+    max_pretreatment_days: float = 3650.0,
+    correlations: Mapping[tuple[str, str], float] | None = None,
 ) -> ParameterSet:
-    """Base values for the species plus the preset's overrides; pools start at homeostasis."""
+    """Base values for the species plus the preset's overrides; pools start at homeostasis.
+
+    `start_volume_mm3` (spread `start_volume_log_sd`, bound `max_pretreatment_days`) is the lesion
+    size at treatment start that cohorts grow each patient to; `correlations` tie the normal draws
+    of two varied parameters.
+    """
     params: dict[str, Parameter] = {}
     params.update(SHARED)
     params.update(MOUSE if species == "mouse" else HUMAN)
@@ -83,4 +92,6 @@ def assemble(
         initial=init,
         initial_sources=sources,
         pretreatment_days=pretreatment_days,
+        start=TreatmentStart(start_volume_mm3, start_volume_log_sd, max_pretreatment_days),
+        correlations=dict(correlations or {}),
     )

@@ -3,6 +3,8 @@
 The setting of CheckMate 067 (Larkin 2015) and the pooled ipilimumab analysis (Schadendorf 2015). Each
 virtual patient's lesion grows untreated from 1e7 cells for `pretreatment_days`, so that its immune
 microenvironment at treatment start emerges from the model rather than being set (QSP-IO practice).
+Cohorts grow each patient instead to its own lesion size at treatment start, ~4 cm³ (a 2 cm
+metastasis) with a between-patient spread; the nominal lesion reaches it in ~220 days.
 """
 
 from tmesim.parameters.library import assumed
@@ -56,5 +58,13 @@ def build() -> ParameterSet:
     }
     initial = {"tumor_clone_0": 1e7}
     return assemble(
-        PRESET.name, PRESET.species, PRESET.description, overrides, initial, pretreatment_days=220.0
+        PRESET.name,
+        PRESET.species,
+        PRESET.description,
+        overrides,
+        initial,
+        pretreatment_days=220.0,
+        start_volume_mm3=4_000.0,
+        start_volume_log_sd=0.6,
+        max_pretreatment_days=3650.0,
     )

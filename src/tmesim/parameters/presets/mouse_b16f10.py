@@ -55,4 +55,13 @@ def build() -> ParameterSet:
         ),
     }
     initial = {"tumor_clone_0": 5e4}
-    return assemble(PRESET.name, PRESET.species, PRESET.description, overrides, initial)
+    return assemble(
+        PRESET.name,
+        PRESET.species,
+        PRESET.description,
+        overrides,
+        initial,
+        start_volume_mm3=75.0,
+        start_volume_log_sd=0.2,
+        max_pretreatment_days=60.0,
+    )

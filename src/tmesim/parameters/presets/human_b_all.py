@@ -1,0 +1,100 @@
+"""Relapsed/refractory B-cell acute lymphoblastic leukemia in adults and children, the setting of
+CD19 CAR-T therapy.
+
+CD19 CAR-T cells give complete remission in most patients (Davila 2014: 88%; ELIANA: 81%, 3-year
+event-free survival 44%); relapse comes from CD19-positive disease when CAR-T cells do not persist,
+or from CD19-negative escape clones (antigen loss by mutation or splicing, lineage switch).
+
+Interpretation of the model's tumor for a leukemia: the "tumor" is the body's leukemic blast
+population (marrow, blood, spleen and nodes together), and `tumor_volume` is a notional volume,
+blast count / `tumor_cell_density` (1e5 cells/mm³): 1e11 blasts at diagnosis or relapse stand for
+1e6 mm³. The carrying capacity is raised to 1e12 blasts, the lethal leukemic burden. Clone 0 is
+the CD19-high leukemia; clone 1 is the CD19-negative escape slot (arising from clone 0 divisions);
+clones 2–3 are unused. ALL has one of the lowest mutational burdens, so the endogenous T-cell
+response is weak. Each virtual patient's leukemia grows untreated from ~1e6 blasts to ~1e11 (the
+nominal patient in ~190 days, `pretreatment_days`; cohorts grow each patient to its own burden).
+"""
+
+from tmesim.parameters.library import STEIN, assumed, calibrated
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.presets import PresetInfo
+from tmesim.parameters.presets._assemble import assemble
+
+KINETICS = (
+    "Br J Haematol 1997;98:999 (untreated childhood precursor-B ALL: cell birth ~10–11%/day, "
+    "apoptosis ~4%/day, net expansion 6.9 ± 7.3%/day)"
+)
+
+PRESET = PresetInfo(
+    name="human_b_all",
+    species="human",
+    description="relapsed/refractory B-ALL for CD19 CAR-T: CD19-high leukemia with a CD19-negative escape clone",
+    sources=f"{KINETICS}; {STEIN}; Davila 2014 and ELIANA (LITERATURE.md §4); values marked assumed/calibrated per parameter",
+)
+
+
+def build() -> ParameterSet:
+    overrides = {
+        "tumor_growth_rate": Parameter(
+            "tumor_growth_rate",
+            0.105,
+            "1/day",
+            f"{KINETICS}: birth rate",
+            Prior("lognormal", 0.15),
+        ),
+        "tumor_death_rate": Parameter(
+            "tumor_death_rate", 0.04, "1/day", f"{KINETICS}: apoptosis rate"
+        ),
+        "tumor_carrying_capacity": Parameter(
+            "tumor_carrying_capacity",
+            1e12,
+            "cell",
+            assumed("lethal leukemic burden ~1e12 blasts (~1 kg of cells)"),
+        ),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            0.1,
+            "1",
+            assumed(
+                "ALL has one of the lowest mutational burdens of human cancers (Alexandrov 2013) [r]"
+            ),
+            Prior("lognormal", 0.5),
+        ),
+        "tumor_myeloid_factor": Parameter(
+            "tumor_myeloid_factor",
+            0.3,
+            "1",
+            assumed("leukemic marrow displaces normal myelopoiesis: little myeloid expansion"),
+            Prior("lognormal", 0.5),
+        ),
+        "clone_0_cd19": Parameter(
+            "clone_0_cd19", 1.0, "1", assumed("B-ALL blasts express CD19 (the CAR target)")
+        ),
+        "clone_1_cd19": Parameter(
+            "clone_1_cd19",
+            0.0,
+            "1",
+            assumed("CD19-negative escape clone (CD19 mutation or splicing, lineage switch)"),
+        ),
+        "clone_1_emergence_rate": Parameter(
+            "clone_1_emergence_rate",
+            1e-8,
+            "1",
+            calibrated(
+                "a few thousand CD19-negative blasts among 1e11 at CAR-T infusion, so that CD19-negative relapse follows remission in a minority of patients within a year"
+            ),
+        ),
+    }
+    initial = {"tumor_clone_0": 1e6}
+    return assemble(
+        PRESET.name,
+        PRESET.species,
+        PRESET.description,
+        overrides,
+        initial,
+        pretreatment_days=190.0,
+        start_volume_mm3=1e6,
+        start_volume_log_sd=0.5,
+        max_pretreatment_days=3650.0,
+        correlations={("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5},
+    )

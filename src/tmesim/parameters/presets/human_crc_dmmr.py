@@ -1,0 +1,97 @@
+"""Mismatch-repair-deficient (MSI-high) colorectal cancer in adults: very high mutational burden,
+inflamed, checkpoint-rich.
+
+The dMMR arm of Le et al. 2015 (NEJM; pembrolizumab: ORR 40% in dMMR vs 0% in pMMR colorectal
+cancer; mean 1,782 vs 73 somatic mutations per tumor). dMMR tumors are densely infiltrated by CD8 T
+cells and counter them by up-regulating PD-L1 and other checkpoints (Llosa 2015); B2M and JAK1
+inactivation are common escape routes. 40–70% of dMMR patients still do not respond to PD-1
+blockade alone (LITERATURE.md §4). Each virtual patient's lesion grows untreated from ~1e6 cells to
+its size at treatment start (~15 cm³, a 3 cm lesion; dMMR primaries are often bulky).
+Growth is Gompertzian (`_growth.py`): fast while the lesion is small, slower at diagnosis.
+A single-patient `Simulation` first runs the nominal patient's ~630 untreated days
+(`pretreatment_days`); cohorts grow each patient to its own start size.
+"""
+
+from tmesim.parameters.library import assumed
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.presets import PresetInfo
+from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import gompertz_growth
+
+VDT = (
+    "Bolin 1983 (colorectal carcinoma, median volume doubling 130 d, 53–1,570 d); "
+    "Burke 2020 BJS Open (untreated colorectal cancer, median 211 d, IQR 112–404 d)"
+)
+
+PRESET = PresetInfo(
+    name="human_crc_dmmr",
+    species="human",
+    description="dMMR / MSI-high colorectal cancer (adult): very high TMB, inflamed, PD-L1-high",
+    sources=f"Le 2015 NEJM (1,782 vs 73 mutations; ORR 40% vs 0%); {VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
+)
+
+
+def build() -> ParameterSet:
+    overrides = {
+        **gompertz_growth(0.0045, 0.02, VDT),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            4.0,
+            "1",
+            assumed(
+                "Le 2015: 1,782 somatic mutations per dMMR tumor (~24× pMMR); frameshift neoantigens; breadth grows less than linearly with mutations"
+            ),
+            Prior("lognormal", 0.5),
+        ),
+        "clone_0_pdl1": Parameter(
+            "clone_0_pdl1",
+            5.0,
+            "molecule/um^2",
+            assumed(
+                "dMMR tumors up-regulate PD-L1 and other checkpoints (Llosa 2015 Cancer Discov) [r]"
+            ),
+            Prior("lognormal", 0.7),
+        ),
+        "lag3_engagement_max": Parameter(
+            "lag3_engagement_max",
+            0.5,
+            "1",
+            assumed("LAG-3 is up-regulated with PD-1 in the dMMR infiltrate (Llosa 2015) [r]"),
+        ),
+        "clone_2_mhc1": Parameter(
+            "clone_2_mhc1", 0.05, "1", assumed("MHC-I-negative variant (biallelic B2M loss)")
+        ),
+        "clone_2_emergence_rate": Parameter(
+            "clone_2_emergence_rate",
+            1e-5,
+            "1",
+            assumed("B2M mutations are frequent in MSI colorectal cancer [r]; per division"),
+        ),
+        "clone_3_ifng_sensing": Parameter(
+            "clone_3_ifng_sensing",
+            0.0,
+            "1",
+            assumed(
+                "IFN-γ-insensitive variant (JAK1 frameshift, recurrent in MSI tumors; Shin 2017 Cancer Discov)"
+            ),
+        ),
+        "clone_3_emergence_rate": Parameter(
+            "clone_3_emergence_rate", 1e-6, "1", assumed("JAK1 loss variants per division")
+        ),
+    }
+    initial = {"tumor_clone_0": 1e6}
+    return assemble(
+        PRESET.name,
+        PRESET.species,
+        PRESET.description,
+        overrides,
+        initial,
+        pretreatment_days=630.0,
+        start_volume_mm3=15_000.0,
+        start_volume_log_sd=0.6,
+        max_pretreatment_days=3650.0,
+        correlations={
+            ("tumor_antigen_breadth", "clone_0_pdl1"): 0.4,
+            ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5,
+        },
+    )

@@ -1,0 +1,75 @@
+"""Mismatch-repair-proficient (microsatellite-stable) metastatic colorectal cancer in adults: low
+mutational burden, T-cell-excluded, checkpoint-refractory.
+
+The pMMR arm of Le et al. 2015 (NEJM; pembrolizumab ORR 0/18, 20-week PFS 11%, median PFS 2.2 and OS
+5.0 months; mean 73 somatic mutations per tumor). Most colorectal cancers are pMMR; few neoantigens,
+TGF-β-rich stroma that excludes T cells (Tauriello 2018 Nature) and a macrophage-rich infiltrate
+leave PD-1 blockade nothing to release. Each virtual patient's lesion (a liver metastasis) grows
+untreated from ~1e6 cells to its size at treatment start (~10 cm³, a 2.7 cm lesion).
+Growth is Gompertzian (`_growth.py`): fast while the lesion is small, slower at diagnosis.
+A single-patient `Simulation` first runs the nominal patient's ~530 untreated days
+(`pretreatment_days`); cohorts grow each patient to its own start size.
+"""
+
+from tmesim.parameters.library import assumed
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.presets import PresetInfo
+from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import gompertz_growth
+
+VDT = (
+    "Bolin 1983 (colorectal carcinoma, median volume doubling 130 d, 53–1,570 d); "
+    "Burke 2020 BJS Open (untreated colorectal cancer, median 211 d, IQR 112–404 d)"
+)
+
+PRESET = PresetInfo(
+    name="human_crc_pmmr",
+    species="human",
+    description="pMMR / MSS metastatic colorectal cancer (adult): low TMB, T-cell-excluded, checkpoint-refractory",
+    sources=f"Le 2015 NEJM (73 mutations; ORR 0%); Tauriello 2018 Nature (TGF-β exclusion); {VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
+)
+
+
+def build() -> ParameterSet:
+    overrides = {
+        **gompertz_growth(0.003, 0.015, VDT),
+        "tumor_antigen_breadth": Parameter(
+            "tumor_antigen_breadth",
+            0.2,
+            "1",
+            assumed("Le 2015: 73 somatic mutations per pMMR tumor, ~24× fewer than dMMR"),
+            Prior("lognormal", 0.5),
+        ),
+        "tgfb_secretion_tumor_cell": Parameter(
+            "tgfb_secretion_tumor_cell",
+            1000.0,
+            "molecule/cell/day",
+            assumed(
+                "TGF-β-rich stroma of microsatellite-stable tumors (Tauriello 2018); tumor-site TGF-β from tumor and fibroblasts, braking CD8 killing and polarizing TAMs to M2"
+            ),
+            Prior("lognormal", 0.6),
+        ),
+        "tumor_myeloid_factor": Parameter(
+            "tumor_myeloid_factor",
+            1.5,
+            "1",
+            assumed("macrophage-rich infiltrate of colorectal liver metastases"),
+            Prior("lognormal", 0.7),
+        ),
+    }
+    initial = {"tumor_clone_0": 1e6}
+    return assemble(
+        PRESET.name,
+        PRESET.species,
+        PRESET.description,
+        overrides,
+        initial,
+        pretreatment_days=530.0,
+        start_volume_mm3=10_000.0,
+        start_volume_log_sd=0.6,
+        max_pretreatment_days=3650.0,
+        correlations={
+            ("tumor_antigen_breadth", "clone_0_pdl1"): 0.4,
+            ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Virtual clinical trials: response assessment, survival statistics and endpoint tables."""

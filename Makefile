@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/tmesim simulate examples/mouse_4t1_checkpoint.yaml --out tmesim-out
+	$(VENV)/bin/tmesim trial
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, said plainly.
 test: $(STAMP)

@@ -23,7 +23,16 @@ import tmesim.therapies
 from tmesim.cli import app
 from tmesim.errors import ConfigError
 
-COMMANDS = ["simulate", "presets", "parameters", "drugs", "mechanisms", "version"]
+COMMANDS = [
+    "simulate",
+    "trial",
+    "report",
+    "presets",
+    "parameters",
+    "drugs",
+    "mechanisms",
+    "version",
+]
 
 runner = CliRunner()
 

@@ -16,6 +16,14 @@ MODULES = [
     "tmesim.io.atomic",
     "tmesim.io.manifest",
     "tmesim.io.results",
+    "tmesim.report.figures",
+    "tmesim.report.html",
+    "tmesim.trials.analysis",
+    "tmesim.trials.endpoints",
+    "tmesim.trials.recist",
+    "tmesim.trials.statistics",
+    "tmesim.cohorts.population",
+    "tmesim.config.trial",
 ]
 
 

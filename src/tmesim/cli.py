@@ -154,6 +154,108 @@ def simulate(
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
 
 
+@app.command(
+    epilog=(
+        "Examples: tmesim trial   (the built-in flagship study, report in ./tmesim-out) | "
+        "tmesim trial examples/melanoma_nivo_ipi_trial.yaml --set cohorts.0.n=300 --out runs/cm067"
+    )
+)
+@_reports_errors
+def trial(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Study YAML file (cohorts, arms, follow-up, endpoints). Omit it to run the "
+            "built-in flagship study (De Henau 2016: myeloid-rich vs myeloid-poor tumors, "
+            "checkpoint blockade ± IPI-549, rechallenge of cured mice).",
+            metavar="[SCENARIO.yaml]",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help="Override a study entry, KEY=VALUE with a dotted KEY (list entries by index): "
+            "--set cohorts.0.n=50 --set follow_up_days=90; repeatable.",
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"Output folder (overrides the study's 'output'; default ./{DEFAULT_OUTPUT}).",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted run in the output folder: finished chunks are kept.",
+        ),
+    ] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            "-j",
+            min=1,
+            help="Worker threads (default: all cores). Results do not depend on it.",
+        ),
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")
+    ] = False,
+) -> None:
+    """Run a virtual mouse study or clinical trial and write its tables and HTML report."""
+    from tmesim.config.trial import load_trial
+    from tmesim.trials.scenarios import flagship_path
+
+    loaded = load_trial(scenario if scenario is not None else flagship_path(), set_ or ())
+    out_dir = Path(out) if out is not None else Path(loaded.output or DEFAULT_OUTPUT)
+    loaded = loaded.model_copy(update={"output": str(out_dir)})
+
+    from tmesim.trials.runner import run_study
+
+    result = run_study(
+        loaded,
+        out_dir,
+        resume=resume,
+        progress=not quiet,
+        n_threads=threads,
+        report=not no_report,
+    )
+    _stdout().print(result.summary(), soft_wrap=True, markup=False)
+    if not quiet:
+        from tmesim.trials.summary import key_results_text
+
+        _stdout().print(key_results_text(out_dir), soft_wrap=True, markup=False)
+
+
+@app.command()
+@_reports_errors
+def report(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder written by `tmesim trial`.", metavar="RUN_DIR"),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Report file (default RUN_DIR/report.html)."),
+    ] = None,
+) -> None:
+    """Re-render the HTML report of a finished run from its saved tables."""
+    from tmesim.report import render_report
+
+    path = render_report(run_dir, out)
+    _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
+
+
 @app.command()
 @_reports_errors
 def presets() -> None:

@@ -1,0 +1,233 @@
+"""The study scenario: what ``tmesim trial`` reads — a virtual mouse study or clinical trial.
+
+A study crosses *cohorts* (tumor models or patient populations: a preset plus overrides) with
+*arms* (regimens). In the `matched` design every virtual patient of a cohort receives every arm (the
+in-silico counterfactual: arms differ only by treatment); in the `randomized` design each patient is
+allocated to one arm by its own allocation stream, in the arms' ratio. Unknown keys are rejected with
+the nearest valid name; every value is checked here.
+
+Example:
+    >>> s = trial_from_dict({"title": "demo", "cohorts": [{"name": "4T1", "preset": "mouse_4t1"}],
+    ...                      "arms": [{"name": "control", "regimen": "untreated"}]})
+    >>> s.design, s.cohorts[0].n, s.follow_up_days
+    ('matched', 10, 60.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tmesim.config.scenario import MAX_SEED, ParameterValue, RegimenText
+from tmesim.config.validation import validate_config
+from tmesim.config.yamlio import dump_yaml, read_yaml
+from tmesim.errors import ConfigError
+
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CohortSpec(_Strict):
+    """A tumor model or patient population: a preset, its overrides, and how many patients."""
+
+    name: Name = Field(description="Label of the cohort in tables and figures, e.g. '4T1'.")
+    preset: str = Field(min_length=1, description="Parameter preset (`tmesim presets`).")
+    n: int = Field(
+        10,
+        ge=1,
+        le=1_000_000,
+        description="Virtual patients: per arm (matched design) or in total (randomized).",
+    )
+    variability: bool = Field(True, description="Draw patients from the priors (false: nominal).")
+    parameters: dict[str, ParameterValue] = Field(
+        default_factory=dict, description="Overrides of preset parameters (units allowed)."
+    )
+    mechanisms: dict[str, bool] = Field(
+        default_factory=dict, description="Mechanism switches (`tmesim mechanisms`)."
+    )
+    start_volume_mm3: Positive | None = Field(
+        None, description="Lesion volume at treatment start (default: the preset's)."
+    )
+    start_volume_log_sd: float | None = Field(
+        None, ge=0, le=3, description="Between-patient log-sd of that volume (default: preset's)."
+    )
+    plausibility: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="Accept a patient only if observable ∈ [low, high] at treatment start.",
+    )
+    description: str = Field("", description="What this cohort stands for (shown in the report).")
+
+
+class ArmSpec(_Strict):
+    """One treatment arm."""
+
+    name: Name = Field(description="Label of the arm, e.g. 'anti-PD-1 + IPI-549'.")
+    regimen: RegimenText | Annotated[list[dict[str, Any]], Field(min_length=1)] = Field(
+        "untreated", description="Regimen string or typed dose steps; day 0 = treatment start."
+    )
+    ratio: int = Field(1, ge=1, le=100, description="Allocation weight (randomized design).")
+    max_treatment_days: Positive | None = Field(
+        None, description="Drop doses after this day (maximum treatment duration)."
+    )
+
+
+class Rechallenge(_Strict):
+    """Re-inoculate cured mice at a new site after a wash-out; naive mice get the same cells."""
+
+    cells: Positive = Field(1e5, description="Tumor cells injected at the rechallenge.")
+    washout_days: float = Field(
+        0.0, ge=0, le=365, description="Days between the end of follow-up and the rechallenge."
+    )
+    follow_up_days: Positive = Field(30.0, le=365, description="Days observed after it.")
+
+
+class Visits(_Strict):
+    """Imaging schedule of a clinical trial."""
+
+    every_days: Positive = Field(56.0, description="Days between scans (e.g. 42 or 56).")
+    first_day: Positive | None = Field(None, description="Day of the first scan (default every).")
+
+
+class ResponseCriteria(_Strict):
+    """How tumor response is read from simulated lesions."""
+
+    criteria: Literal["recist1.1", "irecist"] = "recist1.1"
+    confirm: bool = Field(True, description="CR/PR need a confirming scan ≥ confirmation_days.")
+    confirmation_days: float = Field(28.0, ge=0)
+    min_sd_days: float = Field(42.0, ge=0, description="Minimum duration of stable disease.")
+    detection_limit_mm: float = Field(
+        5.0, ge=0, le=50, description="A lesion whose diameter is below this has disappeared."
+    )
+
+
+class Lesions(_Strict):
+    """Metastatic disease: several target lesions per patient and new lesions over time."""
+
+    mean_target_lesions: float = Field(
+        2.5, ge=1, le=5, description="Mean number of target lesions (1 + Poisson, at most 5)."
+    )
+    heterogeneity_cv: float = Field(
+        0.3, ge=0, le=2, description="Lesion-to-lesion CV of the local myeloid and CCL2 levels."
+    )
+    new_lesion_rate_per_year: float = Field(
+        0.5,
+        ge=0,
+        le=50,
+        description="New detectable lesions per year at the baseline tumor burden; the rate "
+        "scales with the burden.",
+    )
+
+
+class Survival(_Strict):
+    """The link from tumor burden to death (documented in trials/endpoints.py)."""
+
+    lethal_burden_mm3: Positive = Field(
+        2e5, description="Total tumor burden at which a patient dies (≈200 cm³)."
+    )
+    non_target_factor: float = Field(
+        3.0, ge=1, le=100, description="Total burden / target-lesion burden at baseline."
+    )
+    background_mortality_per_year: float = Field(0.02, ge=0, le=1)
+
+
+class Adjuvant(_Strict):
+    """Residual disease after resection; relapse when it becomes detectable."""
+
+    residual_fraction: float = Field(
+        1e-4, gt=0, lt=1, description="Median fraction of tumor cells left after resection."
+    )
+    residual_log_sd: float = Field(1.5, ge=0, le=5)
+    detectable_mm3: Positive = Field(
+        500.0, description="Relapse: residual disease grows back to this volume (≈1 cm lesion)."
+    )
+
+
+class TrialScenario(_Strict):
+    """A virtual mouse study or clinical trial.
+
+    Example:
+        >>> TrialScenario(title="t", cohorts=[{"name": "a", "preset": "mouse_4t1"}],
+        ...               arms=[{"name": "ctl"}]).design
+        'matched'
+    """
+
+    model_config = ConfigDict(extra="forbid", title="tmesim study")
+
+    title: str = Field(min_length=1, description="Title of the study (report header).")
+    description: str = Field("", description="The question and story (report introduction).")
+    kind: Literal["mouse_study", "clinical_trial"] | None = Field(
+        None, description="Default: mouse_study for mouse presets, clinical_trial for human."
+    )
+    setting: Literal["established", "metastatic", "adjuvant"] = "established"
+    design: Literal["matched", "randomized"] = "matched"
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    cohorts: list[CohortSpec] = Field(min_length=1)
+    arms: list[ArmSpec] = Field(min_length=1)
+    follow_up_days: Positive = Field(60.0, le=20 * 365)
+    save_every_days: Positive = Field(1.0)
+    endpoint_volume_mm3: Positive = Field(
+        1500.0, description="Mouse humane endpoint: survival ends when the tumor reaches it."
+    )
+    palpable_mm3: Positive = Field(
+        5.0,
+        le=1000,
+        description="Mouse studies: a tumor whose tumor-cell volume is below this (and shrinking) "
+        "is not palpable; tumor-free = gone or not palpable at the end of follow-up.",
+    )
+    rechallenge: Rechallenge | None = None
+    visits: Visits = Field(default_factory=Visits)
+    response: ResponseCriteria = Field(default_factory=ResponseCriteria)
+    lesions: Lesions = Field(default_factory=Lesions)
+    survival: Survival = Field(default_factory=Survival)
+    adjuvant: Adjuvant = Field(default_factory=Adjuvant)
+    solver: dict[str, Any] = Field(default_factory=dict)
+    chunk_size: int = Field(
+        100, ge=1, le=100_000, description="Patients per chunk written to disk (resume unit)."
+    )
+    output: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrialScenario:
+        for label, items in (("cohorts", self.cohorts), ("arms", self.arms)):
+            names = [i.name for i in items]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ConfigError(
+                    f"{label}.name", dupes[0], f"give every entry of {label} its own name"
+                )
+        if self.save_every_days > self.follow_up_days:
+            raise ConfigError(
+                "save_every_days", self.save_every_days, "it must not exceed follow_up_days"
+            )
+        if self.rechallenge is not None and self.kind == "clinical_trial":
+            raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
+        return self
+
+
+def trial_from_dict(
+    data: Mapping[str, Any], overrides: Sequence[str] = (), *, source: str | None = None
+) -> TrialScenario:
+    """Validate parsed data (plus ``key=value`` overrides) as a :class:`TrialScenario`."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            source or "study", data, "a study is a mapping with title, cohorts and arms"
+        )
+    return validate_config(TrialScenario, data, overrides=overrides, source=source, label="study")
+
+
+def load_trial(path: Path, overrides: Sequence[str] = ()) -> TrialScenario:
+    """Read a study YAML file and apply ``--set key=value`` overrides (``cohorts.0.n=50``)."""
+    data = read_yaml(Path(path))
+    return trial_from_dict({} if data is None else data, overrides, source=str(path))
+
+
+def trial_to_yaml(scenario: TrialScenario) -> str:
+    """The study as YAML that :func:`load_trial` reads back to an equal study."""
+    return dump_yaml(scenario.model_dump(mode="json"))

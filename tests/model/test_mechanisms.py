@@ -84,24 +84,36 @@ def test_anti_lag3_lowers_exhaustion():
 
 
 def test_ipi549_does_nothing_without_myeloid_cells():
+    """IPI-549 acts only through myeloid cells: with none, its PI3Kγ mechanism changes nothing
+    (same doses in both runs, so the comparison is exact)."""
     no_myeloid = {"tumor_myeloid_factor": 0.0, "monocyte_recruitment_rate": 0.0}
-    base = run("mouse_4t1", CPB_MOUSE, days=30, overrides=no_myeloid, rtol=1e-9)
-    assert final(base, "tam_density") == 0.0 and final(base, "mdsc_density") == 0.0
-    plus = run("mouse_4t1", f"{CPB_MOUSE} + {IPI_MOUSE}", days=30, overrides=no_myeloid, rtol=1e-9)
-    np.testing.assert_allclose(
-        plus.observable("tumor_cells"), base.observable("tumor_cells"), rtol=1e-5, atol=1e-3
+    regimen = f"{CPB_MOUSE} + {IPI_MOUSE}"
+    on = run("mouse_4t1", regimen, days=30, overrides=no_myeloid)
+    assert final(on, "tam_density") == 0.0 and final(on, "mdsc_density") == 0.0
+    assert final(on, "ipi549_plasma") > 0 or at(on, "ipi549_plasma", 10) > 0
+    off = run(
+        "mouse_4t1", regimen, days=30, overrides=no_myeloid, mechanisms={"myeloid_pi3kg": False}
     )
+    np.testing.assert_array_equal(on.observable("tumor_cells"), off.observable("tumor_cells"))
+    # With myeloid cells the same switch matters.
+    rich_on = run("mouse_4t1", regimen, days=30)
+    rich_off = run("mouse_4t1", regimen, days=30, mechanisms={"myeloid_pi3kg": False})
+    assert at(rich_on, "tumor_cells", 28) < 0.1 * at(rich_off, "tumor_cells", 28)
 
 
 def test_ipi549_helps_checkpoint_blockade_more_in_myeloid_rich_tumors():
+    """De Henau 2016: the same B16 cells made myeloid-rich by GM-CSF gain far more from adding
+    IPI-549 to checkpoint blockade than myeloid-poor B16-F10."""
+
     def benefit(preset: str) -> float:
         cpb = at(run(preset, CPB_MOUSE, days=30), "tumor_cells", 28)
         both = at(run(preset, f"{CPB_MOUSE} + {IPI_MOUSE}", days=30), "tumor_cells", 28)
         return np.log10(cpb + 1) - np.log10(both + 1)
 
-    rich, poor = benefit("mouse_4t1"), benefit("mouse_b16f10")
-    assert rich > 1.0  # at least 10-fold fewer tumor cells in 4T1
-    assert rich > 3 * max(poor, 0.0)
+    rich, poor = benefit("mouse_b16_gmcsf"), benefit("mouse_b16f10")
+    assert rich > 2.0  # at least 100-fold fewer tumor cells with IPI-549 in B16-GMCSF
+    assert rich > 2 * max(poor, 0.0)
+    assert benefit("mouse_4t1") > 1.0
 
 
 def test_ipi549_lowers_myeloid_suppression_and_repolarises_macrophages():
@@ -115,21 +127,23 @@ def test_ipi549_lowers_myeloid_suppression_and_repolarises_macrophages():
 # --- M3: Notch/RBPJ-dependent TAMs ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["knockout", "inhibitor"])
-def test_notch_blockade_lowers_tams_and_raises_cd8(how):
+def test_notch_blockade_lowers_tams_and_raises_cd8():
     """Franklin 2014: without RBPJ, TAMs fall and cytotoxic T cells recover (here under anti-PD-1,
-    where a T-cell response exists for the TAMs to hold back)."""
+    where a T-cell response exists for the TAMs to hold back); a γ-secretase inhibitor, short-
+    lived in mice, does part of the same."""
     pd1 = "rmp1-14 200 ug biw x6 from day 7"
     # TAM-dominated and immunogenic like MMTV-PyMT: 4T1 without its MDSC, with more antigen.
     pymt_like = {"mdsc_recruitment_rate": 0.0, "tumor_antigen_breadth": 2.0}
     base = run("mouse_4t1", pd1, days=32, overrides=pymt_like)
-    if how == "knockout":
-        blocked = run("mouse_4t1", pd1, days=32, overrides={**pymt_like, "myeloid_rbpj": 0.0})
-    else:
-        blocked = run("mouse_4t1", f"{pd1} + dapt 10 mg/kg qd x32", days=32, overrides=pymt_like)
-    assert at(blocked, "tam_density", 30) < 0.5 * at(base, "tam_density", 30)
-    assert at(blocked, "cd8_tumor_density", 30) > 1.5 * at(base, "cd8_tumor_density", 30)
-    assert at(blocked, "tumor_cells", 32) < at(base, "tumor_cells", 32)
+    knockout = run("mouse_4t1", pd1, days=32, overrides={**pymt_like, "myeloid_rbpj": 0.0})
+    assert at(knockout, "tam_density", 30) < 0.5 * at(base, "tam_density", 30)
+    assert at(knockout, "cd8_tumor_density", 30) > 1.5 * at(base, "cd8_tumor_density", 30)
+    assert at(knockout, "tumor_cells", 32) < at(base, "tumor_cells", 32)
+    inhibited = run("mouse_4t1", f"{pd1} + dapt 10 mg/kg qd x32", days=32, overrides=pymt_like)
+    # TAMs per mm³ are compared a week into treatment, before tumor shrinkage changes the volume.
+    assert at(inhibited, "tam_density", 14) < 0.75 * at(base, "tam_density", 14)
+    assert at(inhibited, "cd8_tumor_density", 30) > 1.5 * at(base, "cd8_tumor_density", 30)
+    assert at(inhibited, "tumor_cells", 32) < at(base, "tumor_cells", 32)
 
 
 # --- M4: TREM2+ macrophages, combinations, memory -----------------------------------------------------

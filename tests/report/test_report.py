@@ -12,6 +12,7 @@ import pytest
 
 from tmesim.errors import ConfigError
 from tmesim.report import render_report
+from tmesim.report.html import mechanism_medians
 from tmesim.trials.analysis import proportion_table, response_table
 
 MOUSE_COHORTS = ("4T1 orthotopic", "B16F10 subcutaneous")
@@ -97,6 +98,10 @@ def _mouse_run(run: Path) -> pd.DataFrame:
                             "phase": "primary",
                             "day": days[: end + 1],
                             "tumor_volume_mm3": volume[: end + 1],
+                            "cd8_tumor_density": 10.0 * np.exp(0.1 * days[: end + 1]),
+                            "myeloid_suppression": np.full(
+                                end + 1, 0.2 if arm == "anti-PD-1" else 0.7
+                            ),
                         }
                     )
                 )
@@ -268,10 +273,27 @@ def test_mouse_study_report(tmp_path):
     for row in proportion_table(challenged, "rechallenge_tumor_free").itertuples(index=False):
         assert f"{row.events}/{row.n}" in html
     # growth, rechallenge, KM and regimen figures; the failed mouse is reported with its message
-    assert html.count("data:image/png;base64,") >= 4
+    assert html.count("data:image/png;base64,") >= 5
+    assert "How the treatments act" in html  # the burden table carries mechanism columns
     assert "too_many_steps" in html and "Too many steps: the model is stiff." in html
     assert "<details>" in html
     assert not [p for p in run.iterdir() if ".tmp-" in p.name]
+
+
+def test_mechanism_medians_are_the_medians_of_subjects_on_study():
+    burden = pd.DataFrame(
+        {
+            "cohort": "a",
+            "arm": ["x", "x", "x", "x"],
+            "patient_id": [0, 1, 2, 0],
+            "phase": ["primary", "primary", "primary", "rechallenge"],
+            "day": [0.0, 0.0, 0.0, 0.0],
+            "tumor_volume_mm3": 1.0,
+            "myeloid_suppression": [0.1, 0.5, 0.9, 100.0],
+        }
+    )
+    table = mechanism_medians(burden)
+    assert table["myeloid_suppression"].tolist() == [0.5]
 
 
 def test_clinical_trial_report(tmp_path):

@@ -143,6 +143,17 @@ def add_t_cells(
     antigen_stimulation = t.recognized_total / (
         t.recognized_total + s.cd8_effector_tumor + s.cd8_exhausted_tumor + 1
     )
+    # Effectors in a tumor whose antigen is gone contract; a fraction survive as memory cells.
+    mem_form_tissue = P(
+        "cd8_tumor_memory_formation_rate",
+        "1/day",
+        "rate at which tumor effectors become memory cells once their antigen is gone",
+    )
+    b.transfer(
+        s.cd8_effector_tumor,
+        s.cd8_memory,
+        sw.memory * mem_form_tissue * (1 - antigen_stimulation) * s.cd8_effector_tumor,
+    )
 
     # --- Trafficking -------------------------------------------------------------------------------
     entry = P(

@@ -320,6 +320,16 @@ SHARED: dict[str, Parameter] = _table(
         assumed("~20% of contracting circulating effectors persist as memory"),
     ),
     _p("cd8_memory_death_rate", 0.003, "1/day", assumed("memory T cells persist for many months")),
+    _p(
+        "cd8_tumor_memory_formation_rate",
+        0.01,
+        "1/day",
+        assumed(
+            "with intratumoral effector death 0.1/day, ~10% of the effectors left when a tumor is "
+            "cleared survive contraction as memory (5–10% of an effector response, Kaech & Cui "
+            "2012 Nat Rev Immunol [r])"
+        ),
+    ),
     # --- trafficking and killing ---------------------------------------------------------------------
     _p("cxcl9_recruitment_half", 50.0, "pM", assumed("CXCR3 ligands act in the tens of pM")),
     _p("t_cell_entry_basal_fraction", 0.2, "1", assumed("20% of maximal entry without CXCL9/10")),
@@ -622,9 +632,11 @@ MOUSE: dict[str, Parameter] = _table(
     ),
     _p(
         "immune_entry_volume_half",
-        500.0,
+        50.0,
         "mm^3",
-        assumed("entry per circulating cell saturates for tumors of ~0.5 cm³"),
+        calibrated(
+            "entry per circulating cell saturates for tumors of ~50 mm³, so that T cells infiltrate established mouse tumors within days of checkpoint blockade and memory cells reach a 1 mm³ rechallenge (flagship study: timing of 4T1/B16 responses, rejection of rechallenge)"
+        ),
     ),
     _p(
         "monocyte_production_rate",

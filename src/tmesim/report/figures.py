@@ -261,6 +261,62 @@ def growth_figure(
     return fig
 
 
+MECHANISM_LABELS = {
+    "cd8_tumor_density": ("CD8 T cells in the tumor (cells/mm³)", True),
+    "cd8_exhausted_fraction": ("exhausted fraction of tumor CD8", False),
+    "mdsc_density": ("MDSC (cells/mm³)", True),
+    "tam_m1_fraction": ("M1-like fraction of TAMs", False),
+    "myeloid_suppression": ("myeloid suppression of T cells (0–1)", False),
+}
+"""Mechanism observables the runner saves with the tumor burden, with axis labels (log axis?)."""
+
+
+def mechanism_figure(
+    medians: pd.DataFrame,
+    cohorts: Sequence[str],
+    arms: Sequence[str],
+    *,
+    colors: Mapping[str, str],
+) -> Figure:
+    """Median of each mechanism observable over time: rows observables, columns cohorts, one line
+    per arm. ``medians`` has columns cohort, arm, day and one column per observable."""
+    shown = [k for k in MECHANISM_LABELS if k in medians.columns]
+    nrows, ncols = max(len(shown), 1), max(len(cohorts), 1)
+    fig = _new_figure(*_panel_size(ncols, nrows, w=3.6, h=2.2))
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    for c, cohort in enumerate(cohorts):
+        for r, column in enumerate(shown):
+            ax = axes[r, c]
+            label, log = MECHANISM_LABELS[column]
+            for arm in arms:
+                line = medians[(medians["cohort"] == cohort) & (medians["arm"] == arm)]
+                if line.empty:
+                    continue
+                values = line[column].to_numpy(dtype=float)
+                if log:
+                    values = np.clip(values, 1e-2, None)
+                ax.plot(line["day"], values, color=colors.get(arm, CONTROL_COLOR), label=arm)
+            if log:
+                ax.set_yscale("log")
+            if r == 0:
+                ax.set_title(cohort, fontsize=10)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+            if r == nrows - 1:
+                ax.set_xlabel("Day")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if handles:
+        fig.legend(
+            handles,
+            labels,
+            loc="outside upper center",
+            ncol=min(len(labels), 4),
+            fontsize=8,
+            frameon=False,
+        )
+    return fig
+
+
 def rechallenge_figure(
     burden: pd.DataFrame,
     cohorts: Sequence[str],

@@ -530,6 +530,34 @@ def _success_keys(run: RunData, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(keys, on=["cohort", "arm", "patient_id"], how="inner")
 
 
+def mechanism_medians(burden: pd.DataFrame) -> pd.DataFrame:
+    """Per cohort, arm and day: the median of each mechanism observable over the subjects still
+    on study (primary phase), the table the mechanism figure is drawn from."""
+    columns = [c for c in figures.MECHANISM_LABELS if c in burden.columns]
+    primary = burden[burden["phase"] == "primary"]
+    return primary.groupby(["cohort", "arm", "day"], sort=False)[columns].median().reset_index()
+
+
+def _mechanism_block(run: RunData, colors: Mapping[str, str]) -> dict[str, Any] | None:
+    burden = run.burden
+    if burden is None or burden.empty:
+        return None
+    if not any(c in burden.columns for c in figures.MECHANISM_LABELS):
+        return None
+    medians = mechanism_medians(_success_keys(run, burden))
+    fig = figures.mechanism_figure(medians, run.cohorts, run.arms, colors=colors)
+    return _figure(
+        fig,
+        "Mechanism traces",
+        "Median over the subjects still on study, one line per arm, columns cohorts: CD8 T "
+        "cells in the tumor and their exhausted fraction, MDSC, the M1-like share of tumor-"
+        "associated macrophages, and the resulting myeloid suppression of T cells (0 none, 1 "
+        "complete). PI3Kγ inhibition switches the myeloid program off (suppression falls, M1 "
+        "share rises); checkpoint blockade expands the CD8 infiltrate. For trials with several "
+        "lesions the traces are those of the first target lesion.",
+    )
+
+
 def _mouse_sections(
     run: RunData, colors: Mapping[str, str], reference: str | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -563,6 +591,11 @@ def _mouse_sections(
     else:
         growth.append(_text(f"No tumor volumes ({BURDEN_FILE} is missing)."))
     sections.append({"id": "growth", "title": "Tumor growth", "blocks": growth})
+    mechanism = _mechanism_block(run, colors)
+    if mechanism is not None:
+        sections.append(
+            {"id": "mechanism", "title": "How the treatments act", "blocks": [mechanism]}
+        )
 
     if _has(ok, "tumor_free"):
         tf = analysis.proportion_table(ok.dropna(subset=["tumor_free"]), "tumor_free", by=BY)
@@ -706,6 +739,11 @@ def _trial_sections(
         blocks = _response_blocks(run, key_rows)
         key_columns += [(e, f"{e} (95% CI)") for e in ("ORR", "CR", "DCR")]
         sections.append({"id": "response", "title": "Tumor response", "blocks": blocks})
+    mechanism = _mechanism_block(run, colors)
+    if mechanism is not None:
+        sections.append(
+            {"id": "mechanism", "title": "How the treatments act", "blocks": [mechanism]}
+        )
 
     endpoints = [e for e in ("rfs", "pfs", "os") if _has(ok, f"{e}_day", f"{e}_event")]
     survival_blocks: list[dict[str, Any]] = []

@@ -67,3 +67,46 @@ def gompertz_growth(
             ),
         ),
     }
+
+
+MOUSE_GOMPERTZ_CAPACITY = 1e9
+"""Gompertz asymptote of a transplanted mouse tumor: ~1e9 cells (~10 cm³), beyond any endpoint."""
+
+
+def mouse_gompertz_growth(
+    rate: float, timeline: str, *, rate_cv: float = 0.15
+) -> dict[str, Parameter]:
+    """Gompertzian growth of a transplanted mouse tumor: fast from the inoculum, slower when
+    established (the classic shape of mouse tumor growth curves, Laird 1964).
+
+    `timeline` cites the untreated growth (days to ~75 and ~1,500 mm³) the rate was calibrated to.
+
+    Example:
+        >>> mouse_gompertz_growth(0.1, "4T1")["tumor_carrying_capacity"].value
+        1000000000.0
+    """
+    at_1mm3 = rate * math.log(MOUSE_GOMPERTZ_CAPACITY / 1e5)
+    at_1000 = rate * math.log(MOUSE_GOMPERTZ_CAPACITY / 1e8)
+    return {
+        "tumor_growth_gompertz": Parameter(
+            "tumor_growth_gompertz",
+            1.0,
+            "1",
+            "Gompertzian growth of transplanted tumors (Laird 1964 Br J Cancer; Benzekry 2014 PLoS Comput Biol)",
+        ),
+        "tumor_carrying_capacity": Parameter(
+            "tumor_carrying_capacity",
+            MOUSE_GOMPERTZ_CAPACITY,
+            "cell",
+            assumed("Gompertz asymptote ~1e9 cells (~10 cm³), above the humane endpoint"),
+        ),
+        "tumor_growth_rate": Parameter(
+            "tumor_growth_rate",
+            rate,
+            "1/day",
+            calibrated(
+                f"Gompertz rate: proliferation r·ln(K/N) = {at_1mm3:.2f}/day at 1 mm³, {at_1000:.2f}/day at 1,000 mm³; untreated timeline {timeline}"
+            ),
+            Prior("lognormal", rate_cv),
+        ),
+    }

@@ -10,6 +10,7 @@ from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_4t1",
@@ -21,12 +22,9 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.42,
-            "1/day",
-            "LITERATURE.md §3: 4T1 doubles every ~2–3 days early [r]; calibrated: ~1,500 mm³ by day ~25 untreated",
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.1,
+            "~75 mm³ at day ~9 and ~1,500 mm³ at day ~25 after 1e5 cells in the mammary fat pad (LITERATURE.md §3: 4T1 doubles every ~2–3 days early [r])",
         ),
         "tumor_myeloid_factor": Parameter(
             "tumor_myeloid_factor",

@@ -12,6 +12,7 @@ from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_b16_gmcsf",
@@ -23,19 +24,18 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.48,
-            "1/day",
-            "LITERATURE.md §3: B16 doubles every ~1.5–2.5 days [r]; assumed: GM-CSF secretion does not change the tumor cells' own proliferation",
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.11,
+            "as B16-F10: GM-CSF secretion does not change the tumor cells' own proliferation (LITERATURE.md §3)",
         ),
         "tumor_myeloid_factor": Parameter(
             "tumor_myeloid_factor",
-            8.0,
+            20.0,
             "1",
             calibrated(
-                "GM-CSF drives a strong systemic myeloid expansion (De Henau 2016: myeloid-rich like 4T1)"
+                "GM-CSF drives a strong systemic myeloid expansion, enough that checkpoint blockade "
+                "alone rarely cures (De Henau 2016: myeloid-rich B16-GMCSF resists checkpoint "
+                "blockade; flagship calibration target)"
             ),
             Prior("lognormal", 0.4),
         ),

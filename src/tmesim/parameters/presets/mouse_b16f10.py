@@ -8,6 +8,7 @@ from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_b16f10",
@@ -19,12 +20,17 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.5,
-            "1/day",
-            "LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r]",
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.11,
+            "~75 mm³ at day ~8 and ~1,500 mm³ at day ~20 after 5e4 cells s.c. (LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r])",
+        ),
+        "tam_capacity_density": Parameter(
+            "tam_capacity_density",
+            1e3,
+            "cell/mm^3",
+            calibrated(
+                "myeloid-poor: TAMs at most ~1% of cells, so IPI-549 adds nothing to checkpoint blockade (De Henau 2016, MSK summary; flagship calibration target)"
+            ),
         ),
         "tumor_myeloid_factor": Parameter(
             "tumor_myeloid_factor",

@@ -13,6 +13,7 @@ from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_crc_mmr_deficient",
@@ -24,12 +25,9 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.38,
-            "1/day",
-            "LITERATURE.md §3: syngeneic colon lines double every ~2–3 days early [r]; calibrated: ~1,000 mm³ by day ~20 untreated despite T-cell infiltration",
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.1,
+            "~1,000 mm³ by day ~20 despite T-cell infiltration (LITERATURE.md §3: syngeneic colon lines double every ~2–3 days early [r])",
         ),
         "tumor_antigen_breadth": Parameter(
             "tumor_antigen_breadth",

@@ -12,6 +12,7 @@ from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_mc38",
@@ -23,12 +24,9 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.36,
-            "1/day",
-            "LITERATURE.md §3: MC38 doubles every ~2–3 days early [r]; calibrated: ~1,000 mm³ by day ~20–25 untreated",
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.1,
+            "~1,000 mm³ by day ~20–25 after s.c. injection (LITERATURE.md §3: MC38 doubles every ~2–3 days early [r])",
         ),
         "tumor_antigen_breadth": Parameter(
             "tumor_antigen_breadth",

@@ -15,10 +15,11 @@ enrollment, not the focus) and ~1,000 mm³ by ~11 weeks of age. The Notch/RBPJ d
 monocyte-to-TAM differentiation and TAM proliferation step (`myeloid_rbpj` switches the genotype).
 """
 
-from tmesim.parameters.library import assumed, calibrated
+from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
     name="mouse_mmtv_pymt",
@@ -30,15 +31,9 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
-        "tumor_growth_rate": Parameter(
-            "tumor_growth_rate",
-            0.28,
-            "1/day",
-            calibrated(
-                "a focus of ~1e4 cells at ~3 weeks of age is palpable by ~7 weeks and ~1,000 mm³ by "
-                "~11 weeks (LITERATURE.md §3: palpable at 5–7 weeks, multifocal by 12–14 weeks)"
-            ),
-            Prior("lognormal", 0.15),
+        **mouse_gompertz_growth(
+            0.05,
+            "a focus of ~1e4 cells at ~3 weeks of age palpable by ~7 weeks and ~1,000 mm³ by ~11 weeks (LITERATURE.md §3: palpable at 5–7 weeks, multifocal by 12–14 weeks)",
         ),
         "tumor_antigen_breadth": Parameter(
             "tumor_antigen_breadth",

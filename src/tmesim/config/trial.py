@@ -129,7 +129,10 @@ class Survival(_Strict):
     """The link from tumor burden to death (documented in trials/endpoints.py)."""
 
     lethal_burden_mm3: Positive = Field(
-        2e5, description="Total tumor burden at which a patient dies (≈200 cm³)."
+        3e5,
+        description="Total tumor burden at which a patient dies (assumed ~300 cm³, ~3e11 cells: "
+        "below the ~1 kg quoted for a single mass (Friberg & Mattsson 1997 J Surg Oncol "
+        "65:284) because spread disease kills through the organs it invades).",
     )
     non_target_factor: float = Field(
         3.0, ge=1, le=100, description="Total burden / target-lesion burden at baseline."

@@ -144,12 +144,15 @@ class _Study:
         self.t_save = _save_grid(scenario.follow_up_days, scenario.save_every_days)
 
     def _cohort_parameters(self, spec: CohortSpec) -> ParameterSet:
-        sim = Simulation(
-            spec.preset,
-            mechanisms=spec.mechanisms,
-            parameters_override=spec.parameters,
-            model=build_model(),
-        )
+        try:
+            sim = Simulation(
+                spec.preset,
+                mechanisms=spec.mechanisms,
+                parameters_override=spec.parameters,
+                model=self.model,
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"cohorts.{spec.name}.{exc.field}", exc.value, exc.fix) from None
         params = sim.parameters
         start = params.start
         volume = spec.start_volume_mm3 or start.volume_mm3

@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tmesim.trials.analysis import proportion_table, response_table, survival_summary
 
 DAYS_PER_MONTH = 30.4375
+
+
+def _months(days: float) -> str:
+    return "NR" if not np.isfinite(days) else f"{days / DAYS_PER_MONTH:.1f}"
 
 
 def _percent(rate: float, low: float, high: float) -> str:
@@ -60,7 +65,7 @@ def key_results(run_dir: Path) -> pd.DataFrame:
         if f"{name}_day" in patients and patients[f"{name}_day"].notna().any():
             s = survival_summary(patients, name, by=by).reset_index(drop=True)
             out[f"median {name.upper()} (months)"] = [
-                f"{m / DAYS_PER_MONTH:.1f} ({lo / DAYS_PER_MONTH:.1f}–{hi / DAYS_PER_MONTH:.1f})"
+                f"{_months(m)} ({_months(lo)}–{_months(hi)})"
                 for m, lo, hi in s[["median", "median_ci_low", "median_ci_high"]].itertuples(
                     index=False
                 )

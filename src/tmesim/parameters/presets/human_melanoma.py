@@ -4,13 +4,14 @@ The setting of CheckMate 067 (Larkin 2015) and the pooled ipilimumab analysis (S
 virtual patient's lesion grows untreated from 1e7 cells for `pretreatment_days`, so that its immune
 microenvironment at treatment start emerges from the model rather than being set (QSP-IO practice).
 Cohorts grow each patient instead to its own lesion size at treatment start, ~4 cm³ (a 2 cm
-metastasis) with a between-patient spread; the nominal lesion reaches it in ~220 days.
+metastasis) with a between-patient spread; the nominal lesion reaches it in ~160 days.
 """
 
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._growth import gompertz_growth
 
 PRESET = PresetInfo(
     name="human_melanoma",
@@ -22,6 +23,22 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = {
+        **gompertz_growth(
+            0.005,
+            0.022,
+            "melanoma metastases: median volume doubling 33 d, range 8–212 d (Carlson 2003 Am J "
+            "Dermatopathol); ~50 d at 4 cm³ here",
+        ),
+        "tam_capacity_density": Parameter(
+            "tam_capacity_density",
+            1e4,
+            "cell/mm^3",
+            assumed(
+                "TAMs up to ~10% of melanoma cells, with wide variation between patients "
+                "(myeloid-rich and myeloid-poor melanomas)"
+            ),
+            Prior("lognormal", 1.0),
+        ),
         "tumor_antigen_breadth": Parameter(
             "tumor_antigen_breadth",
             1.5,
@@ -63,7 +80,7 @@ def build() -> ParameterSet:
         PRESET.description,
         overrides,
         initial,
-        pretreatment_days=220.0,
+        pretreatment_days=161.0,
         start_volume_mm3=4_000.0,
         start_volume_log_sd=0.6,
         max_pretreatment_days=3650.0,

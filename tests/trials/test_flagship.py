@@ -8,6 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from tmesim.cli import app
+from tmesim.io.manifest import verify_manifest
 
 
 def test_bare_trial_runs_the_flagship_and_writes_the_report(tmp_path):
@@ -27,3 +28,4 @@ def test_bare_trial_runs_the_flagship_and_writes_the_report(tmp_path):
     assert "How the treatments act" in html and "Rechallenge" in html
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 2016 and manifest["config"]["cohorts"][0]["n"] == 3
+    assert verify_manifest(out) == []  # every file, the report included, is as the run wrote it

@@ -149,3 +149,13 @@ def test_adjuvant_trial_has_relapse_free_survival(tmp_path):
     assert (p["status"] == "success").all()
     assert p["rfs_day"].notna().all() and (p["rfs_day"] <= p["os_day"] + 1e-9).all()
     assert "best_response" not in p
+
+
+def test_patients_without_measurable_disease_are_not_evaluable(tmp_path):
+    # Lesions of ~4 cm³ measure ~2 cm: with a 5 cm detection limit nothing is measurable.
+    s = clinical_trial(response={"detection_limit_mm": 50.0}, setting="established")
+    run_study(s, tmp_path, progress=False, report=False)
+    p = patients(tmp_path)
+    assert (p["status"] == "success").all()
+    assert (p["best_response"] == "NE").all() and (p["baseline_sum_diameters_mm"] == 0).all()
+    assert p["os_day"].notna().all()

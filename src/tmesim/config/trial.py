@@ -144,7 +144,11 @@ class Adjuvant(_Strict):
     """Residual disease after resection; relapse when it becomes detectable."""
 
     residual_fraction: float = Field(
-        1e-4, gt=0, lt=1, description="Median fraction of tumor cells left after resection."
+        1e-3,
+        gt=0,
+        lt=1,
+        description="Median fraction of tumor cells left after resection (assumed: microscopic "
+        "residual and occult disease ~0.1% of the lesion).",
     )
     residual_log_sd: float = Field(1.5, ge=0, le=5)
     detectable_mm3: Positive = Field(

@@ -582,6 +582,8 @@ def _clinical_unit(
             )
     solved = ok & (status == 0)
     volumes[~solved] = np.nan
+    # RECIST needs measurable disease at baseline: a patient without it is not evaluable (NE).
+    measurable = solved & (np.nan_to_num(target_d[:, 0]) > 0)
     out = _status_columns(status, first.table["implausible_reason"].to_numpy())
     out["n_lesions"] = np.where(ok, counts, 0)
     out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
@@ -599,7 +601,7 @@ def _clinical_unit(
         out["rfs_day"] = np.where(solved, rfs_day, np.nan)
         out["rfs_event"] = _nullable(rfs_event, solved)
         return out, burden, pd.DataFrame()
-    visits = _visit_table(study, first.patient_id, days, target_d, volumes, death, solved)
+    visits = _visit_table(study, first.patient_id, days, target_d, volumes, death, measurable)
     visit_rows, assessed = assess_visits(
         visits.assign(cohort="", arm=""),
         criteria=s.response.criteria,
@@ -610,6 +612,7 @@ def _clinical_unit(
     assessed = assessed.set_index("patient_id").reindex(first.patient_id)
     for col in ("best_response", "best_percent_change", "response_day", "progression_day"):
         out[col] = assessed[col].to_numpy()
+    out.loc[solved & ~measurable, "best_response"] = "NE"
     last_visit = visits.groupby("patient_id")["day"].max().reindex(first.patient_id).to_numpy()
     progression = assessed["progression_day"].to_numpy(dtype=float)
     pfs_end = np.fmin(progression, death)
@@ -762,26 +765,31 @@ def _finalize(
     atomic_write_text(out_dir / "study.json", json.dumps(study_json, indent=2))
     patients = tables["patients"]
     failed = int((patients["status"] != "success").sum()) if len(patients) else 0
-    write_manifest(
-        out_dir,
-        command="trial",
-        config=s.model_dump(mode="json"),
-        seed=s.seed,
-        model_hash=study.model.structure_hash(),
-        parameter_hash=hash_json([p.content_hash() for p in study.cohort_parameters]),
-        extra={
-            "seconds": round(seconds, 3),
-            "units": len(units),
-            "units_resumed": resumed,
-            "rows": len(patients),
-            "failed": failed,
-        },
-    )
+
+    def manifest() -> None:
+        write_manifest(
+            out_dir,
+            command="trial",
+            config=s.model_dump(mode="json"),
+            seed=s.seed,
+            model_hash=study.model.structure_hash(),
+            parameter_hash=hash_json([p.content_hash() for p in study.cohort_parameters]),
+            extra={
+                "seconds": round(seconds, 3),
+                "units": len(units),
+                "units_resumed": resumed,
+                "rows": len(patients),
+                "failed": failed,
+            },
+        )
+
+    manifest()
     path = None
     if report:
         from tmesim.report import render_report
 
-        path = render_report(out_dir)
+        path = render_report(out_dir)  # shows the manifest of the tables...
+        manifest()  # ...and the final manifest records the report's checksum too
     return StudySummary(out_dir, len(patients), failed, run, resumed, seconds, path)
 
 

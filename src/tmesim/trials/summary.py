@@ -33,7 +33,7 @@ def key_results(run_dir: Path) -> pd.DataFrame:
     patients = pd.read_parquet(run_dir / "patients.parquet")
     by = ["cohort", "arm"]
     if kind == "mouse_study":
-        free = proportion_table(patients, "tumor_free", by=by)
+        free = proportion_table(patients.dropna(subset=["tumor_free"]), "tumor_free", by=by)
         out = free[by].copy()
         out["tumor-free"] = [
             f"{k}/{n}  {_percent(r, lo, hi)}"
@@ -52,18 +52,20 @@ def key_results(run_dir: Path) -> pd.DataFrame:
                 for k, n in zip(rc["events"].fillna(0), rc["n"].fillna(0), strict=True)
             ]
         return out
-    table = response_table(patients, by=by)
-    orr = table[table["endpoint"] == "ORR"].reset_index(drop=True)
-    out = orr[by].copy()
-    out["ORR"] = [
-        f"{k}/{n}  {_percent(r, lo, hi)}"
-        for k, n, r, lo, hi in orr[["events", "n", "rate", "ci_low", "ci_high"]].itertuples(
-            index=False
-        )
-    ]
+    ok = patients[patients["status"] == "success"]
+    out = ok[by].drop_duplicates().reset_index(drop=True)
+    if "best_response" in ok:  # not in the adjuvant setting: no measurable disease to respond
+        table = response_table(ok, by=by)
+        orr = table[table["endpoint"] == "ORR"].reset_index(drop=True)
+        out["ORR"] = [
+            f"{k}/{n}  {_percent(r, lo, hi)}"
+            for k, n, r, lo, hi in orr[["events", "n", "rate", "ci_low", "ci_high"]].itertuples(
+                index=False
+            )
+        ]
     for name in ("pfs", "os", "rfs"):
-        if f"{name}_day" in patients and patients[f"{name}_day"].notna().any():
-            s = survival_summary(patients, name, by=by).reset_index(drop=True)
+        if f"{name}_day" in ok and ok[f"{name}_day"].notna().any():
+            s = survival_summary(ok, name, by=by).reset_index(drop=True)
             out[f"median {name.upper()} (months)"] = [
                 f"{_months(m)} ({_months(lo)}–{_months(hi)})"
                 for m, lo, hi in s[["median", "median_ci_low", "median_ci_high"]].itertuples(

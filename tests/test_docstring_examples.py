@@ -24,6 +24,7 @@ MODULES = [
     "tmesim.trials.statistics",
     "tmesim.cohorts.population",
     "tmesim.config.trial",
+    "tmesim.trials.trial",
 ]
 
 

@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Simulation",
     "SimulationResult",
+    "Trial",
     "build_model",
     "get_preset",
     "list_presets",
@@ -26,6 +27,10 @@ def __getattr__(name: str):  # lazy: `import tmesim` stays light for the command
         from tmesim import simulation
 
         return getattr(simulation, name)
+    if name == "Trial":
+        from tmesim.trials.trial import Trial
+
+        return Trial
     if name == "build_model":
         from tmesim.model import build_model
 

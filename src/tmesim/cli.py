@@ -39,6 +39,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        "-j",
+        min=1,
+        help="Worker threads (default: all cores). Results do not depend on it.",
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")]
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -124,18 +135,8 @@ def simulate(
             help=f"Output folder (overrides the scenario's 'output'; default ./{DEFAULT_OUTPUT}).",
         ),
     ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            "--threads",
-            "-j",
-            min=1,
-            help="Worker threads (default: all cores). Results do not depend on it.",
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")
-    ] = False,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Simulate a cohort of virtual patients described by a scenario file.
 
@@ -196,21 +197,11 @@ def trial(
             help="Continue an interrupted run in the output folder: finished chunks are kept.",
         ),
     ] = False,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            "--threads",
-            "-j",
-            min=1,
-            help="Worker threads (default: all cores). Results do not depend on it.",
-        ),
-    ] = None,
+    threads: Threads = None,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")
-    ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Run a virtual mouse study or clinical trial and write its tables and HTML report."""
     from tmesim.config.trial import load_trial

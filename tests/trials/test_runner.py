@@ -159,3 +159,13 @@ def test_patients_without_measurable_disease_are_not_evaluable(tmp_path):
     assert (p["status"] == "success").all()
     assert (p["best_response"] == "NE").all() and (p["baseline_sum_diameters_mm"] == 0).all()
     assert p["os_day"].notna().all()
+
+
+def test_trial_object_runs_and_reads_its_tables(tmp_path):
+    from tmesim import Trial
+
+    trial = Trial.from_dict(mouse_study().model_dump(mode="json"), **{"cohorts.1.n": 2})
+    result = trial.run(tmp_path, report=False)
+    assert len(result.patients) == (6 + 2) * 2 == result.summary.rows
+    assert set(result.burden["phase"]) == {"primary"}
+    assert list(result.key_results()["arm"]) == ["control", "CPB"] * 2

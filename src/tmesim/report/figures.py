@@ -50,18 +50,7 @@ RESPONSE_COLORS = {
 # iRECIST categories are drawn like their RECIST counterparts.
 RESPONSE_CLASS = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "iUPD": "PD", "iCPD": "PD"}
 DRUG_MARKERS = ("v", "o", "s", "D", "^", "P", "X", "*", "h", "<", ">")
-DRUG_PALETTE = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-)
+DRUG_PALETTE = (*ARM_PALETTE, "#7f7f7f")
 
 
 def arm_colors(arms: Sequence[str], control: str | None = None) -> dict[str, str]:

@@ -10,6 +10,11 @@ times `non_target_factor` (the non-target and unmeasured disease, held in propor
 lethal burden, or earlier from background mortality (exponential, from the patient's own stream).
 This ties OS to the simulated disease course rather than to a separate survival model.
 
+Several lesions (metastatic setting): each target lesion is simulated as its own tumor site with its
+patient's parameters (and its own local myeloid level and size); lesions do not share one systemic
+immune pool, so priming by one lesion does not help another — a simplification to lift when the
+model gains several tumor sites.
+
 New lesions (metastatic setting): new detectable lesions appear as a Poisson process whose rate is
 `new_lesion_rate_per_year` at the baseline burden and scales with the current burden (more disease
 seeds more lesions). A new lesion is measured at 10 mm when it appears and then follows the patient's

@@ -11,6 +11,16 @@ from tmesim.parameters.library import HUMAN, MOUSE, SHARED, clone_defaults, mech
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, TreatmentStart
 from tmesim.therapies.drugs import CATALOG, PK_PARAMETERS
 
+MYELOID_RECRUITMENT: dict[tuple[str, str], float] = {
+    ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5
+}
+"""Tumors that expand myeloid cells (GM-CSF, G-CSF) also attract them (CCL2): the two vary together
+between patients (assumed: both are products of the same inflammatory tumor program)."""
+
+ADAPTIVE_RESISTANCE: dict[tuple[str, str], float] = {("tumor_antigen_breadth", "clone_0_pdl1"): 0.4}
+"""More neoantigens draw more T cells and IFN-γ, which raises PD-L1 (adaptive resistance; assumed
+strength, in line with PD-L1 and TMB being associated but only loosely)."""
+
 
 def reference_pk(species: str) -> dict[str, Parameter]:
     """PK of one reference drug per target class (the first catalog entry with PK for `species`).

@@ -18,7 +18,7 @@ nominal patient in ~190 days, `pretreatment_days`; cohorts grow each patient to 
 from tmesim.parameters.library import STEIN, assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 
 KINETICS = (
     "Br J Haematol 1997;98:999 (untreated childhood precursor-B ALL: cell birth ~10–11%/day, "
@@ -96,5 +96,5 @@ def build() -> ParameterSet:
         start_volume_mm3=1e6,
         start_volume_log_sd=0.5,
         max_pretreatment_days=3650.0,
-        correlations={("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5},
+        correlations=MYELOID_RECRUITMENT,
     )

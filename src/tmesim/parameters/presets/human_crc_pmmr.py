@@ -14,7 +14,7 @@ A single-patient `Simulation` first runs the nominal patient's ~530 untreated da
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import gompertz_growth
 
 VDT = (
@@ -68,8 +68,5 @@ def build() -> ParameterSet:
         start_volume_mm3=10_000.0,
         start_volume_log_sd=0.6,
         max_pretreatment_days=3650.0,
-        correlations={
-            ("tumor_antigen_breadth", "clone_0_pdl1"): 0.4,
-            ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5,
-        },
+        correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

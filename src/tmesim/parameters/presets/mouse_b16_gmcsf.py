@@ -11,7 +11,7 @@ treatment at ~50–100 mm³.
 from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -70,5 +70,5 @@ def build() -> ParameterSet:
         start_volume_mm3=75.0,
         start_volume_log_sd=0.2,
         max_pretreatment_days=60.0,
-        correlations={("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5},
+        correlations=MYELOID_RECRUITMENT,
     )

@@ -10,7 +10,7 @@ PD-1 + CTLA-4 + LAG-3 + TREM2 blockade cleared >70% of tumors. Cells are inocula
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -59,5 +59,5 @@ def build() -> ParameterSet:
         start_volume_mm3=75.0,
         start_volume_log_sd=0.2,
         max_pretreatment_days=60.0,
-        correlations={("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5},
+        correlations=MYELOID_RECRUITMENT,
     )

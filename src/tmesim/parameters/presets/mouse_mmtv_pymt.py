@@ -18,7 +18,7 @@ monocyte-to-TAM differentiation and TAM proliferation step (`myeloid_rbpj` switc
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -90,5 +90,5 @@ def build() -> ParameterSet:
         start_volume_mm3=150.0,
         start_volume_log_sd=0.3,
         max_pretreatment_days=120.0,
-        correlations={("tumor_myeloid_factor", "ccl2_secretion_tumor_cell"): 0.5},
+        correlations=MYELOID_RECRUITMENT,
     )

@@ -33,6 +33,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/cohort_throughput.py
+	$(PY) benchmarks/trial_throughput.py
 
 clean:
 	rm -rf $(VENV) tmesim-out .pytest_cache

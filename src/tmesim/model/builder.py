@@ -223,6 +223,13 @@ class Model:
 
     def structure_hash(self) -> str:
         """A hash of the equations and declarations; changes whenever the model changes."""
+        cached = self.__dict__.get("_structure_hash")
+        if cached is None:
+            cached = self._compute_structure_hash()
+            object.__setattr__(self, "_structure_hash", cached)  # a frozen model: computed once
+        return cached
+
+    def _compute_structure_hash(self) -> str:
         h = hashlib.sha256()
         for s in self.species:
             h.update(repr(s).encode())

@@ -1,0 +1,215 @@
+"""Virtual clinical trials: lesions, scans, RECIST, progression, death, relapse.
+
+See `tmesim.trials.endpoints` for the geometry of lesions, the link from tumor burden to death and
+the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tmesim.cohorts.baseline import Baseline
+from tmesim.cohorts.population import Stream, patient_rng
+from tmesim.config.trial import TrialScenario
+from tmesim.simulation import Simulation, new_tumor_site
+from tmesim.solvers import SolverStatus
+from tmesim.trials.endpoints import (
+    NEW_LESION_DIAMETER_MM,
+    death_days,
+    first_crossing_day,
+    measured_diameters_mm,
+    new_lesion_days,
+    time_to_event,
+)
+from tmesim.trials.recist import assess_visits
+from tmesim.trials.study import (
+    Study,
+    Unit,
+    arm_inputs,
+    long_burden,
+    nullable,
+    observable,
+    solve_rows,
+    status_columns,
+)
+
+MAX_NEW_LESIONS = 4
+"""New lesions followed per patient (enough for iRECIST's "more new lesions" rule)."""
+
+
+def lesion_counts(seed: int, ids: np.ndarray, mean: float) -> np.ndarray:
+    """Target lesions per patient: 1 + Poisson(mean − 1), at most 5 (RECIST 1.1's limit)."""
+    return np.array(
+        [min(5, 1 + patient_rng(seed, int(i), Stream.LESIONS).poisson(mean - 1.0)) for i in ids],
+        dtype=np.int64,
+    )
+
+
+def clinical_unit(
+    study: Study, unit: Unit, sim: Simulation, lesions: list[Baseline]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    s = study.scenario
+    days = study.t_save
+    first = lesions[0]
+    n = len(first.patient_id)
+    ok = first.plausible
+    counts = (
+        lesion_counts(s.seed, first.patient_id, s.lesions.mean_target_lesions)
+        if s.setting == "metastatic"
+        else np.ones(n, dtype=np.int64)
+    )
+    volumes = np.zeros((n, len(days)))
+    obs_first = None
+    status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
+    for j, b in enumerate(lesions):
+        present = ok & (counts > j) & b.plausible
+        Y = np.nan_to_num(b.Y)
+        if s.setting == "adjuvant":
+            Y = _resect(study, unit, first.patient_id, Y)
+        P, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
+        obs, _, st = solve_rows(study, P, Y, days, doses, present)
+        if j == 0:
+            obs_first, status = obs, st
+        else:
+            failed = present & (st != 0)
+            status[failed] = st[failed]
+        vol = observable(study, obs, "tumor_volume")
+        volumes += np.where(present[:, None], np.nan_to_num(vol), 0.0)
+        if j == 0:
+            target_d = measured_diameters_mm(vol, s.response.detection_limit_mm)
+        else:
+            target_d = target_d + np.where(
+                present[:, None],
+                measured_diameters_mm(np.nan_to_num(vol), s.response.detection_limit_mm),
+                0.0,
+            )
+    solved = ok & (status == 0)
+    volumes[~solved] = np.nan
+    # RECIST needs measurable disease at baseline: a patient without it is not evaluable (NE).
+    measurable = solved & (np.nan_to_num(target_d[:, 0]) > 0)
+    out = status_columns(status, first.table["implausible_reason"].to_numpy())
+    out["n_lesions"] = np.where(ok, counts, 0)
+    out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
+    factor = 1.0 if s.setting == "adjuvant" else s.survival.non_target_factor
+    background = _background_death(s, first.patient_id)
+    death = death_days(days, volumes * factor, s.survival.lethal_burden_mm3, background)
+    death[~solved] = np.nan
+    os_day, os_event = time_to_event(death, s.follow_up_days)
+    out["os_day"] = np.where(solved, os_day, np.nan)
+    out["os_event"] = nullable(os_event, solved)
+    burden = long_burden(study, first.patient_id, days, volumes, obs_first, "primary", death)
+    if s.setting == "adjuvant":
+        relapse = first_crossing_day(days, volumes, s.adjuvant.detectable_mm3)
+        rfs_day, rfs_event = time_to_event(np.fmin(relapse, death), s.follow_up_days)
+        out["rfs_day"] = np.where(solved, rfs_day, np.nan)
+        out["rfs_event"] = nullable(rfs_event, solved)
+        return out, burden, pd.DataFrame()
+    visits = _visit_table(study, first.patient_id, days, target_d, volumes, death, measurable)
+    visit_rows, assessed = assess_visits(
+        visits.assign(cohort="", arm=""),
+        criteria=s.response.criteria,
+        confirm=s.response.confirm,
+        confirmation_days=s.response.confirmation_days,
+        min_sd_days=s.response.min_sd_days,
+    )
+    assessed = assessed.set_index("patient_id").reindex(first.patient_id)
+    for col in ("best_response", "best_percent_change", "response_day", "progression_day"):
+        out[col] = assessed[col].to_numpy()
+    out.loc[solved & ~measurable, "best_response"] = "NE"
+    last_visit = visits.groupby("patient_id")["day"].max().reindex(first.patient_id).to_numpy()
+    progression = assessed["progression_day"].to_numpy(dtype=float)
+    pfs_end = np.fmin(progression, death)
+    pfs_day, pfs_event = time_to_event(pfs_end, np.nan_to_num(last_visit, nan=0.0))
+    out["pfs_day"] = np.where(solved, pfs_day, np.nan)
+    out["pfs_event"] = nullable(pfs_event, solved)
+    response = assessed["response_day"].to_numpy(dtype=float)
+    responder = solved & np.isfinite(response)
+    dor_day, dor_event = time_to_event(pfs_end - response, np.nan_to_num(last_visit) - response)
+    out["dor_day"] = np.where(responder, dor_day, np.nan)
+    out["dor_event"] = nullable(dor_event, responder)
+    visit_rows = visit_rows.drop(columns=["cohort", "arm"])
+    return out, burden, visit_rows
+
+
+def _background_death(s: TrialScenario, ids: np.ndarray) -> np.ndarray:
+    rate = s.survival.background_mortality_per_year / 365.25
+    if rate <= 0:
+        return np.full(len(ids), np.inf)
+    return np.array(
+        [patient_rng(s.seed, int(i), Stream.SURVIVAL).exponential(1.0 / rate) for i in ids]
+    )
+
+
+def _resect(study: Study, unit: Unit, ids: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Adjuvant setting: the lesion is removed; a residual fraction of its tumor cells remains
+    at a fresh site (each patient its own fraction, log-normal)."""
+    s = study.scenario
+    model = study.model
+    initial = study.cohort_parameters[unit.cohort].initial_state(model)
+    fraction = np.array(
+        [
+            s.adjuvant.residual_fraction
+            * np.exp(
+                s.adjuvant.residual_log_sd
+                * patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal()
+            )
+            for i in ids
+        ]
+    )
+    out = new_tumor_site(model, Y, initial, 0.0)
+    for sid in model.species_ids:
+        if sid.startswith("tumor_clone_"):
+            k = model.species_index(sid)
+            out[:, k] = Y[:, k] * np.minimum(fraction, 1.0)
+    return out
+
+
+def _visit_table(
+    study: Study,
+    ids: np.ndarray,
+    days: np.ndarray,
+    target_d: np.ndarray,
+    volumes: np.ndarray,
+    death: np.ndarray,
+    solved: np.ndarray,
+) -> pd.DataFrame:
+    """Baseline and scheduled scans (before death and within follow-up) of solved patients."""
+    s = study.scenario
+    every = s.visits.every_days
+    first_day = s.visits.first_day or every
+    scans = np.arange(first_day, s.follow_up_days + 1e-9, every)
+    scan_days = np.concatenate([[0.0], scans])
+    cols = np.clip(np.searchsorted(days, scan_days - 1e-9), 0, len(days) - 1)
+    new_days = np.full((len(ids), MAX_NEW_LESIONS), np.nan)
+    if s.setting == "metastatic" and s.lesions.new_lesion_rate_per_year > 0:
+        thresholds = np.stack(
+            [
+                np.cumsum(
+                    patient_rng(s.seed, int(i), Stream.NEW_LESIONS).exponential(
+                        size=MAX_NEW_LESIONS
+                    )
+                )
+                for i in ids
+            ]
+        )
+        ratio = volumes / volumes[:, :1]
+        new_days = new_lesion_days(
+            days, ratio, s.lesions.new_lesion_rate_per_year / 365.25, thresholds
+        )
+    rows = []
+    for i in np.flatnonzero(solved):
+        for scan, col in zip(scan_days, cols, strict=True):
+            if scan >= np.nan_to_num(death[i], nan=np.inf):
+                break
+            appeared = new_days[i][new_days[i] <= scan]
+            sum_new = 0.0
+            for t_new in appeared:
+                at = min(int(np.searchsorted(days, t_new)), len(days) - 1)
+                grow = volumes[i, col] / max(volumes[i, at], 1e-12)
+                sum_new += NEW_LESION_DIAMETER_MM * float(np.cbrt(grow))
+            rows.append((ids[i], scan, target_d[i, col], len(appeared), sum_new))
+    return pd.DataFrame(
+        rows,
+        columns=["patient_id", "day", "sum_diameters_mm", "new_lesions", "new_lesion_sum_mm"],
+    ).astype({"patient_id": np.int64, "new_lesions": np.int64})

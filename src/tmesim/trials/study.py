@@ -1,0 +1,258 @@
+"""What a study run derives once from its scenario, and the steps every unit shares.
+
+`Study` holds the model, solver settings, each cohort's parameter set and each arm's simulation;
+`Unit` is one piece of work (a cohort, an arm, a chunk of patients). The helpers solve a unit's
+patients from their states at treatment start and lay out the long tables the report reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from tmesim.cohorts.baseline import BaselineSettings, PlausibilityFilter
+from tmesim.cohorts.population import Stream, patient_rng
+from tmesim.config.trial import ArmSpec, CohortSpec, TrialScenario
+from tmesim.config.validation import validate_config
+from tmesim.errors import ConfigError
+from tmesim.model.builder import Model
+from tmesim.model.tumor_immune import build_model
+from tmesim.parameters.parameter_set import ParameterSet, TreatmentStart
+from tmesim.simulation import Simulation, simulate
+from tmesim.solvers import DoseSchedule, SolverSettings, SolverStatus, describe
+
+MECHANISM_OBSERVABLES = (
+    "cd8_tumor_density",
+    "cd8_exhausted_fraction",
+    "mdsc_density",
+    "tam_m1_fraction",
+    "myeloid_suppression",
+)
+"""Observables saved with the tumor burden, to show how the treatments act."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work: the patients of one chunk of a cohort, treated in one arm."""
+
+    cohort: int
+    arm: int
+    chunk: int
+    patients: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return f"c{self.cohort:02d}-a{self.arm:02d}-k{self.chunk:05d}"
+
+
+class Study:
+    """Everything derived once from a scenario: model, parameter sets, solver settings."""
+
+    def __init__(self, scenario: TrialScenario, n_threads: int | None) -> None:
+        self.scenario = scenario
+        self.model: Model = build_model()
+        self.n_threads = n_threads
+        self.solver = validate_config(
+            SolverSettings, scenario.solver, label="solver", prefix=("solver",)
+        )
+        self.cohort_parameters = [self._cohort_parameters(c) for c in scenario.cohorts]
+        species = {p.species for p in self.cohort_parameters}
+        if scenario.kind is None:
+            kind = "mouse_study" if species == {"mouse"} else "clinical_trial"
+            self.kind = kind
+        else:
+            self.kind = scenario.kind
+        if self.kind == "mouse_study" and scenario.setting != "established":
+            raise ConfigError(
+                "setting", scenario.setting, "mouse studies use the 'established' setting"
+            )
+        self.arm_sims = [
+            [self._arm_simulation(p, arm, ci) for arm in scenario.arms]
+            for ci, p in enumerate(self.cohort_parameters)
+        ]
+        self.baseline_settings = [
+            BaselineSettings(
+                filters=tuple(
+                    PlausibilityFilter(obs, lo, hi) for obs, (lo, hi) in c.plausibility.items()
+                ),
+                solver=self.solver,
+            )
+            for c in scenario.cohorts
+        ]
+        self.t_save = save_grid(scenario.follow_up_days, scenario.save_every_days)
+
+    def _cohort_parameters(self, spec: CohortSpec) -> ParameterSet:
+        try:
+            sim = Simulation(
+                spec.preset,
+                mechanisms=spec.mechanisms,
+                parameters_override=spec.parameters,
+                model=self.model,
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"cohorts.{spec.name}.{exc.field}", exc.value, exc.fix) from None
+        params = sim.parameters
+        start = params.start
+        volume = spec.start_volume_mm3 or start.volume_mm3
+        if volume is None:
+            raise ConfigError(
+                f"cohorts.{spec.name}.start_volume_mm3",
+                None,
+                f"preset {spec.preset} has no size at treatment start; give start_volume_mm3",
+            )
+        sd = start.volume_log_sd if spec.start_volume_log_sd is None else spec.start_volume_log_sd
+        return replace(params, start=TreatmentStart(volume, sd, start.max_days))
+
+    def _arm_simulation(self, params: ParameterSet, arm: ArmSpec, ci: int) -> Simulation:
+        try:
+            return Simulation(params, regimen=arm.regimen, solver=self.solver, model=self.model)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"arms.{arm.name}.regimen (cohort {self.scenario.cohorts[ci].name})",
+                arm.regimen,
+                str(exc),
+            ) from None
+
+    def units(self) -> list[Unit]:
+        s = self.scenario
+        out = []
+        for ci, cohort in enumerate(s.cohorts):
+            ids = np.arange(cohort.n, dtype=np.int64)
+            arm_of = self.allocation(ids) if s.design == "randomized" else None
+            for k, first in enumerate(range(0, cohort.n, s.chunk_size)):
+                chunk = ids[first : first + s.chunk_size]
+                for ai in range(len(s.arms)):
+                    mine = chunk if arm_of is None else chunk[arm_of[chunk] == ai]
+                    out.append(Unit(ci, ai, k, mine))
+        return out
+
+    def allocation(self, ids: np.ndarray) -> np.ndarray:
+        """Randomized design: each patient's arm, from its own allocation stream."""
+        weights = np.array([a.ratio for a in self.scenario.arms], dtype=float)
+        cum = np.cumsum(weights / weights.sum())
+        u = np.array(
+            [patient_rng(self.scenario.seed, int(i), Stream.ALLOCATION).random() for i in ids]
+        )
+        return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+
+
+def arm_inputs(
+    study: Study, unit: Unit, sim: Simulation, P: np.ndarray, until: float
+) -> tuple[np.ndarray, object]:
+    """Parameter rows with the arm's drug PK, and its dose schedule."""
+    arm = study.scenario.arms[unit.arm]
+    cohort_params = study.cohort_parameters[unit.cohort]
+    P = P.copy()
+    for p in sim.parameters:
+        if p.id in cohort_params and cohort_params[p.id].value != p.value:
+            P[:, study.model.parameter_index(p.id)] = p.value
+    stop = until if arm.max_treatment_days is None else min(until, arm.max_treatment_days)
+    return P, sim.dose_schedule(P.shape[0], until_day=stop)
+
+
+def status_columns(status: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
+    names = [
+        "implausible" if r else SolverStatus(int(c)).name.lower()
+        for c, r in zip(status, reason, strict=True)
+    ]
+    messages = [
+        r if r else ("" if c == 0 else describe(int(c)))
+        for c, r in zip(status, reason, strict=True)
+    ]
+    return pd.DataFrame(
+        {"status": names, "status_code": status.astype(np.int64), "message": messages}
+    )
+
+
+def solve_rows(
+    study: Study,
+    P: np.ndarray,
+    Y: np.ndarray,
+    t_save: np.ndarray,
+    doses,
+    ok: np.ndarray,
+    t0: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observables (n, n_save, n_obs), final states and statuses; implausible rows stay NaN."""
+    n = P.shape[0]
+    n_obs = len(study.model.observables)
+    obs = np.full((n, len(t_save), n_obs), np.nan)
+    y_final = np.full((n, Y.shape[1]), np.nan)
+    status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
+    idx = np.flatnonzero(ok)
+    if idx.size:
+        sol = simulate(
+            study.model,
+            P[idx],
+            Y[idx],
+            t_save,
+            _subset_doses(doses, idx),
+            t0=t0,
+            settings=study.solver,
+            n_threads=study.n_threads,
+        )
+        obs[idx], y_final[idx], status[idx] = sol.observables, sol.y_final, sol.status
+    return obs, y_final, status
+
+
+def _subset_doses(doses: DoseSchedule | None, idx: np.ndarray) -> DoseSchedule | None:
+    if doses is None:
+        return None
+    rows = [
+        (
+            doses.t[doses.ptr[i] : doses.ptr[i + 1]],
+            doses.state[doses.ptr[i] : doses.ptr[i + 1]],
+            doses.amount[doses.ptr[i] : doses.ptr[i + 1]],
+        )
+        for i in idx
+    ]
+    return DoseSchedule.from_lists(rows)
+
+
+def observable(study: Study, obs: np.ndarray, name: str) -> np.ndarray:
+    return obs[..., study.model.observable_ids.index(name)]
+
+
+def long_burden(
+    study: Study,
+    ids: np.ndarray,
+    days: np.ndarray,
+    volume: np.ndarray,
+    obs: np.ndarray | None,
+    phase: str,
+    until: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Long table of the tumor burden (and mechanism observables) per patient and saved day."""
+    n, m = volume.shape
+    keep = np.isfinite(volume)
+    if until is not None:
+        keep &= days[None, :] <= np.nan_to_num(until, nan=np.inf)[:, None]
+    rows, cols = np.nonzero(keep)
+    data = {
+        "patient_id": ids[rows],
+        "phase": phase,
+        "day": days[cols],
+        "tumor_volume_mm3": volume[rows, cols],
+    }
+    if obs is not None:
+        for name in MECHANISM_OBSERVABLES:
+            data[name] = observable(study, obs, name)[rows, cols]
+    return pd.DataFrame(data)
+
+
+def nullable(values: np.ndarray, valid: np.ndarray) -> pd.arrays.BooleanArray:
+    out = pd.array(values.astype(bool), dtype="boolean")
+    out[~valid] = pd.NA
+    return out
+
+
+def density(study: Study, P: np.ndarray) -> np.ndarray:
+    return P[:, study.model.parameter_index("tumor_cell_density")]
+
+
+def save_grid(days: float, every: float) -> np.ndarray:
+    n = int(np.floor(days / every + 1e-9))
+    grid = np.arange(n + 1) * every
+    return grid if grid[-1] >= days - 1e-9 else np.append(grid, days)

@@ -25,7 +25,7 @@ PRESET = PresetInfo(
 def build() -> ParameterSet:
     overrides = {
         **mouse_gompertz_growth(
-            0.11,
+            0.12,
             "as B16-F10: GM-CSF secretion does not change the tumor cells' own proliferation (LITERATURE.md §3)",
         ),
         "tumor_myeloid_factor": Parameter(

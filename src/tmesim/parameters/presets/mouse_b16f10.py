@@ -21,8 +21,8 @@ PRESET = PresetInfo(
 def build() -> ParameterSet:
     overrides = {
         **mouse_gompertz_growth(
-            0.11,
-            "~75 mm³ at day ~8 and ~1,500 mm³ at day ~20 after 5e4 cells s.c. (LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r])",
+            0.12,
+            "~75 mm³ at day ~8 and ~1,500 mm³ at day ~18 after 5e4 cells s.c. (LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r])",
         ),
         "tam_capacity_density": Parameter(
             "tam_capacity_density",

@@ -35,7 +35,8 @@ class ConfigError(TmesimError, ValueError):
         self.field = field
         self.value = value
         self.fix = fix
-        hint = did_you_mean(str(value), choices) if choices is not None else ""
+        self.choices = list(choices) if choices is not None else None
+        hint = did_you_mean(str(value), self.choices) if self.choices is not None else ""
         message = f"{field}: {value!r} is not valid;{hint} {fix}".replace(";  ", "; ")
         super().__init__(message)
 

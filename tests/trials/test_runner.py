@@ -169,3 +169,16 @@ def test_trial_object_runs_and_reads_its_tables(tmp_path):
     assert len(result.patients) == (6 + 2) * 2 == result.summary.rows
     assert set(result.burden["phase"]) == {"primary"}
     assert list(result.key_results()["arm"]) == ["control", "CPB"] * 2
+
+
+def test_clinical_trial_is_the_same_on_one_and_two_threads_and_reads_irecist(tmp_path):
+    s = clinical_trial(response={"criteria": "irecist"}, design="randomized")
+    run_study(s, tmp_path / "one", progress=False, report=False, n_threads=1)
+    run_study(s, tmp_path / "two", progress=False, report=False, n_threads=2)
+    one, two = patients(tmp_path / "one"), patients(tmp_path / "two")
+    pd.testing.assert_frame_equal(one, two)
+    assert one["best_response"].isin(["iCR", "iPR", "iSD", "iUPD", "iCPD", "NE"]).all()
+    assert not one.duplicated(["cohort", "patient_id"]).any()
+    visits = pd.read_parquet(tmp_path / "one" / "visits.parquet")
+    later = visits[visits["day"] > 0]["response"]
+    assert later[later != ""].str.startswith("i").all()

@@ -92,7 +92,9 @@ class Study:
                 model=self.model,
             )
         except ConfigError as exc:
-            raise ConfigError(f"cohorts.{spec.name}.{exc.field}", exc.value, exc.fix) from None
+            raise ConfigError(
+                f"cohorts.{spec.name}.{exc.field}", exc.value, exc.fix, choices=exc.choices
+            ) from None
         params = sim.parameters
         start = params.start
         volume = spec.start_volume_mm3 or start.volume_mm3

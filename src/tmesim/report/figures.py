@@ -314,12 +314,14 @@ def rechallenge_figure(
     colors: Mapping[str, str],
     day_offset: float = 0.0,
     endpoint_volume_mm3: float | None = None,
+    naive: pd.DataFrame | None = None,
 ) -> Figure:
     """Tumor volume of rechallenged mice after the second implant, a panel per cohort.
 
     ``burden`` holds the rechallenge rows (cohort, arm, patient_id, day, tumor_volume_mm3);
     lines are coloured by the arm the mouse was treated in; day 0 is the rechallenge when
-    ``day_offset`` is the rechallenge day.
+    ``day_offset`` is the rechallenge day. ``naive`` (days from their implant) holds naive mice
+    given the same cells, drawn in light grey.
     """
     ncols = max(len(cohorts), 1)
     fig = _new_figure(*_panel_size(ncols, 1, w=4.2, h=3.0))
@@ -329,7 +331,18 @@ def rechallenge_figure(
         tumor_volume_mm3=burden["tumor_volume_mm3"].clip(lower=VOLUME_FLOOR_MM3),
     ).dropna(subset=["day", "tumor_volume_mm3"])
     present = []
+    naive_color = "#b0b0b0"
     for ax, cohort in zip(axes, cohorts, strict=False):
+        if naive is not None and not naive.empty:
+            panel = naive[naive["cohort"] == cohort].assign(
+                tumor_volume_mm3=lambda d: d["tumor_volume_mm3"].clip(lower=VOLUME_FLOOR_MM3)
+            )
+            if not panel.empty:
+                lines = _trajectories(panel, "day", "tumor_volume_mm3", ["patient_id"])
+                ax.add_collection(
+                    LineCollection(lines, colors=naive_color, linewidths=0.6, linestyles="dashed")
+                )
+                present.append("naive")
         for arm in arms:
             panel = data[(data["cohort"] == cohort) & (data["arm"] == arm)]
             if panel.empty:
@@ -343,16 +356,22 @@ def rechallenge_figure(
             ax.axhline(endpoint_volume_mm3, color="black", linestyle="--", linewidth=0.9)
         ax.set_yscale("log")
         ax.set_title(cohort, fontsize=10)
-        ax.set_xlabel("Days after rechallenge" if day_offset else "Day")
+        ax.set_xlabel("Days after rechallenge" if day_offset or naive is not None else "Day")
     axes[0].set_ylabel("volume (mm³)")
     if not data.empty:
         axes[0].set_xlim(float(data["day"].min()), float(data["day"].max()))
         top = float(data["tumor_volume_mm3"].max())
+        if naive is not None and not naive.empty:
+            top = max(top, float(naive["tumor_volume_mm3"].max()))
         if endpoint_volume_mm3:
             top = max(top, float(endpoint_volume_mm3))
         axes[0].set_ylim(VOLUME_FLOOR_MM3 * 0.8, top * 1.6)
     handles = [Line2D([], [], color=colors.get(a, CONTROL_COLOR), label=a) for a in arms]
     handles = [h for h in handles if h.get_label() in present]
+    if "naive" in present:
+        handles.append(
+            Line2D([], [], color=naive_color, linestyle="dashed", label="naive mice (same cells)")
+        )
     if handles:
         fig.legend(handles=handles, loc="outside right upper", frameon=False, title="treated in")
     return fig

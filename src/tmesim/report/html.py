@@ -657,6 +657,7 @@ def _mouse_sections(
             if not rc.empty:
                 day = float(rechallenge["day"])
                 offset = day if day > 0 and float(rc["day"].min()) >= day - 1e-6 else 0.0
+                naive = _success_keys(run, run.burden[run.burden["phase"] == "naive"])
                 fig = figures.rechallenge_figure(
                     rc,
                     run.cohorts,
@@ -664,13 +665,15 @@ def _mouse_sections(
                     colors=colors,
                     day_offset=offset,
                     endpoint_volume_mm3=endpoint_volume,
+                    naive=naive,
                 )
                 blocks.append(
                     _figure(
                         fig,
                         "Rechallenge growth curves",
                         "Tumor volume after rechallenge of the mice that were tumor-free, one "
-                        "panel per cohort, coloured by the arm the mouse was treated in.",
+                        "panel per cohort, coloured by the arm the mouse was treated in; dashed "
+                        "grey: naive mice of the same parameters given the same cells.",
                     )
                 )
         if not challenged.empty:
@@ -692,6 +695,27 @@ def _mouse_sections(
             )
         else:
             blocks.append(_text("No mouse was rechallenged (none was tumor-free)."))
+        if "naive_challenge_tumor_free" in ok:
+            naive_ok = ok.dropna(subset=["naive_challenge_tumor_free"])
+            if not naive_ok.empty:
+                nt = analysis.proportion_table(
+                    naive_ok, "naive_challenge_tumor_free", by=("cohort",)
+                )
+                rows = [
+                    [
+                        row["cohort"],
+                        format_count(row["events"], row["n"]),
+                        format_rate_ci(row["rate"], row["ci_low"], row["ci_high"]),
+                    ]
+                    for _, row in nt.iterrows()
+                ]
+                blocks.append(
+                    _table(
+                        "Naive mice given the same cells (tumor-free at the end)",
+                        ["Cohort", "Tumor-free", "Rate (95% Wilson CI)"],
+                        rows,
+                    )
+                )
         sections.append({"id": "rechallenge", "title": "Rechallenge", "blocks": blocks})
 
     columns = [

@@ -103,7 +103,11 @@ class ResponseCriteria(_Strict):
     confirmation_days: float = Field(28.0, ge=0)
     min_sd_days: float = Field(42.0, ge=0, description="Minimum duration of stable disease.")
     detection_limit_mm: float = Field(
-        5.0, ge=0, le=50, description="A lesion whose diameter is below this has disappeared."
+        3.0,
+        ge=0,
+        le=50,
+        description="A lesion whose diameter is below this is no longer seen (disappeared, 0 mm; "
+        "assumed ~3 mm for CT); a seen lesion under 5 mm is recorded as 5 mm (RECIST 1.1).",
     )
 
 

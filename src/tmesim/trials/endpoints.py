@@ -3,7 +3,8 @@
 Geometry: a lesion is a sphere. Its measured longest diameter is d = (6 V / π)^(1/3) of the simulated
 lesion volume V (tumor cells plus infiltrate, as calipers and CT see it; an inflamed lesion can swell
 before it shrinks). A lesion whose diameter is below the imaging detection limit has disappeared
-(recorded as 0 mm, as RECIST records a vanished target lesion).
+(recorded as 0 mm, as RECIST records a vanished target lesion); one that is seen but smaller than
+5 mm is recorded as 5 mm, RECIST's "too small to measure".
 
 Death (clinical trials): a patient dies when the total tumor burden — the simulated target lesions
 times `non_target_factor` (the non-target and unmeasured disease, held in proportion) — reaches the
@@ -39,15 +40,20 @@ def sphere_diameter_mm(volume_mm3: np.ndarray) -> np.ndarray:
     return np.cbrt(6.0 * np.maximum(volume_mm3, 0.0) / math.pi)
 
 
-def measured_diameters_mm(volume_mm3: np.ndarray, detection_limit_mm: float) -> np.ndarray:
-    """Lesion diameters as imaging reports them: below the detection limit a lesion is 0 mm.
+def measured_diameters_mm(
+    volume_mm3: np.ndarray, detection_limit_mm: float, too_small_mm: float = 5.0
+) -> np.ndarray:
+    """Lesion diameters as a radiologist records them under RECIST 1.1: a lesion below the
+    imaging detection limit has disappeared (0 mm); one that is seen but smaller than
+    `too_small_mm` is "too small to measure" and recorded as 5 mm (Eisenhauer 2009, EJC 45:228).
 
     Example:
-        >>> measured_diameters_mm(np.array([1.0, 523.6]), 5.0).round(1).tolist()
-        [0.0, 10.0]
+        >>> measured_diameters_mm(np.array([1.0, 30.0, 523.6]), 3.0).round(1).tolist()
+        [0.0, 5.0, 10.0]
     """
     d = sphere_diameter_mm(volume_mm3)
-    return np.where(d >= detection_limit_mm, d, 0.0)
+    shown = np.where(d >= too_small_mm, d, too_small_mm)
+    return np.where(d >= detection_limit_mm, shown, 0.0)
 
 
 def first_crossing_day(days: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:

@@ -60,10 +60,12 @@ def clinical_unit(
         else np.ones(n, dtype=np.int64)
     )
     volumes = np.zeros((n, len(days)))
+    n_present = np.zeros(n, dtype=np.int64)
     obs_first = None
     status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
     for j, b in enumerate(lesions):
         present = ok & (counts > j) & b.plausible
+        n_present += present
         Y = np.nan_to_num(b.Y)
         if s.setting == "adjuvant":
             Y = _resect(study, unit, first.patient_id, Y)
@@ -89,7 +91,7 @@ def clinical_unit(
     # RECIST needs measurable disease at baseline: a patient without it is not evaluable (NE).
     measurable = solved & (np.nan_to_num(target_d[:, 0]) > 0)
     out = status_columns(status, first.table["implausible_reason"].to_numpy())
-    out["n_lesions"] = np.where(ok, counts, 0)
+    out["n_lesions"] = n_present  # a lesion that could not be grown is left out
     out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
     factor = 1.0 if s.setting == "adjuvant" else s.survival.non_target_factor
     background = _background_death(s, first.patient_id)

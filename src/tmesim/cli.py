@@ -79,6 +79,13 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _with_output_folder(loaded: Any, out: Path | None) -> tuple[Any, Path]:
+    """The output folder (--out, else the file's 'output', else the default) and the config
+    with that folder recorded, so that the manifest's config matches the run."""
+    out_dir = Path(out) if out is not None else Path(loaded.output or DEFAULT_OUTPUT)
+    return loaded.model_copy(update={"output": str(out_dir)}), out_dir
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -144,10 +151,7 @@ def simulate(
     """
     from tmesim.config.scenario import load_scenario
 
-    loaded = load_scenario(scenario, set_ or ())
-    out_dir = Path(out) if out is not None else Path(loaded.output or DEFAULT_OUTPUT)
-    # Record the folder actually used, so the manifest's config matches the run.
-    loaded = loaded.model_copy(update={"output": str(out_dir)})
+    loaded, out_dir = _with_output_folder(load_scenario(scenario, set_ or ()), out)
 
     from tmesim.simulation import run_scenario
 
@@ -207,9 +211,9 @@ def trial(
     from tmesim.config.trial import load_trial
     from tmesim.trials.scenarios import flagship_path
 
-    loaded = load_trial(scenario if scenario is not None else flagship_path(), set_ or ())
-    out_dir = Path(out) if out is not None else Path(loaded.output or DEFAULT_OUTPUT)
-    loaded = loaded.model_copy(update={"output": str(out_dir)})
+    loaded, out_dir = _with_output_folder(
+        load_trial(scenario if scenario is not None else flagship_path(), set_ or ()), out
+    )
 
     from tmesim.trials.runner import run_study
 

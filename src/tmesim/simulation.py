@@ -1,8 +1,8 @@
 """Simulation: model + parameters + regimen + solver, run for one or many virtual patients.
 
-`simulate(...)` is the pure function underneath (arrays in, arrays out) that a distributed engine can
-map over chunks of patients; `Simulation` is the orchestrator most users touch; `run_scenario` runs a
-YAML scenario and streams results to disk in chunks.
+`simulate(...)` is the pure function underneath (arrays in, arrays out) that a distributed engine
+can map over chunks of patients; `Simulation` is the orchestrator most users touch; `run_scenario`
+runs a YAML scenario and streams results to disk in chunks.
 
 Example:
     >>> from tmesim import Simulation
@@ -258,7 +258,8 @@ class RunSummary:
         rate = self.n_patients / self.seconds if self.seconds > 0 else float("inf")
         return (
             f"{self.n_patients} virtual patients in {self.seconds:.1f} s ({rate:.0f}/s); "
-            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}; results in {self.out_dir}"
+            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}; "
+            f"results in {self.out_dir}"
         )
 
 

@@ -9,17 +9,23 @@ from numpy.typing import NDArray
 from tmesim.solvers import integrators as ig
 
 
-def rodas4_original_form() -> dict[str, NDArray[np.float64]]:
-    """Undo Hairer & Wanner's transformation: alpha_ij, gamma_ij and weights b, b_hat."""
-    g = ig._R_GAMMA
+def rodas4_a() -> NDArray[np.float64]:
+    """The transformed stage coefficients a_ij from the scalar constants."""
     a = np.zeros((6, 6))
-    c = np.zeros((6, 6))
     for i in range(1, 5):
         for j in range(i):
             a[i, j] = getattr(ig, f"_R_A{i + 1}{j + 1}")
     # The last stage starts from the embedded solution y + sum a_5j u_j + u_5.
     a[5, :4] = a[4, :4]
     a[5, 4] = 1.0
+    return a
+
+
+def rodas4_original_form() -> dict[str, NDArray[np.float64]]:
+    """Undo Hairer & Wanner's transformation: alpha_ij, gamma_ij and weights b, b_hat."""
+    g = ig._R_GAMMA
+    a = rodas4_a()
+    c = np.zeros((6, 6))
     for i in range(1, 6):
         for j in range(i):
             c[i, j] = getattr(ig, f"_R_C{i + 1}{j + 1}")
@@ -81,12 +87,7 @@ def test_rodas4_is_order_4_with_embedded_order_3() -> None:
 
 def test_stage_tables_hold_the_same_coefficients() -> None:
     # The integrator loops over these tables; the order conditions above check the scalars.
-    a = np.zeros((6, 6))
-    for i in range(1, 5):
-        for j in range(i):
-            a[i, j] = getattr(ig, f"_R_A{i + 1}{j + 1}")
-    a[5, :4], a[5, 4] = a[4, :4], 1.0
-    np.testing.assert_array_equal(ig._R_A_TABLE, a[:, :5])
+    np.testing.assert_array_equal(ig._R_A_TABLE, rodas4_a()[:, :5])
     for i in range(1, 6):
         for j in range(i):
             assert ig._R_C_TABLE[i, j] == getattr(ig, f"_R_C{i + 1}{j + 1}")

@@ -82,9 +82,9 @@ def parse_override(text: str) -> Override:
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Return a copy of ``data`` with each ``key=value`` override applied in order.
 
-    A numeric part indexes a list (``cohorts.0.n=50``). Missing intermediate sections are created; ``data`` itself is never modified. Whether a key
-    is valid is left to the config model that validates the result (it suggests the nearest
-    valid name).
+    A numeric part indexes a list (``cohorts.0.n=50``). Missing intermediate sections are
+    created; ``data`` itself is never modified. Whether a key is valid is left to the config
+    model that validates the result (it suggests the nearest valid name).
 
     Raises:
         ConfigError: an override is malformed, or its path goes through a value that is not a

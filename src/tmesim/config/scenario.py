@@ -76,7 +76,9 @@ class SimulationScenario(BaseModel):
         1.0,
         gt=0,
         allow_inf_nan=False,
-        description="Interval between saved trajectory points, in days (> 0, at most duration_days).",
+        description=(
+            "Interval between saved trajectory points, in days (> 0, at most duration_days)."
+        ),
     )
     seed: int = Field(
         0,
@@ -103,11 +105,15 @@ class SimulationScenario(BaseModel):
     )
     mechanisms: dict[str, bool] = Field(
         default_factory=dict,
-        description="Switch named mechanisms on (true) or off (false); `tmesim mechanisms` lists them.",
+        description=(
+            "Switch named mechanisms on (true) or off (false); `tmesim mechanisms` lists them."
+        ),
     )
     solver: dict[str, Any] = Field(
         default_factory=dict,
-        description="Solver settings (e.g. rtol, atol, max_steps), checked by the solver's settings.",
+        description=(
+            "Solver settings (e.g. rtol, atol, max_steps), checked by the solver's settings."
+        ),
     )
     chunk_size: int = Field(
         1000,

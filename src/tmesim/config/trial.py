@@ -1,10 +1,10 @@
 """The study scenario: what ``tmesim trial`` reads — a virtual mouse study or clinical trial.
 
 A study crosses *cohorts* (tumor models or patient populations: a preset plus overrides) with
-*arms* (regimens). In the `matched` design every virtual patient of a cohort receives every arm (the
-in-silico counterfactual: arms differ only by treatment); in the `randomized` design each patient is
-allocated to one arm by its own allocation stream, in the arms' ratio. Unknown keys are rejected with
-the nearest valid name; every value is checked here.
+*arms* (regimens). In the `matched` design every virtual patient of a cohort receives every arm
+(the in-silico counterfactual: arms differ only by treatment); in the `randomized` design each
+patient is allocated to one arm by its own allocation stream, in the arms' ratio. Unknown keys are
+rejected with the nearest valid name; every value is checked here.
 
 Example:
     >>> s = trial_from_dict({"title": "demo", "cohorts": [{"name": "4T1", "preset": "mouse_4t1"}],
@@ -215,7 +215,10 @@ class TrialScenario(_Strict):
                 )
         if self.save_every_days > self.follow_up_days:
             raise ConfigError(
-                "save_every_days", self.save_every_days, "it must not exceed follow_up_days"
+                "save_every_days",
+                self.save_every_days,
+                f"it must not exceed follow_up_days ({self.follow_up_days:g}); lower it or "
+                "lengthen the follow-up.",
             )
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")

@@ -251,7 +251,10 @@ class ResultWriter:
         if expected_chunks is not None:
             missing = sorted(set(expected_chunks) - done)
             if missing:
-                raise ValueError(f"chunks not written yet: {missing[:20]}")
+                raise ValueError(
+                    f"chunks not written yet: {missing[:20]}; write them (or resume the run) "
+                    "before finalizing"
+                )
 
         parts = sorted(
             ((*_id_range(patients_part_path(self.out_dir, i)), i) for i in done),

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from tmesim.errors import ConfigError
 from tmesim.solvers.settings import SolverSettings
-from tmesim.solvers.status import SolverStatus, describe
+from tmesim.solvers.status import describe
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,6 @@ class DoseSchedule:
             np.concatenate(amounts) if amounts else np.zeros(0),
         )
 
-    @property
-    def n_patients(self) -> int:
-        return int(self.ptr.shape[0]) - 1
-
     def validate(self, n_patients: int, n_states: int, t0: float) -> DoseSchedule:
         """Return a contiguous, typed copy; raise ConfigError naming the first problem."""
         ptr = np.ascontiguousarray(self.ptr, dtype=np.int64)
@@ -151,11 +147,6 @@ class CohortSolution:
     n_steps: NDArray[np.int64]
     n_rejected: NDArray[np.int64]
 
-    @property
-    def ok(self) -> NDArray[np.bool_]:
-        """True for patients whose integration succeeded."""
-        return self.status == SolverStatus.SUCCESS
-
     def messages(self) -> list[str]:
         """One readable line per patient: its status and what to do about it."""
         return [f"patient {i}: {describe(int(s))}" for i, s in enumerate(self.status)]
@@ -210,7 +201,8 @@ def solve(
     """Integrate a cohort with a kernel from `build_kernel`; one row of Y0 and P per patient.
 
     `t_save` is one sorted row of save times for all patients, or one row per patient
-    (shape (n_patients, n_save)). `doses` is a DoseSchedule, a list of (times, state_indices, amounts) per patient, or None.
+    (shape (n_patients, n_save)). `doses` is a DoseSchedule, a list of
+    (times, state_indices, amounts) per patient, or None.
     `extinct_idx` lists the states that are set to 0 below `settings.extinction_threshold`.
     `n_threads` sets numba's thread count for this call (all cores by default). Failures of
     single patients do not raise: see `CohortSolution.status` and `.messages()`.

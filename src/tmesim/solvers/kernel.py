@@ -24,6 +24,7 @@ from types import ModuleType
 import numba
 
 from tmesim.errors import ConfigError
+from tmesim.io.atomic import atomic_write_text
 
 # Bump when the layout of the generated file changes, to leave old cache files behind.
 KERNEL_FORMAT = "1"
@@ -121,17 +122,11 @@ def _write_once(path: Path, text: str) -> None:
     # Rewriting identical content would change the modification time and so throw away numba's
     # cache; a file with other content (e.g. truncated by a crash) is replaced atomically.
     try:
-        if path.read_text() == text:
+        if path.read_text(encoding="utf-8") == text:
             return
     except (FileNotFoundError, UnicodeDecodeError):
         pass
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write_text(path, text)
 
 
 def _import_file(path: Path, module_name: str) -> ModuleType:

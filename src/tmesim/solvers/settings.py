@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# Codes understood by the compiled integrator (see integrators.py).
-METHOD_CODES: dict[str, int] = {"rodas4": 0, "dopri5": 1}
-FIXED_STEP_FLAG = 16
-STOP_AT_SAVES_FLAG = 32
+from tmesim.solvers import integrators as codes
+
+# The compiled integrator's method codes; its constants are the one definition.
+METHOD_CODES: dict[str, int] = {"rodas4": codes.RODAS4, "dopri5": codes.DOPRI5}
 
 
 class SolverSettings(BaseModel):
@@ -95,8 +95,8 @@ class SolverSettings(BaseModel):
         """The integer method code the compiled kernel expects."""
         code = METHOD_CODES[self.method]
         if self.fixed_step:
-            code |= FIXED_STEP_FLAG
+            code |= codes.FIXED_STEP
         dense = self.method == "dopri5" if self.dense_output is None else self.dense_output
         if not dense:
-            code |= STOP_AT_SAVES_FLAG
+            code |= codes.STOP_AT_SAVES
         return code

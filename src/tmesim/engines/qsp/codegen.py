@@ -59,14 +59,13 @@ def _function(
     replacements, reduced = sp.cse(
         list(exprs), symbols=sp.numbered_symbols("x"), optimizations=None
     )
-    lines = [decorator, f"def {name}({args}):"] if decorator else [f"def {name}({args}):"]
-    for sym, expr in replacements:
-        lines.append(f"    {sym} = {printer.doprint(expr)}")
-    for target, expr in zip(targets, reduced, strict=True):
-        lines.append(f"    {target} = {printer.doprint(expr)}")
-    if len(lines) == (2 if decorator else 1):
-        lines.append("    pass")
-    return "\n".join(lines)
+    body = [f"    {sym} = {printer.doprint(expr)}" for sym, expr in replacements]
+    body += [
+        f"    {target} = {printer.doprint(expr)}"
+        for target, expr in zip(targets, reduced, strict=True)
+    ]
+    header = [decorator] if decorator else []
+    return "\n".join([*header, f"def {name}({args}):", *(body or ["    pass"])])
 
 
 def jacobian_entries(model: Model) -> list[tuple[int, int, sp.Expr]]:

@@ -8,11 +8,11 @@ second run in a new process starts in seconds.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from types import ModuleType
 
 from tmesim.engines.qsp.codegen import generate_source, source_key
+from tmesim.io.atomic import atomic_write_text
 from tmesim.model.builder import Model
 from tmesim.solvers import build_kernel
 from tmesim.solvers.kernel import cache_root
@@ -26,12 +26,9 @@ def model_source(model: Model) -> str:
     """The generated kernel source of `model`, read from the disk cache when present."""
     path = _source_path(model)
     if path.exists():
-        return path.read_text()
+        return path.read_text(encoding="utf-8")
     text = generate_source(model, compiled=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
     return text
 
 

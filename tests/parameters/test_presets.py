@@ -7,15 +7,16 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from tmesim.errors import ConfigError
-from tmesim.parameters import ParameterSet, get_preset, list_presets
+from tmesim.parameters import ParameterSet, PresetInfo, get_preset, list_presets
 from tmesim.parameters.presets._assemble import assemble
-from tmesim.parameters.units import convert, registry
+from tmesim.parameters.units import convert
 from tmesim.simulation import Simulation, SimulationResult
 
 PRESETS = [p.name for p in list_presets()]
@@ -25,14 +26,15 @@ PRESETS = [p.name for p in list_presets()]
 def test_preset_is_complete_and_every_value_has_units_and_a_source(model, name):
     ps = get_preset(name)
     ps.check(model)
-    ureg = registry()
     for p in ps:
-        assert p.source.strip(), f"{p.id} has no source"
+        # A paper (year) or label, a value still to check ([r]), a stated assumption or a
+        # calibration target; mechanism switches are the model's own.
+        cited = re.search(r"\b(19|20)\d\d\b|label|\[r\]|assumed:|calibrated:", p.source)
+        assert cited or p.id.startswith("mechanism_"), (p.id, p.source)
         assert np.isfinite(p.value) and p.value >= 0, p.id
         convert(1.0, p.units, p.units, field=p.id)  # units parse
         if p.id.startswith("mechanism_"):
             assert p.value in (0.0, 1.0)
-    assert ureg is registry()
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -148,7 +150,7 @@ def test_every_preset_module_documents_itself():
 @pytest.mark.parametrize("name", PRESETS)
 def test_overrides_carry_a_source_and_the_library_units(name):
     ps = get_preset(name)
-    library = assemble(name, ps.species, "library values", {}, {})
+    library = assemble(PresetInfo(name, ps.species, "library values", ""), [], {})
     changed = [p for p in ps if p != library[p.id]]
     assert changed, "a preset must say what distinguishes it"
     for p in changed:

@@ -20,7 +20,7 @@ from tmesim.therapies import (
     get_drug,
     list_drugs,
 )
-from tmesim.therapies.drugs import normalize_name
+from tmesim.therapies.drugs import Drug, _build_index
 
 
 def terminal_half_life_days(cl: float, vc: float, vp: float, q: float) -> float:
@@ -88,13 +88,20 @@ def test_every_drug_has_the_facts_its_doses_need():
             assert drug.international_units_per_mg and drug.international_units_source, drug.id
 
 
-def test_names_are_lower_case_and_unambiguous():
-    owner: dict[str, str] = {}
+def test_every_name_finds_its_own_drug():
     for drug in CATALOG.values():
         for name in drug.names:
-            assert name == name.lower()
-            key = normalize_name(name)
-            assert owner.setdefault(key, drug.id) == drug.id, f"{name!r} is also {owner[key]}"
+            assert get_drug(name.upper()).id == drug.id, name
+
+
+def test_catalog_refuses_upper_case_and_ambiguous_names():
+    nivolumab = get_drug("nivolumab")
+    entry = nivolumab.model_dump()
+    with pytest.raises(ValueError, match="lower-case"):
+        Drug(**{**entry, "aliases": ("Opdivo",)})
+    twin = Drug(**{**entry, "id": "nivolumab twin", "aliases": ("op-divo",)})
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        _build_index({nivolumab.id: nivolumab, twin.id: twin})
 
 
 @pytest.mark.parametrize(

@@ -189,21 +189,11 @@ class Model:
 
     def species_index(self, id: str) -> int:
         """Position of a species in the state vector; a clear error if unknown."""
-        try:
-            return self.species_ids.index(id)
-        except ValueError:
-            raise ConfigError(
-                "species", id, "use a species id of the model", choices=self.species_ids
-            ) from None
+        return _position(self.species_ids, id, "species")
 
     def parameter_index(self, id: str) -> int:
         """Position of a parameter in the parameter vector; a clear error if unknown."""
-        try:
-            return self.parameter_ids.index(id)
-        except ValueError:
-            raise ConfigError(
-                "parameter", id, "use a parameter id of the model", choices=self.parameter_ids
-            ) from None
+        return _position(self.parameter_ids, id, "parameter")
 
     def mechanism(self, name: str) -> Mechanism:
         """The mechanism called `name`; a clear error with the nearest name if unknown."""
@@ -240,3 +230,10 @@ class Model:
         for e in (*self.rates, *self.observable_exprs):
             h.update(sp.srepr(e).encode())
         return h.hexdigest()[:16]
+
+
+def _position(ids: tuple[str, ...], id: str, kind: str) -> int:
+    try:
+        return ids.index(id)
+    except ValueError:
+        raise ConfigError(kind, id, f"use a {kind} id of the model", choices=ids) from None

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.myeloid import sat
+from tmesim.model.forms import clone_sum, kill_saturation, sat
 
 
 def add_cart(
@@ -21,7 +21,7 @@ def add_cart(
 ) -> list[sp.Expr]:
     """CAR-T kinetics; returns the per-clone kill fluxes."""
     P = b.parameter
-    target = sp.Add(*(cd19 * c for cd19, c in zip(t.cd19, s.clones, strict=True)))
+    target = clone_sum(t.cd19, s.clones)
     stim_half = P("cart_stimulation_half", "cell", "CD19+ cells for half-maximal CAR-T stimulation")
     stim = sat(target, stim_half)
     expand = P("cart_expansion_rate", "1/day", "maximal antigen-driven CAR-T expansion rate")
@@ -54,5 +54,5 @@ def add_cart(
     saturation_ratio = P(
         "cart_kill_saturation", "1", "CAR-T : target ratio at half-maximal killing"
     )
-    saturation = eff / (saturation_ratio * t.total + eff + 1)
+    saturation = kill_saturation(eff, saturation_ratio, t.total)
     return [kill * cd19 * saturation * c for cd19, c in zip(t.cd19, s.clones, strict=True)]

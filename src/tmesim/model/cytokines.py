@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.myeloid import sat
+from tmesim.model.forms import clone_sum, sat
 
 AVOGADRO = 6.02214076e23
 
@@ -123,7 +123,7 @@ def add_cytokines(
 
     # CXCL9/10: IFN-γ-induced in sensing tumor cells, M1 TAMs and DCs.
     h_ifng = t.h_ifng
-    sensing_cells = sp.Add(*(sens * c for sens, c in zip(t.sensing, s.clones, strict=True)))
+    sensing_cells = clone_sum(t.sensing, s.clones)
     cxcl_prod = h_ifng * (
         secretion("cxcl9", "tumor_cell") * sensing_cells
         + secretion("cxcl9", "m1") * s.tam_m1

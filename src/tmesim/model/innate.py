@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.myeloid import sat
+from tmesim.model.forms import kill_saturation, sat
 
 
 def add_innate(
@@ -68,7 +68,7 @@ def add_innate(
         "relative MHC-I at which NK inhibitory signalling is half-maximal",
     )
     tgfb_half = P("tgfb_t_cell_half_nk", "pM", "TGF-β for half-maximal suppression of NK killing")
-    saturation = s.nk_tumor / (nk_sat * t.total + s.nk_tumor + 1)
+    saturation = kill_saturation(s.nk_tumor, nk_sat, t.total)
     out.kills = []
     for mhc, clone in zip(t.mhc1, s.clones, strict=True):
         missing_self = 1 - mhc**2 / (mhc**2 + inhib_half**2)

@@ -14,14 +14,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import sympy as sp
-
 from tmesim.model.builder import ModelBuilder
-
-
-def sat(x: sp.Expr, half: sp.Expr) -> sp.Expr:
-    """Saturating response x / (x + half)."""
-    return x / (x + half)
+from tmesim.model.forms import sat
 
 
 def add_myeloid(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tmesim.model.builder import ModelBuilder
+from tmesim.model.forms import sat
 from tmesim.model.states import ANTIBODY_CLASSES, ANTIBODY_TARGETS, SMALL_MOLECULES
 
 
@@ -52,8 +53,8 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         # Tissue concentrations hold negligible mass next to plasma; they relax to a partition of it.
         b.add_rate(st.tumor, k_t * (rho_t * plasma - st.tumor))
         b.add_rate(st.lymph_node, k_ln * (rho_ln * plasma - st.lymph_node))
-        e.occupancy_tumor[ab] = st.tumor / (st.tumor + kd)
-        e.occupancy_lymph_node[ab] = st.lymph_node / (st.lymph_node + kd)
+        e.occupancy_tumor[ab] = sat(st.tumor, kd)
+        e.occupancy_lymph_node[ab] = sat(st.lymph_node, kd)
         b.observable(f"{ab}_plasma", "nM", f"anti-{target} plasma concentration", plasma)
 
     e.inhibition = {}
@@ -68,7 +69,7 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         b.add_rate(st.gut, -absorbed)
         b.add_rate(st.central, f * absorbed - cl / v * st.central)
         conc_nm = 1000 * st.central / v  # umol/L -> nM
-        e.inhibition[sm] = conc_nm / (conc_nm + ic50)
+        e.inhibition[sm] = sat(conc_nm, ic50)
         b.observable(f"{sm}_plasma", "nM", f"{desc} plasma concentration", conc_nm)
 
     kel = b.parameter("il2_elimination_rate", "1/day", "aldesleukin elimination rate")
@@ -87,7 +88,7 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         "ifna_ec50", "pM", "interferon-α concentration for half-maximal immune activation"
     )
     ifna_pm = s.ifna_central / v
-    e.ifna_activity = ifna_pm / (ifna_pm + ec50)
+    e.ifna_activity = sat(ifna_pm, ec50)
 
     decay = b.parameter(
         "vaccine_depot_decay_rate", "1/day", "loss rate of vaccine antigen at the injection site"

@@ -25,6 +25,13 @@ ANTIBODY_TARGETS = {
     "anti_lag3": "LAG-3",
     "anti_trem2": "TREM2",
 }
+# (site, units, compartment, what is counted) of every antibody class, in state order
+ANTIBODY_SITES: tuple[tuple[str, str, str, str], ...] = (
+    ("central", "nmol", "blood", "central amount"),
+    ("peripheral", "nmol", "periphery", "peripheral amount"),
+    ("tumor", "nM", "tumor", "tumor interstitial concentration"),
+    ("lymph_node", "nM", "lymph_node", "lymph-node concentration"),
+)
 SMALL_MOLECULES = {"ipi549": "PI3Kγ inhibitor (eganelisib)", "notch_inhibitor": "Notch inhibitor"}
 
 # (id, units, compartment, description)
@@ -108,27 +115,10 @@ def declare_states(b: ModelBuilder) -> SimpleNamespace:
     for ab in ANTIBODY_CLASSES:
         target = ANTIBODY_TARGETS[ab]
         s.ab[ab] = SimpleNamespace(
-            central=b.species(
-                f"{ab}_central", "nmol", "blood", f"anti-{target} antibody, central amount"
-            ),
-            peripheral=b.species(
-                f"{ab}_peripheral",
-                "nmol",
-                "periphery",
-                f"anti-{target} antibody, peripheral amount",
-            ),
-            tumor=b.species(
-                f"{ab}_tumor",
-                "nM",
-                "tumor",
-                f"anti-{target} antibody, tumor interstitial concentration",
-            ),
-            lymph_node=b.species(
-                f"{ab}_lymph_node",
-                "nM",
-                "lymph_node",
-                f"anti-{target} antibody, lymph-node concentration",
-            ),
+            **{
+                site: b.species(f"{ab}_{site}", units, comp, f"anti-{target} antibody, {what}")
+                for site, units, comp, what in ANTIBODY_SITES
+            }
         )
     s.sm = {}
     for sm, desc in SMALL_MOLECULES.items():

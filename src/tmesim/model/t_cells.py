@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.myeloid import sat
+from tmesim.model.forms import clone_sum, kill_saturation, sat
 
 
 def pd1_engagement(
@@ -263,14 +263,12 @@ def add_t_cells(
         * (1 - supp_max * m.suppression)
         * (1 + il12_boost * sat(s.il12, il12_half))
     )
-    saturation = effectors / (k_tc * t.total + effectors + 1)
+    saturation = kill_saturation(effectors, k_tc, t.total)
     out.kills = [
         k_kill * rec * (1 - hp) * modifiers * saturation * clone
         for rec, hp, clone in zip(t.recognition, h_pd1, s.clones, strict=True)
     ]
-    out.h_pd1_mean = sp.Add(*(hp * c for hp, c in zip(h_pd1, s.clones, strict=True))) / (
-        t.total + 1
-    )
+    out.h_pd1_mean = clone_sum(h_pd1, s.clones) / (t.total + 1)
 
     # --- Tumor effector dynamics: proliferation, exhaustion, recovery, death ------------------------
     stim = antigen_stimulation
@@ -327,9 +325,7 @@ def add_t_cells(
         "1/day",
         "maximal recovery rate of exhausted cells when PD-1 and LAG-3 are not engaged",
     )
-    h_pd1_exh_mean = sp.Add(*(hp * c for hp, c in zip(h_pd1_exh, s.clones, strict=True))) / (
-        t.total + 1
-    )
+    h_pd1_exh_mean = clone_sum(h_pd1_exh, s.clones) / (t.total + 1)
     b.transfer(
         s.cd8_exhausted_tumor,
         s.cd8_effector_tumor,

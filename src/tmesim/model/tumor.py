@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from tmesim.model.builder import ModelBuilder
+from tmesim.model.forms import clone_sum, sat
 from tmesim.model.states import N_CLONES
 
 
@@ -69,7 +70,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     )
     mhc_fold = P("ifng_mhc1_fold", "1", "fold induction of MHC-I by saturating IFN-γ")
     pdl1_induced = P("ifng_pdl1_induced", "molecule/um^2", "PD-L1 added by saturating IFN-γ")
-    h_ifng = s.ifng / (s.ifng + ec50)
+    h_ifng = sat(s.ifng, ec50)
 
     t.antigenicity, t.mhc1, t.pdl1, t.cd19, t.sensing, t.growth = [], [], [], [], [], []
     t.ifng_deaths = []
@@ -112,7 +113,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
         t.growth[0] = t.growth[0] - flux
 
     t.recognition = [a * m for a, m in zip(t.antigenicity, t.mhc1, strict=True)]
-    t.recognized_total = sp.Add(*(rec * c for rec, c in zip(t.recognition, s.clones, strict=True)))
+    t.recognized_total = clone_sum(t.recognition, s.clones)
     t.h_ifng = h_ifng
     return t
 

@@ -14,10 +14,11 @@ import sympy as sp
 from tmesim.model.builder import Model, ModelBuilder
 from tmesim.model.cell_therapy import add_cart
 from tmesim.model.cytokines import add_cytokines
+from tmesim.model.forms import clone_sum
 from tmesim.model.innate import add_innate
 from tmesim.model.myeloid import add_myeloid
 from tmesim.model.pharmacology import add_pharmacology
-from tmesim.model.states import N_CLONES, declare_states
+from tmesim.model.states import CYTOKINE_STATES, N_CLONES, declare_states
 from tmesim.model.t_cells import add_t_cells
 from tmesim.model.tumor import apply_tumor_balance, declare_tumor
 
@@ -76,24 +77,17 @@ def _declare(b: ModelBuilder) -> Model:
     add_cytokines(b, s, t, e, m, tc, nk)
     _observables(b, s, t, m, tc)
     per_cell = 1 / (t.total + 1)
-    b.observable(
-        "cd8_kill_rate",
-        "1/day",
-        "tumor cells killed by CD8 T cells per tumor cell per day",
-        sp.Add(*tc.kills) * per_cell,
-    )
-    b.observable(
-        "nk_kill_rate",
-        "1/day",
-        "tumor cells killed by NK cells per tumor cell per day",
-        sp.Add(*nk.kills) * per_cell,
-    )
-    b.observable(
-        "cart_kill_rate",
-        "1/day",
-        "tumor cells killed by CAR-T cells per tumor cell per day",
-        sp.Add(*car_kills) * per_cell,
-    )
+    for name, killers, fluxes in (
+        ("cd8", "CD8 T cells", tc.kills),
+        ("nk", "NK cells", nk.kills),
+        ("cart", "CAR-T cells", car_kills),
+    ):
+        b.observable(
+            f"{name}_kill_rate",
+            "1/day",
+            f"tumor cells killed by {killers} per tumor cell per day",
+            sp.Add(*fluxes) * per_cell,
+        )
     return b.build()
 
 
@@ -161,13 +155,13 @@ def _observables(
         "tumor_pdl1",
         "molecule/um^2",
         "mean PD-L1 surface density on tumor cells",
-        sp.Add(*(p * c for p, c in zip(t.pdl1, s.clones, strict=True))) / (t.total + 1),
+        clone_sum(t.pdl1, s.clones) / (t.total + 1),
     )
     b.observable(
         "tumor_mhc1",
         "1",
         "mean MHC-I on tumor cells, relative to normal",
-        sp.Add(*(h * c for h, c in zip(t.mhc1, s.clones, strict=True))) / (t.total + 1),
+        clone_sum(t.mhc1, s.clones) / (t.total + 1),
     )
     b.observable(
         "pd1_engagement", "1", "mean PD-1 inhibition of effector CD8 T cells", tc.h_pd1_mean
@@ -175,7 +169,7 @@ def _observables(
     b.observable(
         "costimulation", "1", "CD28 co-stimulation at priming (1 = all B7 free)", tc.costimulation
     )
-    for name in ("ifng", "il2", "il12", "il10", "tgfb", "cxcl9", "ccl2"):
+    for name, _ in CYTOKINE_STATES:
         b.observable(name, "pM", f"{name} in the tumor", getattr(s, name))
     b.observable(
         "cart_cells",

@@ -20,9 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tmesim.errors import ConfigError
 from tmesim.therapies.drugs import (
-    INPUT_STATES,
     SPECIES,
-    TARGET_CLASSES,
     Drug,
     ParameterValue,
     Species,
@@ -33,8 +31,6 @@ from tmesim.therapies.regimen import DoseStep, Regimen
 
 __all__ = [
     "DEFAULT_BODY_WEIGHT_KG",
-    "INPUT_STATES",
-    "TARGET_CLASSES",
     "DoseEvent",
     "Subject",
     "amount_per_dose",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -45,8 +45,9 @@ TargetClass = Literal[
     "cart",
 ]
 
-SPECIES: tuple[str, ...] = ("human", "mouse")
-ROUTES: tuple[str, ...] = ("iv", "ip", "oral", "sc")
+SPECIES: tuple[str, ...] = get_args(Species)
+ROUTES: tuple[str, ...] = get_args(Route)
+TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
 
 
 @dataclass(frozen=True)
@@ -57,28 +58,13 @@ class InputState:
     unit: str
 
 
-TARGET_CLASSES: tuple[str, ...] = (
-    "anti_pd1",
-    "anti_pdl1",
-    "anti_ctla4",
-    "anti_lag3",
-    "anti_trem2",
-    "ipi549",
-    "notch_inhibitor",
-    "il2",
-    "ifna",
-    "vaccine",
-    "cart",
-)
-
 # The model's drug slots are the single source of these class lists.
 ANTIBODY_CLASSES: tuple[str, ...] = MODEL_ANTIBODY_CLASSES
 SMALL_MOLECULE_CLASSES: tuple[str, ...] = tuple(MODEL_SMALL_MOLECULES)
 
 INPUT_STATES: dict[str, InputState] = {
     **{tc: InputState(f"{tc}_central", "nmol") for tc in ANTIBODY_CLASSES},
-    "ipi549": InputState("ipi549_gut", "umol"),
-    "notch_inhibitor": InputState("notch_inhibitor_gut", "umol"),
+    **{tc: InputState(f"{tc}_gut", "umol") for tc in SMALL_MOLECULE_CLASSES},
     "il2": InputState("il2_central", "pmol"),
     "ifna": InputState("ifna_depot", "pmol"),
     "vaccine": InputState("vaccine_depot", "ug"),
@@ -102,8 +88,7 @@ ROUTES_BY_TARGET_CLASS: dict[str, tuple[str, ...]] = {
 
 MODALITY_BY_TARGET_CLASS: dict[str, str] = {
     **{tc: "antibody" for tc in ANTIBODY_CLASSES},
-    "ipi549": "small_molecule",
-    "notch_inhibitor": "small_molecule",
+    **{tc: "small_molecule" for tc in SMALL_MOLECULE_CLASSES},
     "il2": "cytokine",
     "ifna": "cytokine",
     "vaccine": "vaccine",
@@ -246,33 +231,28 @@ _IGG_MW_ASSUMED = "assumed: typical IgG (~150 kDa); clone-specific mass not foun
 _KD_ASSUMED = "assumed: high-affinity blocking antibody (~1 nM); clone-specific Kd not found"
 
 
-def _pv(value: float, units: str, source: str) -> ParameterValue:
-    return ParameterValue(value=value, units=units, source=source)
-
-
-def _antibody_pk(
-    tc: str,
-    *,
-    clearance: tuple[float, str],
-    central_volume: tuple[float, str],
-    peripheral_volume: tuple[float, str],
-    intercompartmental_clearance: tuple[float, str],
-    kd: tuple[float, str],
-) -> dict[str, ParameterValue]:
+def _pk(tc: str, **values: tuple[float, str]) -> dict[str, ParameterValue]:
+    """(value, source) of each PK parameter `<tc>_<name>` of target class `tc`, in the units the
+    model declares for it (`PK_PARAMETERS`)."""
+    units = PK_PARAMETERS[tc]
     return {
-        f"{tc}_clearance": _pv(clearance[0], "L/day", clearance[1]),
-        f"{tc}_central_volume": _pv(central_volume[0], "L", central_volume[1]),
-        f"{tc}_peripheral_volume": _pv(peripheral_volume[0], "L", peripheral_volume[1]),
-        f"{tc}_intercompartmental_clearance": _pv(
-            intercompartmental_clearance[0], "L/day", intercompartmental_clearance[1]
-        ),
-        f"{tc}_kd": _pv(kd[0], "nM", kd[1]),
-        # Tumor interstitium sees ~20% of plasma IgG, a lymph node ~30%; exchange within ~1 day.
-        f"{tc}_tumor_partition": _pv(0.2, "1", _TISSUE),
-        f"{tc}_tumor_exchange_rate": _pv(1.0, "1/day", _TISSUE),
-        f"{tc}_ln_partition": _pv(0.3, "1", _TISSUE),
-        f"{tc}_ln_exchange_rate": _pv(1.0, "1/day", _TISSUE),
+        f"{tc}_{name}": ParameterValue(value=value, units=units[f"{tc}_{name}"], source=source)
+        for name, (value, source) in values.items()
     }
+
+
+def _antibody_pk(tc: str, **pk: tuple[float, str]) -> dict[str, ParameterValue]:
+    """Two-compartment PK (clearance, volumes, distribution clearance) and Kd of an antibody, with
+    the tissue distribution of a typical IgG."""
+    return _pk(
+        tc,
+        **pk,
+        # Tumor interstitium sees ~20% of plasma IgG, a lymph node ~30%; exchange within ~1 day.
+        tumor_partition=(0.2, _TISSUE),
+        tumor_exchange_rate=(1.0, _TISSUE),
+        ln_partition=(0.3, _TISSUE),
+        ln_exchange_rate=(1.0, _TISSUE),
+    )
 
 
 def _centanni_pk(
@@ -314,24 +294,6 @@ def _mouse_igg_pk(tc: str, kd: tuple[float, str] = (1.0, _KD_ASSUMED)) -> dict[s
 
 def _half_life_to_rate(half_life_days: float) -> float:
     return math.log(2) / half_life_days
-
-
-def _small_molecule_pk(
-    tc: str,
-    *,
-    absorption_rate: tuple[float, str],
-    bioavailability: tuple[float, str],
-    clearance: tuple[float, str],
-    volume: tuple[float, str],
-    ic50: tuple[float, str],
-) -> dict[str, ParameterValue]:
-    return {
-        f"{tc}_absorption_rate": _pv(absorption_rate[0], "1/day", absorption_rate[1]),
-        f"{tc}_bioavailability": _pv(bioavailability[0], "1", bioavailability[1]),
-        f"{tc}_clearance": _pv(clearance[0], "L/day", clearance[1]),
-        f"{tc}_volume": _pv(volume[0], "L", volume[1]),
-        f"{tc}_ic50": _pv(ic50[0], "nM", ic50[1]),
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,7 +553,7 @@ _SMALL_MOLECULES = [
         molecular_weight_source="[r] C30H24N8O2 (mass computed from the formula), formula to confirm",
         route="oral",
         pk={
-            "human": _small_molecule_pk(
+            "human": _pk(
                 "ipi549",
                 absorption_rate=(24.0, "assumed: oral t_max ~1–2 h, usual for kinase inhibitors"),
                 bioavailability=(
@@ -606,7 +568,7 @@ _SMALL_MOLECULES = [
                 volume=(75.0, f"{_EGANELISIB_PK_ASSUMED}; 1 L/kg × 75 kg"),
                 ic50=_IPI549_IC50,
             ),
-            "mouse": _small_molecule_pk(
+            "mouse": _pk(
                 "ipi549",
                 absorption_rate=(48.0, "assumed: oral t_max < 1 h in mice"),
                 bioavailability=(
@@ -636,7 +598,7 @@ _SMALL_MOLECULES = [
         molecular_weight_source="[r] C27H41F2N5O free base (mass computed from the formula), formula to confirm",
         route="oral",
         pk={
-            "human": _small_molecule_pk(
+            "human": _pk(
                 "notch_inhibitor",
                 absorption_rate=(24.0, "assumed: t_max ~1.5 h (Ogsiveo label [r])"),
                 bioavailability=(
@@ -662,7 +624,7 @@ _SMALL_MOLECULES = [
         molecular_weight_source="[r] C23H26F2N2O4 (mass computed from the formula), formula to confirm",
         route="oral",
         pk={
-            "mouse": _small_molecule_pk(
+            "mouse": _pk(
                 "notch_inhibitor",
                 absorption_rate=(24.0, "assumed: t_max ~1–2 h"),
                 bioavailability=(
@@ -703,14 +665,14 @@ _OTHERS = [
         international_units_per_mg=18e6 / 1.1,
         international_units_source="Proleukin label: 18 million IU = 1.1 mg",
         pk={
-            "human": {
-                "il2_elimination_rate": _pv(
+            "human": _pk(
+                "il2",
+                elimination_rate=(
                     _half_life_to_rate(_ALDESLEUKIN_HALF_LIFE_DAYS),
-                    "1/day",
                     "Proleukin label: elimination t½ 85 min after a 5-min infusion (distribution t½ 13 min)",
                 ),
-                "il2_central_volume": _pv(5.0, "L", "[r] recalled 4.5–6 L, to confirm"),
-            }
+                central_volume=(5.0, "[r] recalled 4.5–6 L, to confirm"),
+            )
         },
         notes="High-dose regimen 600,000–720,000 IU/kg IV q8h up to 14 doses, 2 cycles (Atkins 1999).",
     ),
@@ -739,20 +701,19 @@ _OTHERS = [
         international_units_per_mg=2.6e8,
         international_units_source="Intron A label: ~2.6 × 10^8 IU/mg protein",
         pk={
-            "human": {
-                "ifna_absorption_rate": _pv(
+            "human": _pk(
+                "ifna",
+                absorption_rate=(
                     _half_life_to_rate(_IFNA_ABS_HALF_LIFE_DAYS),
-                    "1/day",
                     "assumed: absorption t½ 2.5 h, so the apparent s.c. t½ is 2–3 h and t_max ~3 h "
                     "(label: t_max 3–12 h [r])",
                 ),
-                "ifna_elimination_rate": _pv(
+                elimination_rate=(
                     _half_life_to_rate(_IFNA_ELIM_HALF_LIFE_DAYS),
-                    "1/day",
                     "[r] Intron A label: elimination t½ ~2 h after IV dosing, to confirm",
                 ),
-                "ifna_volume": _pv(30.0, "L", "[r] recalled Vd ~0.4 L/kg (× 75 kg), to confirm"),
-            }
+                volume=(30.0, "[r] recalled Vd ~0.4 L/kg (× 75 kg), to confirm"),
+            )
         },
         notes="Melanoma dosing is per m² (20 MIU/m² IV induction, 10 MIU/m² s.c. tiw); regimens take flat MIU.",
     ),
@@ -766,14 +727,14 @@ _OTHERS = [
         species="both",
         route="sc",
         pk={
-            sp_name: {
-                "vaccine_depot_decay_rate": _pv(
+            sp_name: _pk(
+                "vaccine",
+                depot_decay_rate=(
                     0.35,
-                    "1/day",
                     "assumed: antigen depot t½ ~2 days for an adjuvanted (emulsion) s.c. peptide; "
                     "aqueous peptides clear in hours",
-                )
-            }
+                ),
+            )
             for sp_name in SPECIES
         },
         notes="Doses are micrograms of antigen; no molecular weight is needed.",

@@ -333,11 +333,6 @@ class Regimen(BaseModel):
         return tuple(dict.fromkeys(s.drug for s in self.steps))
 
     @property
-    def target_classes(self) -> tuple[str, ...]:
-        """Distinct target classes, in order of first appearance."""
-        return tuple(dict.fromkeys(get_drug(d).target_class for d in self.drugs))
-
-    @property
     def is_untreated(self) -> bool:
         """True for the control arm."""
         return not self.steps

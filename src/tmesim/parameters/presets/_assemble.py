@@ -3,12 +3,13 @@ switches, reference drug PK from the catalog, then the preset's own overrides.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tmesim.model.states import N_CLONES
 from tmesim.model.tumor_immune import MECHANISM_TABLE
 from tmesim.parameters.library import HUMAN, MOUSE, SHARED, clone_defaults, mechanism_defaults
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, TreatmentStart
+from tmesim.parameters.presets import PresetInfo
 from tmesim.therapies.drugs import CATALOG, PK_PARAMETERS
 
 MYELOID_RECRUITMENT: dict[tuple[str, str], float] = {
@@ -20,6 +21,10 @@ between patients (assumed: both are products of the same inflammatory tumor prog
 ADAPTIVE_RESISTANCE: dict[tuple[str, str], float] = {("tumor_antigen_breadth", "clone_0_pdl1"): 0.4}
 """More neoantigens draw more T cells and IFN-γ, which raises PD-L1 (adaptive resistance; assumed
 strength, in line with PD-L1 and TMB being associated but only loosely)."""
+
+TRANSPLANTED_MOUSE_START = TreatmentStart(volume_mm3=75.0, volume_log_sd=0.2, max_days=60.0)
+"""Transplanted mouse tumors are treated once established, at ~75 mm³; a mouse whose tumor is not
+there within 60 days (the tumor did not take) is replaced."""
 
 
 def reference_pk(species: str) -> dict[str, Parameter]:
@@ -54,24 +59,20 @@ def homeostatic_pools(values: Mapping[str, Parameter]) -> dict[str, float]:
 
 
 def assemble(
-    name: str,
-    species: str,
-    description: str,
-    overrides: Mapping[str, Parameter],
+    preset: PresetInfo,
+    overrides: Iterable[Parameter],
     initial: Mapping[str, float],
     *,
+    start: TreatmentStart | None = None,
     pretreatment_days: float = 0.0,
-    start_volume_mm3: float | None = None,
-    start_volume_log_sd: float = 0.0,
-    max_pretreatment_days: float = 3650.0,
     correlations: Mapping[tuple[str, str], float] | None = None,
 ) -> ParameterSet:
-    """Base values for the species plus the preset's overrides; pools start at homeostasis.
+    """Base values for the preset's species plus its overrides; pools start at homeostasis.
 
-    `start_volume_mm3` (spread `start_volume_log_sd`, bound `max_pretreatment_days`) is the lesion
-    size at treatment start that cohorts grow each patient to; `correlations` tie the normal draws
-    of two varied parameters.
+    `start` is the lesion size at treatment start that cohorts grow each patient to;
+    `correlations` tie the normal draws of two varied parameters.
     """
+    name, species = preset.name, preset.species
     params: dict[str, Parameter] = {}
     params.update(SHARED)
     params.update(MOUSE if species == "mouse" else HUMAN)
@@ -79,29 +80,30 @@ def assemble(
         params.update(clone_defaults(k))
     params.update(mechanism_defaults(list(MECHANISM_TABLE)))
     params.update(reference_pk(species))
-    for pid, p in overrides.items():
-        if pid not in params:
-            raise KeyError(f"preset {name}: override of unknown parameter {pid}")
-        if p.units != params[pid].units:
-            raise ValueError(f"preset {name}: {pid} in {p.units}, expected {params[pid].units}")
-        params[pid] = p
-    init = homeostatic_pools(params)
-    init.update(initial)
+    overridden: set[str] = set()
+    for p in overrides:
+        if p.id not in params:
+            raise KeyError(
+                f"preset {name}: override of unknown parameter {p.id}; "
+                "use an id of the library (tmesim.parameters.library) or of the drug catalog"
+            )
+        if p.units != params[p.id].units:
+            raise ValueError(f"preset {name}: {p.id} in {p.units}; give it in {params[p.id].units}")
+        if p.id in overridden:
+            raise ValueError(f"preset {name}: {p.id} is overridden twice; keep one value")
+        overridden.add(p.id)
+        params[p.id] = p
+    pools = homeostatic_pools(params)
     sources = {sid: f"preset {name}" for sid in initial}
-    sources.update(
-        {
-            sid: "tumor-free steady state (production / death)"
-            for sid in ("monocyte_blood", "treg_blood", "nk_blood")
-        }
-    )
+    sources.update({sid: "tumor-free steady state (production / death)" for sid in pools})
     return ParameterSet(
         name=name,
         species=species,  # type: ignore[arg-type]
-        description=description,
+        description=preset.description,
         parameters=params,
-        initial=init,
+        initial={**pools, **initial},
         initial_sources=sources,
         pretreatment_days=pretreatment_days,
-        start=TreatmentStart(start_volume_mm3, start_volume_log_sd, max_pretreatment_days),
+        start=start or TreatmentStart(),
         correlations=dict(correlations or {}),
     )

@@ -16,7 +16,7 @@ nominal patient in ~190 days, `pretreatment_days`; cohorts grow each patient to 
 """
 
 from tmesim.parameters.library import STEIN, assumed, calibrated
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 
@@ -34,24 +34,22 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        "tumor_growth_rate": Parameter(
+    overrides = [
+        Parameter(
             "tumor_growth_rate",
             0.105,
             "1/day",
             f"{KINETICS}: birth rate",
             Prior("lognormal", 0.15),
         ),
-        "tumor_death_rate": Parameter(
-            "tumor_death_rate", 0.04, "1/day", f"{KINETICS}: apoptosis rate"
-        ),
-        "tumor_carrying_capacity": Parameter(
+        Parameter("tumor_death_rate", 0.04, "1/day", f"{KINETICS}: apoptosis rate"),
+        Parameter(
             "tumor_carrying_capacity",
             1e12,
             "cell",
             assumed("lethal leukemic burden ~1e12 blasts (~1 kg of cells)"),
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.1,
             "1",
@@ -60,23 +58,21 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.5),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             0.3,
             "1",
             assumed("leukemic marrow displaces normal myelopoiesis: little myeloid expansion"),
             Prior("lognormal", 0.5),
         ),
-        "clone_0_cd19": Parameter(
-            "clone_0_cd19", 1.0, "1", assumed("B-ALL blasts express CD19 (the CAR target)")
-        ),
-        "clone_1_cd19": Parameter(
+        Parameter("clone_0_cd19", 1.0, "1", assumed("B-ALL blasts express CD19 (the CAR target)")),
+        Parameter(
             "clone_1_cd19",
             0.0,
             "1",
             assumed("CD19-negative escape clone (CD19 mutation or splicing, lineage switch)"),
         ),
-        "clone_1_emergence_rate": Parameter(
+        Parameter(
             "clone_1_emergence_rate",
             1e-8,
             "1",
@@ -84,17 +80,12 @@ def build() -> ParameterSet:
                 "a few thousand CD19-negative blasts among 1e11 at CAR-T infusion, so that CD19-negative relapse follows remission in a minority of patients within a year"
             ),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=1e6, volume_log_sd=0.5),
         pretreatment_days=190.0,
-        start_volume_mm3=1e6,
-        start_volume_log_sd=0.5,
-        max_pretreatment_days=3650.0,
         correlations=MYELOID_RECRUITMENT,
     )

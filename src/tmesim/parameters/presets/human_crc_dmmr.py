@@ -13,28 +13,23 @@ A single-patient `Simulation` first runs the nominal patient's ~630 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
-from tmesim.parameters.presets._growth import gompertz_growth
-
-VDT = (
-    "Bolin 1983 (colorectal carcinoma, median volume doubling 130 d, 53–1,570 d); "
-    "Burke 2020 BJS Open (untreated colorectal cancer, median 211 d, IQR 112–404 d)"
-)
+from tmesim.parameters.presets._growth import COLORECTAL_VDT, gompertz_growth
 
 PRESET = PresetInfo(
     name="human_crc_dmmr",
     species="human",
     description="dMMR / MSI-high colorectal cancer (adult): very high TMB, inflamed, PD-L1-high",
-    sources=f"Le 2015 NEJM (1,782 vs 73 mutations; ORR 40% vs 0%); {VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
+    sources=f"Le 2015 NEJM (1,782 vs 73 mutations; ORR 40% vs 0%); {COLORECTAL_VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
 )
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.0045, 0.02, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.0045, 0.02, COLORECTAL_VDT),
+        Parameter(
             "tumor_antigen_breadth",
             4.0,
             "1",
@@ -43,7 +38,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.5),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             5.0,
             "molecule/um^2",
@@ -52,22 +47,22 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.7),
         ),
-        "lag3_engagement_max": Parameter(
+        Parameter(
             "lag3_engagement_max",
             0.5,
             "1",
             assumed("LAG-3 is up-regulated with PD-1 in the dMMR infiltrate (Llosa 2015) [r]"),
         ),
-        "clone_2_mhc1": Parameter(
+        Parameter(
             "clone_2_mhc1", 0.05, "1", assumed("MHC-I-negative variant (biallelic B2M loss)")
         ),
-        "clone_2_emergence_rate": Parameter(
+        Parameter(
             "clone_2_emergence_rate",
             1e-5,
             "1",
             assumed("B2M mutations are frequent in MSI colorectal cancer [r]; per division"),
         ),
-        "clone_3_ifng_sensing": Parameter(
+        Parameter(
             "clone_3_ifng_sensing",
             0.0,
             "1",
@@ -75,20 +70,13 @@ def build() -> ParameterSet:
                 "IFN-γ-insensitive variant (JAK1 frameshift, recurrent in MSI tumors; Shin 2017 Cancer Discov)"
             ),
         ),
-        "clone_3_emergence_rate": Parameter(
-            "clone_3_emergence_rate", 1e-6, "1", assumed("JAK1 loss variants per division")
-        ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+        Parameter("clone_3_emergence_rate", 1e-6, "1", assumed("JAK1 loss variants per division")),
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=15_000.0, volume_log_sd=0.6),
         pretreatment_days=630.0,
-        start_volume_mm3=15_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

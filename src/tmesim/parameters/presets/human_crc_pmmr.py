@@ -12,35 +12,30 @@ A single-patient `Simulation` first runs the nominal patient's ~530 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
-from tmesim.parameters.presets._growth import gompertz_growth
-
-VDT = (
-    "Bolin 1983 (colorectal carcinoma, median volume doubling 130 d, 53–1,570 d); "
-    "Burke 2020 BJS Open (untreated colorectal cancer, median 211 d, IQR 112–404 d)"
-)
+from tmesim.parameters.presets._growth import COLORECTAL_VDT, gompertz_growth
 
 PRESET = PresetInfo(
     name="human_crc_pmmr",
     species="human",
     description="pMMR / MSS metastatic colorectal cancer (adult): low TMB, T-cell-excluded, checkpoint-refractory",
-    sources=f"Le 2015 NEJM (73 mutations; ORR 0%); Tauriello 2018 Nature (TGF-β exclusion); {VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
+    sources=f"Le 2015 NEJM (73 mutations; ORR 0%); Tauriello 2018 Nature (TGF-β exclusion); {COLORECTAL_VDT}; LITERATURE.md §3–4; values marked assumed/calibrated per parameter",
 )
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.003, 0.015, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.003, 0.015, COLORECTAL_VDT),
+        Parameter(
             "tumor_antigen_breadth",
             0.2,
             "1",
             assumed("Le 2015: 73 somatic mutations per pMMR tumor, ~24× fewer than dMMR"),
             Prior("lognormal", 0.5),
         ),
-        "tgfb_secretion_tumor_cell": Parameter(
+        Parameter(
             "tgfb_secretion_tumor_cell",
             1000.0,
             "molecule/cell/day",
@@ -49,24 +44,19 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.6),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             1.5,
             "1",
             assumed("macrophage-rich infiltrate of colorectal liver metastases"),
             Prior("lognormal", 0.7),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=10_000.0, volume_log_sd=0.6),
         pretreatment_days=530.0,
-        start_volume_mm3=10_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

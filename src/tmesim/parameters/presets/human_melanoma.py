@@ -8,7 +8,7 @@ metastasis) with a between-patient spread; the nominal lesion reaches it in ~160
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
 from tmesim.parameters.presets._growth import gompertz_growth
@@ -22,14 +22,14 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(
+    overrides = [
+        *gompertz_growth(
             0.005,
             0.022,
             "melanoma metastases: median volume doubling 33 d, range 8–212 d (Carlson 2003 Am J "
             "Dermatopathol); ~50 d at 4 cm³ here",
         ),
-        "tam_capacity_density": Parameter(
+        Parameter(
             "tam_capacity_density",
             1e4,
             "cell/mm^3",
@@ -39,49 +39,38 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 1.0),
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             1.5,
             "1",
             assumed("melanoma has among the highest mutational burdens (UV signature)"),
             Prior("lognormal", 0.6),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             0.5,
             "1",
             assumed("melanoma is moderately myeloid-infiltrated; large variation between patients"),
             Prior("lognormal", 1.0),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             3.0,
             "molecule/um^2",
             assumed("low constitutive PD-L1; most is IFN-γ-induced"),
             Prior("lognormal", 0.6),
         ),
-        "clone_1_antigenicity": Parameter(
-            "clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")
-        ),
-        "clone_1_emergence_rate": Parameter(
+        Parameter("clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")),
+        Parameter(
             "clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")
         ),
-        "clone_2_mhc1": Parameter(
-            "clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")
-        ),
-        "clone_2_emergence_rate": Parameter(
-            "clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")
-        ),
-    }
-    initial = {"tumor_clone_0": 1e7}
+        Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")),
+        Parameter("clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")),
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e7},
+        start=TreatmentStart(volume_mm3=4_000.0, volume_log_sd=0.6),
         pretreatment_days=161.0,
-        start_volume_mm3=4_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
     )

@@ -14,7 +14,7 @@ A single-patient `Simulation` first runs the nominal patient's ~530 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import gompertz_growth
@@ -33,9 +33,9 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.003, 0.0135, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.003, 0.0135, VDT),
+        Parameter(
             "tumor_antigen_breadth",
             1.2,
             "1",
@@ -44,7 +44,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.7),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             4.0,
             "molecule/um^2",
@@ -53,33 +53,26 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.9),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             1.0,
             "1",
             assumed("neutrophil/MDSC-rich infiltrates are common; high blood neutrophil counts"),
             Prior("lognormal", 0.8),
         ),
-        "clone_2_mhc1": Parameter(
-            "clone_2_mhc1", 0.2, "1", assumed("HLA class I loss-of-heterozygosity variant")
-        ),
-        "clone_2_emergence_rate": Parameter(
+        Parameter("clone_2_mhc1", 0.2, "1", assumed("HLA class I loss-of-heterozygosity variant")),
+        Parameter(
             "clone_2_emergence_rate",
             1e-6,
             "1",
             assumed("HLA LOH is frequent in NSCLC (McGranahan 2017 Cell, ~40%) [r]; per division"),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=10_000.0, volume_log_sd=0.6),
         pretreatment_days=530.0,
-        start_volume_mm3=10_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

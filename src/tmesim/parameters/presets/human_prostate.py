@@ -13,7 +13,7 @@ A single-patient `Simulation` first runs the nominal patient's ~590 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import gompertz_growth
@@ -33,9 +33,9 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.0025, 0.015, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.0025, 0.015, VDT),
+        Parameter(
             "tumor_antigen_breadth",
             0.1,
             "1",
@@ -44,45 +44,40 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.5),
         ),
-        "clone_0_mhc1": Parameter(
+        Parameter(
             "clone_0_mhc1",
             0.4,
             "1",
             assumed("HLA class I is often low on prostate cancer cells"),
             Prior("logitnormal", 0.5),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             1.5,
             "molecule/um^2",
             assumed("PD-L1 is rarely expressed by prostate cancer cells"),
             Prior("lognormal", 0.5),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             3.0,
             "1",
             assumed("MDSC- and macrophage-rich infiltrate (myeloid-rich, T-cell-poor)"),
             Prior("lognormal", 0.6),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             5e3,
             "molecule/cell/day",
             assumed("CCL2 is abundant in prostate cancer and its bone metastases"),
             Prior("lognormal", 0.5),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=3_000.0, volume_log_sd=0.6),
         pretreatment_days=590.0,
-        start_volume_mm3=3_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

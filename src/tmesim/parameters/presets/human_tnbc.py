@@ -13,7 +13,7 @@ A single-patient `Simulation` first runs the nominal patient's ~460 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import gompertz_growth
@@ -32,47 +32,42 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.003, 0.013, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.003, 0.013, VDT),
+        Parameter(
             "tumor_antigen_breadth",
             0.8,
             "1",
             assumed("intermediate mutational burden, the highest among breast cancers"),
             Prior("lognormal", 0.6),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             3.0,
             "molecule/um^2",
             assumed("PD-L1 positive in ~40% (CPS ≥ 1), mostly IFN-γ-induced"),
             Prior("lognormal", 0.8),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             2.0,
             "1",
             assumed("neutrophil/MDSC- and macrophage-rich stroma is common in TNBC"),
             Prior("lognormal", 0.8),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             5e3,
             "molecule/cell/day",
             assumed("CCL2-rich basal-like breast tumors recruit monocytes"),
             Prior("lognormal", 0.5),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=8_000.0, volume_log_sd=0.6),
         pretreatment_days=460.0,
-        start_volume_mm3=8_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

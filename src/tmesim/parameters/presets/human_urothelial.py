@@ -12,7 +12,7 @@ A single-patient `Simulation` first runs the nominal patient's ~470 untreated da
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import ADAPTIVE_RESISTANCE, MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import gompertz_growth
@@ -31,23 +31,23 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **gompertz_growth(0.003, 0.013, VDT),
-        "tumor_antigen_breadth": Parameter(
+    overrides = [
+        *gompertz_growth(0.003, 0.013, VDT),
+        Parameter(
             "tumor_antigen_breadth",
             1.2,
             "1",
             assumed("high mutational burden (APOBEC), like NSCLC of smokers (Alexandrov 2013) [r]"),
             Prior("lognormal", 0.7),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             3.0,
             "molecule/um^2",
             assumed("PD-L1 mostly on immune cells, low and variable on tumor cells"),
             Prior("lognormal", 0.8),
         ),
-        "tgfb_secretion_tumor_cell": Parameter(
+        Parameter(
             "tgfb_secretion_tumor_cell",
             1000.0,
             "molecule/cell/day",
@@ -56,24 +56,19 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.6),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             1.0,
             "1",
             assumed("myeloid infiltrate varies widely between patients"),
             Prior("lognormal", 0.8),
         ),
-    }
-    initial = {"tumor_clone_0": 1e6}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e6},
+        start=TreatmentStart(volume_mm3=8_000.0, volume_log_sd=0.6),
         pretreatment_days=470.0,
-        start_volume_mm3=8_000.0,
-        start_volume_log_sd=0.6,
-        max_pretreatment_days=3650.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

@@ -9,7 +9,7 @@ into the mammary fat pad; mouse studies start treatment around day 7–10 (~50�
 from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import TRANSPLANTED_MOUSE_START, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -21,12 +21,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.1,
             "~75 mm³ at day ~9 and ~1,500 mm³ at day ~25 after 1e5 cells in the mammary fat pad (LITERATURE.md §3: 4T1 doubles every ~2–3 days early [r])",
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             10.0,
             "1",
@@ -35,44 +35,32 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             1e4,
             "molecule/cell/day",
             calibrated("CCL2-rich, monocyte-attracting tumor"),
             Prior("lognormal", 0.4),
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.6,
             "1",
             assumed("4T1 is poorly immunogenic"),
             Prior("lognormal", 0.4),
         ),
-        "clone_1_antigenicity": Parameter(
+        Parameter(
             "clone_1_antigenicity",
             0.1,
             "1",
             assumed("antigen-low variant presents a tenth of the parental antigen"),
         ),
-        "clone_1_emergence_rate": Parameter(
+        Parameter(
             "clone_1_emergence_rate", 1e-5, "1", assumed("antigen-loss variants per division")
         ),
-        "clone_2_mhc1": Parameter(
-            "clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M/HLA loss)")
-        ),
-        "clone_2_emergence_rate": Parameter(
-            "clone_2_emergence_rate", 1e-5, "1", assumed("MHC-I-loss variants per division")
-        ),
-    }
-    initial = {"tumor_clone_0": 1e5}
+        Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M/HLA loss)")),
+        Parameter("clone_2_emergence_rate", 1e-5, "1", assumed("MHC-I-loss variants per division")),
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
-        overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        PRESET, overrides, initial={"tumor_clone_0": 1e5}, start=TRANSPLANTED_MOUSE_START
     )

@@ -11,7 +11,11 @@ treatment at ~50–100 mm³.
 from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
+from tmesim.parameters.presets._assemble import (
+    MYELOID_RECRUITMENT,
+    TRANSPLANTED_MOUSE_START,
+    assemble,
+)
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -23,12 +27,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.12,
             "as B16-F10: GM-CSF secretion does not change the tumor cells' own proliferation (LITERATURE.md §3)",
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             20.0,
             "1",
@@ -39,36 +43,31 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             4e3,
             "molecule/cell/day",
             assumed("GM-CSF-recruited myeloid cells and the tumor attract monocytes (CCL2)"),
             Prior("lognormal", 0.4),
         ),
-        "clone_0_mhc1": Parameter(
+        Parameter(
             "clone_0_mhc1",
             0.4,
             "1",
             assumed("B16 background: little MHC-I until IFN-γ induces it (as mouse_b16f10)"),
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.8,
             "1",
             assumed("B16 is moderately immunogenic (as mouse_b16f10)"),
             Prior("lognormal", 0.4),
         ),
-    }
-    initial = {"tumor_clone_0": 1e5}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        initial={"tumor_clone_0": 1e5},
+        start=TRANSPLANTED_MOUSE_START,
         correlations=MYELOID_RECRUITMENT,
     )

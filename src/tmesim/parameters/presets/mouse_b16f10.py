@@ -7,7 +7,7 @@ when suppressive myeloid cells are scarce. 5e4 cells are inoculated s.c. at day 
 from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import assemble
+from tmesim.parameters.presets._assemble import TRANSPLANTED_MOUSE_START, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -19,12 +19,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.12,
             "~75 mm³ at day ~8 and ~1,500 mm³ at day ~18 after 5e4 cells s.c. (LITERATURE.md §3: B16-F10 doubles every ~1.5–2.5 days [r])",
         ),
-        "tam_capacity_density": Parameter(
+        Parameter(
             "tam_capacity_density",
             1e3,
             "cell/mm^3",
@@ -32,42 +32,34 @@ def build() -> ParameterSet:
                 "myeloid-poor: TAMs at most ~1% of cells, so IPI-549 adds nothing to checkpoint blockade (De Henau 2016, MSK summary; flagship calibration target)"
             ),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             0.3,
             "1",
             calibrated("myeloid-poor tumor (De Henau 2016)"),
             Prior("lognormal", 0.4),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             500.0,
             "molecule/cell/day",
             calibrated("little CCL2"),
             Prior("lognormal", 0.4),
         ),
-        "clone_0_mhc1": Parameter(
+        Parameter(
             "clone_0_mhc1",
             0.4,
             "1",
             assumed("B16-F10 expresses little MHC-I until IFN-γ induces it"),
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.8,
             "1",
             assumed("B16 is moderately immunogenic"),
             Prior("lognormal", 0.4),
         ),
-    }
-    initial = {"tumor_clone_0": 5e4}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
-        overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        PRESET, overrides, initial={"tumor_clone_0": 5e4}, start=TRANSPLANTED_MOUSE_START
     )

@@ -12,7 +12,11 @@ start treatment at ~50–100 mm³.
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
+from tmesim.parameters.presets._assemble import (
+    MYELOID_RECRUITMENT,
+    TRANSPLANTED_MOUSE_START,
+    assemble,
+)
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -24,12 +28,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.1,
             "~1,000 mm³ by day ~20 despite T-cell infiltration (LITERATURE.md §3: syngeneic colon lines double every ~2–3 days early [r])",
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             3.0,
             "1",
@@ -38,7 +42,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             5.0,
             "molecule/um^2",
@@ -47,7 +51,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "lag3_engagement_max": Parameter(
+        Parameter(
             "lag3_engagement_max",
             0.5,
             "1",
@@ -55,7 +59,7 @@ def build() -> ParameterSet:
                 "LAG-3 is a main exhaustion receptor in this model (Mestrallet: LAG-3 blockade adds)"
             ),
         ),
-        "exhaustion_basal_signal": Parameter(
+        Parameter(
             "exhaustion_basal_signal",
             0.3,
             "1",
@@ -63,7 +67,7 @@ def build() -> ParameterSet:
                 "abundant chronic antigen drives TOX-dependent exhaustion (exhausted T cells are a barrier, Mestrallet)"
             ),
         ),
-        "tam_trem2_conversion_rate": Parameter(
+        Parameter(
             "tam_trem2_conversion_rate",
             0.2,
             "1/day",
@@ -72,28 +76,23 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.3),
         ),
-        "clone_2_mhc1": Parameter(
+        Parameter(
             "clone_2_mhc1",
             0.1,
             "1",
             assumed("MHC-I-low variant (B2M loss, frequent in MMR-deficient tumors)"),
         ),
-        "clone_2_emergence_rate": Parameter(
+        Parameter(
             "clone_2_emergence_rate",
             1e-5,
             "1",
             assumed("MMR loss raises the rate of inactivating B2M mutations (per division)"),
         ),
-    }
-    initial = {"tumor_clone_0": 5e5}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        initial={"tumor_clone_0": 5e5},
+        start=TRANSPLANTED_MOUSE_START,
         correlations=MYELOID_RECRUITMENT,
     )

@@ -10,7 +10,11 @@ PD-1 + CTLA-4 + LAG-3 + TREM2 blockade cleared >70% of tumors. Cells are inocula
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
+from tmesim.parameters.presets._assemble import (
+    MYELOID_RECRUITMENT,
+    TRANSPLANTED_MOUSE_START,
+    assemble,
+)
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -22,42 +26,37 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.1,
             "~1,000 mm³ by day ~20–25 (LITERATURE.md §3: syngeneic colon lines double every ~2–3 days early [r])",
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.6,
             "1",
             assumed("MMR-proficient: few neoantigens (Le 2015: 73 vs 1,782 mutations in patients)"),
             Prior("lognormal", 0.4),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             1.5,
             "1",
             assumed("macrophage-dominated infiltrate (Mestrallet: TREM2+ TAMs are a barrier)"),
             Prior("lognormal", 0.4),
         ),
-        "tam_trem2_conversion_rate": Parameter(
+        Parameter(
             "tam_trem2_conversion_rate",
             0.2,
             "1/day",
             assumed("TREM2+ suppressive TAMs dominate (Mestrallet; Molgora 2020)"),
             Prior("lognormal", 0.3),
         ),
-    }
-    initial = {"tumor_clone_0": 5e5}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        initial={"tumor_clone_0": 5e5},
+        start=TRANSPLANTED_MOUSE_START,
         correlations=MYELOID_RECRUITMENT,
     )

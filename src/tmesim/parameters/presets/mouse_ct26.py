@@ -11,7 +11,11 @@ is a myeloid-poor comparator in the sense of De Henau 2016 and the setting of Ko
 from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
+from tmesim.parameters.presets._assemble import (
+    MYELOID_RECRUITMENT,
+    TRANSPLANTED_MOUSE_START,
+    assemble,
+)
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -23,12 +27,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.1,
             "~1,000 mm³ by day ~20–25 after s.c. injection (LITERATURE.md §3: CT26 doubles every ~2–3 days early [r])",
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             1.5,
             "1",
@@ -37,21 +41,21 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             0.4,
             "1",
             calibrated("myeloid-poor tumor (LITERATURE.md §3)"),
             Prior("lognormal", 0.4),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             1e3,
             "molecule/cell/day",
             assumed("little CCL2 in a myeloid-poor tumor"),
             Prior("lognormal", 0.4),
         ),
-        "treg_tumor_entry_rate": Parameter(
+        Parameter(
             "treg_tumor_entry_rate",
             0.004,
             "1/day",
@@ -60,16 +64,11 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.3),
         ),
-    }
-    initial = {"tumor_clone_0": 3e5}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        initial={"tumor_clone_0": 3e5},
+        start=TRANSPLANTED_MOUSE_START,
         correlations=MYELOID_RECRUITMENT,
     )

@@ -11,7 +11,11 @@ the expected escape route of a tumor under strong T-cell pressure. Cells are ino
 from tmesim.parameters.library import assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
 from tmesim.parameters.presets import PresetInfo
-from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
+from tmesim.parameters.presets._assemble import (
+    MYELOID_RECRUITMENT,
+    TRANSPLANTED_MOUSE_START,
+    assemble,
+)
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
 
 PRESET = PresetInfo(
@@ -23,12 +27,12 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.1,
             "~1,000 mm³ by day ~20–25 after s.c. injection (LITERATURE.md §3: MC38 doubles every ~2–3 days early [r])",
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             2.0,
             "1",
@@ -37,7 +41,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "clone_0_pdl1": Parameter(
+        Parameter(
             "clone_0_pdl1",
             4.0,
             "molecule/um^2",
@@ -46,38 +50,31 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             1.0,
             "1",
             assumed("moderate myeloid infiltrate with TREM2+ TAMs (Molgora 2020)"),
             Prior("lognormal", 0.4),
         ),
-        "tam_trem2_conversion_rate": Parameter(
+        Parameter(
             "tam_trem2_conversion_rate",
             0.15,
             "1/day",
             assumed("TREM2+ TAMs are prominent in MC38 (Molgora 2020 Cell)"),
         ),
-        "clone_2_mhc1": Parameter(
-            "clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")
-        ),
-        "clone_2_emergence_rate": Parameter(
+        Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")),
+        Parameter(
             "clone_2_emergence_rate",
             1e-5,
             "1",
             assumed("a hypermutated genome yields MHC-I-loss variants often (per division)"),
         ),
-    }
-    initial = {"tumor_clone_0": 5e5}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
-        start_volume_mm3=75.0,
-        start_volume_log_sd=0.2,
-        max_pretreatment_days=60.0,
+        initial={"tumor_clone_0": 5e5},
+        start=TRANSPLANTED_MOUSE_START,
         correlations=MYELOID_RECRUITMENT,
     )

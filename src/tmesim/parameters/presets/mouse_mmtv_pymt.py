@@ -16,7 +16,7 @@ monocyte-to-TAM differentiation and TAM proliferation step (`myeloid_rbpj` switc
 """
 
 from tmesim.parameters.library import assumed
-from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior
+from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
 from tmesim.parameters.presets._growth import mouse_gompertz_growth
@@ -30,19 +30,19 @@ PRESET = PresetInfo(
 
 
 def build() -> ParameterSet:
-    overrides = {
-        **mouse_gompertz_growth(
+    overrides = [
+        *mouse_gompertz_growth(
             0.05,
             "a focus of ~1e4 cells at ~3 weeks of age palpable by ~7 weeks and ~1,000 mm³ by ~11 weeks (LITERATURE.md §3: palpable at 5–7 weeks, multifocal by 12–14 weeks)",
         ),
-        "tumor_antigen_breadth": Parameter(
+        Parameter(
             "tumor_antigen_breadth",
             0.3,
             "1",
             assumed("few neoantigens: the PyMT oncoprotein is a tolerated transgene product"),
             Prior("lognormal", 0.4),
         ),
-        "ccl2_secretion_tumor_cell": Parameter(
+        Parameter(
             "ccl2_secretion_tumor_cell",
             1e4,
             "molecule/cell/day",
@@ -51,7 +51,7 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "tumor_myeloid_factor": Parameter(
+        Parameter(
             "tumor_myeloid_factor",
             2.0,
             "1",
@@ -60,35 +60,30 @@ def build() -> ParameterSet:
             ),
             Prior("lognormal", 0.4),
         ),
-        "tam_proliferation_rate": Parameter(
+        Parameter(
             "tam_proliferation_rate",
             0.5,
             "1/day",
             assumed("TAMs proliferate in PyMT tumors (Franklin 2014: Ki67+ Vcam1+ TAMs)"),
         ),
-        "tam_capacity_density": Parameter(
+        Parameter(
             "tam_capacity_density",
             2e4,
             "cell/mm^3",
             assumed("TAMs are a large share of the cells of late PyMT tumors (Franklin 2014)"),
         ),
-        "treg_tumor_entry_rate": Parameter(
+        Parameter(
             "treg_tumor_entry_rate",
             0.004,
             "1/day",
             assumed("Treg-rich tumors: Treg ablation slows PyMT tumors (Bos 2013 J Exp Med) [r]"),
         ),
-    }
-    initial = {"tumor_clone_0": 1e4}
+    ]
     return assemble(
-        PRESET.name,
-        PRESET.species,
-        PRESET.description,
+        PRESET,
         overrides,
-        initial,
+        initial={"tumor_clone_0": 1e4},
+        start=TreatmentStart(volume_mm3=150.0, volume_log_sd=0.3, max_days=120.0),
         pretreatment_days=45.0,
-        start_volume_mm3=150.0,
-        start_volume_log_sd=0.3,
-        max_pretreatment_days=120.0,
         correlations=MYELOID_RECRUITMENT,
     )

@@ -51,32 +51,17 @@ def main() -> None:
         P, _ = sample_population(sim.parameters, model, np.arange(first, first + n), args.seed)
         return P, np.tile(sim.parameters.initial_state(model), (n, 1))
 
+    def ours(P: np.ndarray, Y0: np.ndarray, solver: SolverSettings = settings):
+        doses = sim.dose_schedule(P.shape[0])
+        return simulate(model, P, Y0, t_save, doses, t0=t0, settings=solver, n_threads=args.threads)
+
     compiled_kernel(model)
     python_functions(model)
-    warm_P, warm_Y = cohort(0, 2)
-    simulate(
-        model,
-        warm_P,
-        warm_Y,
-        t_save,
-        sim.dose_schedule(2),
-        t0=t0,
-        settings=settings,
-        n_threads=args.threads,
-    )
+    ours(*cohort(0, 2))
 
     P, Y0 = cohort(0, args.n)
     start = time.perf_counter()
-    sol = simulate(
-        model,
-        P,
-        Y0,
-        t_save,
-        sim.dose_schedule(args.n),
-        t0=t0,
-        settings=settings,
-        n_threads=args.threads,
-    )
+    sol = ours(P, Y0)
     ours_seconds = time.perf_counter() - start
     ours_rate = args.n / ours_seconds
     failed = int((sol.status != 0).sum())
@@ -120,10 +105,12 @@ def main() -> None:
         return float(np.max(np.abs(x[live] - truth[live]) / truth[live]))
 
     print(
-        f"model: {len(model.species)} states, {len(model.parameters)} parameters; preset human_melanoma"
+        f"model: {len(model.species)} states, {len(model.parameters)} parameters; "
+        "preset human_melanoma"
     )
     print(
-        f"regimen: {REGIMEN}; one year after {-t0:.0f} days of untreated growth; rtol {args.rtol}, atol {args.atol}"
+        f"regimen: {REGIMEN}; one year after {-t0:.0f} days of untreated growth; "
+        f"rtol {args.rtol}, atol {args.atol}"
     )
     print(
         f"tmesim (numba Rodas4, {args.threads} threads): {args.n} patients in {ours_seconds:.2f} s "
@@ -137,20 +124,11 @@ def main() -> None:
     # The same equations as the reference: tmesim without its extinction of populations under one
     # cell (a modelling rule the scipy reference does not apply; with it, a tumor or variant that
     # falls under one cell stays gone, which is meant to differ).
-    same = simulate(
-        model,
-        P[:n_ref],
-        Y0[:n_ref],
-        t_save,
-        sim.dose_schedule(n_ref),
-        t0=t0,
-        settings=settings.model_copy(update={"extinction_threshold": 0.0}),
-        n_threads=args.threads,
-    )
+    same = ours(P[:n_ref], Y0[:n_ref], settings.model_copy(update={"extinction_threshold": 0.0}))
     print(
         f"  tmesim {error(same.observables[:, :, k]):.2e} (extinction off; "
-        f"{error(sol.observables[:n_ref, :, k]):.2e} with it); LSODA {error(burdens['LSODA']):.2e}; "
-        f"Radau {error(burdens['Radau']):.2e}"
+        f"{error(sol.observables[:n_ref, :, k]):.2e} with it); "
+        f"LSODA {error(burdens['LSODA']):.2e}; Radau {error(burdens['Radau']):.2e}"
     )
     print(f"speedup_vs_scipy_loop: {ours_rate / max(rates.values()):.1f}")
 

@@ -25,6 +25,11 @@ MODULES = [
     "tmesim.cohorts.population",
     "tmesim.config.trial",
     "tmesim.trials.trial",
+    "tmesim.trials.formatting",
+    "tmesim.model.builder",
+    "tmesim.parameters.parameter_set",
+    "tmesim.parameters.presets",
+    "tmesim.therapies.regimen",
 ]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +88,20 @@ class BaselineSettings:
         }
 
 
+def start_volumes(parameters: ParameterSet, z: np.ndarray) -> np.ndarray:
+    """Lesion volumes at treatment start (mm³) from standard-normal draws `z`: the preset's
+    `start.volume_mm3`, log-normal with sd `start.volume_log_sd`."""
+    start = parameters.start
+    if start.volume_mm3 is None:
+        raise ConfigError(
+            f"preset {parameters.name}: start.volume_mm3",
+            None,
+            "give the lesion volume at treatment start "
+            "(e.g. start_volume_mm3: 75 for a mouse study)",
+        )
+    return start.volume_mm3 * np.exp(start.volume_log_sd * z)
+
+
 def start_targets(
     parameters: ParameterSet,
     patients: np.ndarray,
@@ -98,20 +111,13 @@ def start_targets(
     variability: bool = True,
 ) -> np.ndarray:
     """Each patient's lesion volume at treatment start (mm³), from its own stream."""
-    start = parameters.start
-    if start.volume_mm3 is None:
-        raise ConfigError(
-            f"preset {parameters.name}: start.volume_mm3",
-            None,
-            "give the lesion volume at treatment start (e.g. start_volume_mm3: 75 for a mouse study)",
-        )
     z = np.array(
         [
             patient_rng(seed, int(i), Stream.START_SIZE, int(a)).standard_normal()
             for i, a in zip(patients, attempts, strict=True)
         ]
     )
-    return start.volume_mm3 * np.exp(start.volume_log_sd * z * float(variability))
+    return start_volumes(parameters, z * float(variability))
 
 
 def grow_to_start(
@@ -294,25 +300,19 @@ def _cache_path(
 
 
 def _save(path: Path, b: Baseline) -> None:
-    table = b.table.copy()
-
     def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            _savez(f, b, table)
+        with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a path
+            np.savez(
+                f,
+                patient_id=b.patient_id,
+                P=b.P,
+                Y=b.Y,
+                columns=np.array(list(b.table.columns), dtype=object).astype(str),
+                reason=b.table["implausible_reason"].to_numpy(dtype=str),
+                numeric=b.table.drop(columns=["implausible_reason"]).to_numpy(dtype=float),
+            )
 
     atomic_write(path, write)
-
-
-def _savez(f, b: Baseline, table: pd.DataFrame) -> None:
-    np.savez(
-        f,
-        patient_id=b.patient_id,
-        P=b.P,
-        Y=b.Y,
-        columns=np.array(list(table.columns), dtype=object).astype(str),
-        reason=table["implausible_reason"].to_numpy(dtype=str),
-        numeric=table.drop(columns=["implausible_reason"]).to_numpy(dtype=float),
-    )
 
 
 def _load(path: Path) -> Baseline:
@@ -326,20 +326,6 @@ def _load(path: Path) -> Baseline:
         table["plausible"] = table["plausible"].astype(bool)
         table["attempts"] = table["attempts"].astype(np.int64)
         return Baseline(f["patient_id"], f["P"], f["Y"], table)
-
-
-def describe_baseline(b: Baseline) -> Mapping[str, float]:
-    """Summary numbers of a baseline: plausible fraction, attempts, start day and volume quartiles."""
-    t = b.table[b.plausible]
-    q = t["baseline_volume_mm3"].quantile([0.25, 0.5, 0.75]) if len(t) else pd.Series([np.nan] * 3)
-    return {
-        "plausible": float(b.plausible.mean()) if len(b.table) else float("nan"),
-        "mean_attempts": float(b.table["attempts"].mean()),
-        "median_pretreatment_days": float(t["pretreatment_days"].median()),
-        "volume_q25": float(q.iloc[0]),
-        "volume_median": float(q.iloc[1]),
-        "volume_q75": float(q.iloc[2]),
-    }
 
 
 LESION_VARIED = ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell")
@@ -384,9 +370,7 @@ def grow_lesions(
     sigma = math.sqrt(math.log1p(heterogeneity_cv**2))
     for k, pid in enumerate(LESION_VARIED):
         P[:, model.parameter_index(pid)] *= np.exp(sigma * z[:, 1 + k])
-    start = parameters.start
-    assert start.volume_mm3 is not None
-    targets = start.volume_mm3 * np.exp(start.volume_log_sd * z[:, 0])
+    targets = start_volumes(parameters, z[:, 0])
     Y = np.full_like(first.Y, np.nan)
     days = np.full(len(ids), np.nan)
     volume = np.full(len(ids), np.nan)

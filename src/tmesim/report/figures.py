@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-DAYS_PER_MONTH = 30.4375
+from tmesim.trials.formatting import DAYS_PER_MONTH
+
 DAYS_PER_WEEK = 7.0
 VOLUME_FLOOR_MM3 = 0.1
 WATERFALL_CAP_PERCENT = 100.0
@@ -393,7 +394,7 @@ def km_figure(
 
     ``curves`` is the output of ``km_curves`` (cohort, arm, time, survival, ci_low, ci_high);
     ``at_risk`` the output of ``at_risk_table`` (index (cohort, arm), one column per time).
-    Times are in days and divided by ``time_scale`` for the axis (30.4375 for months).
+    Times are in days and divided by ``time_scale`` for the axis (``DAYS_PER_MONTH`` for months).
     """
     ncols = min(max(len(cohorts), 1), 3)
     nrows = -(-max(len(cohorts), 1) // ncols)

@@ -22,6 +22,16 @@ from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report import figures
 from tmesim.trials import analysis
+from tmesim.trials.formatting import (
+    DASH,
+    DAYS_PER_MONTH,
+    MISSING,
+    format_count,
+    format_median_ci,
+    format_p,
+    format_rate_ci,
+    format_ratio_ci,
+)
 
 STUDY_FILE = "study.json"
 MANIFEST_FILE = "manifest.json"
@@ -45,12 +55,12 @@ ENDPOINT_NAMES = {
     "rfs": "Recurrence-free survival",
     "dor": "Duration of response",
 }
+CRITERIA_NAMES = {"recist1.1": "RECIST 1.1", "irecist": "iRECIST"}
 SETTING_NAMES = {
     "established": "established tumors",
     "metastatic": "metastatic disease",
     "adjuvant": "adjuvant (after resection, no measurable disease)",
 }
-DASH = "–"
 COMPARISON_COLUMNS = (
     "Endpoint",
     "Cohort",
@@ -169,103 +179,26 @@ def load_run(run_dir: Path) -> RunData:
 # Formatting
 
 
-def _finite(x: Any) -> bool:
-    try:
-        return x is not None and not pd.isna(x) and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_percent(rate: float) -> str:
-    """``0.4216`` → ``'42%'`` (``'—'`` when undefined).
-
-    Example:
-        >>> format_percent(0.4216)
-        '42%'
-    """
-    return f"{100 * float(rate):.0f}%" if _finite(rate) else "—"
-
-
-def format_rate_ci(rate: float, low: float, high: float) -> str:
-    """A rate with its interval: ``'42% (31–55%)'``.
-
-    Example:
-        >>> format_rate_ci(0.42, 0.31, 0.55)
-        '42% (31–55%)'
-    """
-    if not _finite(rate):
-        return "—"
-    if not (_finite(low) and _finite(high)):
-        return format_percent(rate)
-    return f"{format_percent(rate)} ({100 * float(low):.0f}{DASH}{format_percent(high)})"
-
-
-def format_median_ci(median: float, low: float, high: float, scale: float = 1.0) -> str:
-    """A median time with its interval, divided by ``scale``; ``NR`` where not reached.
-
-    Example:
-        >>> format_median_ci(30.0, 21.0, float("nan"))
-        '30.0 (21.0–NR)'
-    """
-
-    def one(x: float) -> str:
-        return f"{float(x) / scale:.1f}" if _finite(x) else "NR"
-
-    if not _finite(median) and not _finite(low):
-        return "NR"
-    return f"{one(median)} ({one(low)}{DASH}{one(high)})"
-
-
-def format_ratio_ci(value: float, low: float, high: float) -> str:
-    """A hazard ratio with its interval: ``'0.62 (0.45–0.85)'``.
-
-    Example:
-        >>> format_ratio_ci(0.621, 0.449, 0.853)
-        '0.62 (0.45–0.85)'
-    """
-    if not _finite(value):
-        return "—"
-    bounds = [f"{float(x):.2f}" if _finite(x) else "?" for x in (low, high)]
-    return f"{float(value):.2f} ({bounds[0]}{DASH}{bounds[1]})"
-
-
-def format_p(p: float) -> str:
-    """A p value: ``'<0.001'``, ``'0.004'``, ``'0.21'``.
-
-    Example:
-        >>> [format_p(x) for x in (0.0002, 0.0041, 0.213)]
-        ['<0.001', '0.004', '0.21']
-    """
-    if not _finite(p):
-        return "—"
-    p = float(p)
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-
-
-def format_count(events: Any, n: Any) -> str:
-    """``'7/12'``.
-
-    Example:
-        >>> format_count(7, 12)
-        '7/12'
-    """
-    if not (_finite(events) and _finite(n)):
-        return "—"
-    return f"{int(events)}/{int(n)}"
-
-
 def _format_cell(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, float | np.floating):
         if not math.isfinite(value):
-            return "—" if math.isnan(value) else "∞"
+            return MISSING if math.isnan(value) else "∞"
         return f"{value:.0f}" if value == int(value) and abs(value) < 1e6 else f"{value:.3g}"
     if value is None or value is pd.NA:
-        return "—"
+        return MISSING
     return str(value)
+
+
+def _rate_text(row: pd.Series) -> str:
+    """The rate and interval of a row of a proportion or response table."""
+    return format_rate_ci(row["rate"], row["ci_low"], row["ci_high"])
+
+
+def _median_text(row: pd.Series, scale: float = 1.0) -> str:
+    """The median and interval of a row of a survival summary, divided by ``scale``."""
+    return format_median_ci(row["median"], row["median_ci_low"], row["median_ci_high"], scale)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,9 +279,9 @@ def _nice_step(span: float, choices: Sequence[float], most: int = 8) -> float:
 def _risk_times(end_days: float, *, months: bool) -> list[float]:
     """Times (days) for the number-at-risk rows: round days, or round months for trials."""
     if months:
-        step = _nice_step(end_days / figures.DAYS_PER_MONTH, (1, 2, 3, 6, 12, 24, 36))
-        ticks = np.arange(0.0, end_days / figures.DAYS_PER_MONTH + 1e-9, step)
-        return [float(t * figures.DAYS_PER_MONTH) for t in ticks]
+        step = _nice_step(end_days / DAYS_PER_MONTH, (1, 2, 3, 6, 12, 24, 36))
+        ticks = np.arange(0.0, end_days / DAYS_PER_MONTH + 1e-9, step)
+        return [float(t * DAYS_PER_MONTH) for t in ticks]
     step = _nice_step(end_days, (5, 7, 10, 14, 20, 28, 30, 50, 60, 100, 200, 365))
     return [float(t) for t in np.arange(0.0, end_days + 1e-9, step)]
 
@@ -368,7 +301,7 @@ def _survival_blocks(
     curves = analysis.km_curves(ok, name, by=BY)
     at_risk = analysis.at_risk_table(ok, name, times, by=BY)
     summary = analysis.survival_summary(ok, name, by=BY)
-    scale = figures.DAYS_PER_MONTH if months else 1.0
+    scale = DAYS_PER_MONTH if months else 1.0
     unit = "months" if months else "days"
     fig = figures.km_figure(
         curves,
@@ -401,7 +334,7 @@ def _survival_blocks(
                 *group,
                 row["n"],
                 row["events"],
-                format_median_ci(row["median"], row["median_ci_low"], row["median_ci_high"], scale),
+                _median_text(row, scale),
             ]
         )
     blocks.append(
@@ -463,8 +396,8 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
     if study.get("endpoint_volume_mm3"):
         facts.append(("Humane endpoint", f"{_format_cell(study['endpoint_volume_mm3'])} mm³"))
     if study.get("criteria"):
-        criteria = {"recist1.1": "RECIST 1.1", "irecist": "iRECIST"}
-        facts.append(("Response criteria", criteria.get(study["criteria"], study["criteria"])))
+        criteria = CRITERIA_NAMES.get(study["criteria"], study["criteria"])
+        facts.append(("Response criteria", criteria))
     if study.get("visit_every_days"):
         facts.append(("Tumor assessments", f"every {_format_cell(study['visit_every_days'])} days"))
     rechallenge = study.get("rechallenge")
@@ -472,8 +405,8 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
         facts.append(
             (
                 "Rechallenge",
-                f"tumor-free mice re-implanted with {float(rechallenge.get('cells', 0)):,.0f} cells "
-                f"on day "
+                "tumor-free mice re-implanted with "
+                f"{float(rechallenge.get('cells', 0)):,.0f} cells on day "
                 f"{_format_cell(float(rechallenge['day']))}, followed "
                 f"{_format_cell(float(rechallenge.get('follow_up_days', 0)))} days",
             )
@@ -504,7 +437,7 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
             f"day {_format_cell(float(given['day'].min()))}{DASH}"
             f"{_format_cell(float(given['day'].max()))}"
             if not given.empty
-            else "—"
+            else MISSING
         )
         arm_rows.append([arm["name"], arm.get("regimen") or "no treatment", len(given), span])
     blocks.append(_table("Arms", ["Arm", "Regimen", "Doses", "Dosing period"], arm_rows))
@@ -538,15 +471,16 @@ def mechanism_medians(burden: pd.DataFrame) -> pd.DataFrame:
     return primary.groupby(["cohort", "arm", "day"], sort=False)[columns].median().reset_index()
 
 
-def _mechanism_block(run: RunData, colors: Mapping[str, str]) -> dict[str, Any] | None:
+def _mechanism_sections(run: RunData, colors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The mechanism section, or none when the burden table has no mechanism columns."""
     burden = run.burden
     if burden is None or burden.empty:
-        return None
+        return []
     if not any(c in burden.columns for c in figures.MECHANISM_LABELS):
-        return None
+        return []
     medians = mechanism_medians(_success_keys(run, burden))
     fig = figures.mechanism_figure(medians, run.cohorts, run.arms, colors=colors)
-    return _figure(
+    block = _figure(
         fig,
         "Mechanism traces",
         "Median over the subjects still on study, one line per arm, columns cohorts: CD8 T "
@@ -556,6 +490,7 @@ def _mechanism_block(run: RunData, colors: Mapping[str, str]) -> dict[str, Any] 
         "share rises); checkpoint blockade expands the CD8 infiltrate. For trials with several "
         "lesions the traces are those of the first target lesion.",
     )
+    return [{"id": "mechanism", "title": "How the treatments act", "blocks": [block]}]
 
 
 def _mouse_sections(
@@ -591,18 +526,14 @@ def _mouse_sections(
     else:
         growth.append(_text(f"No tumor volumes ({BURDEN_FILE} is missing)."))
     sections.append({"id": "growth", "title": "Tumor growth", "blocks": growth})
-    mechanism = _mechanism_block(run, colors)
-    if mechanism is not None:
-        sections.append(
-            {"id": "mechanism", "title": "How the treatments act", "blocks": [mechanism]}
-        )
+    sections += _mechanism_sections(run, colors)
 
     if _has(ok, "tumor_free"):
         tf = analysis.proportion_table(ok.dropna(subset=["tumor_free"]), "tumor_free", by=BY)
         rows = []
         for group, row in sorted(_index(tf).items(), key=_group_order(run)):
             count = format_count(row["events"], row["n"])
-            rate = format_rate_ci(row["rate"], row["ci_low"], row["ci_high"])
+            rate = _rate_text(row)
             rows.append([*group, count, rate])
             if group in key_rows:
                 key_rows[group].update({"N": _format_cell(row["n"]), "tf": count, "tfr": rate})
@@ -638,9 +569,7 @@ def _mouse_sections(
         for group in key_rows:
             row = medians.get(group)
             if row is not None:
-                key_rows[group]["ms"] = format_median_ci(
-                    row["median"], row["median_ci_low"], row["median_ci_high"]
-                )
+                key_rows[group]["ms"] = _median_text(row)
                 key_rows[group].setdefault("N", _format_cell(row["n"]))
             if group in comparisons:
                 key_rows[group]["p"] = format_p(comparisons[group].get("logrank_p"))
@@ -681,9 +610,7 @@ def _mouse_sections(
             rows = []
             for group, row in sorted(_index(rr).items(), key=_group_order(run)):
                 count = format_count(row["events"], row["n"])
-                rows.append(
-                    [*group, count, format_rate_ci(row["rate"], row["ci_low"], row["ci_high"])]
-                )
+                rows.append([*group, count, _rate_text(row)])
                 if group in key_rows:
                     key_rows[group]["rc"] = count
             blocks.append(
@@ -705,7 +632,7 @@ def _mouse_sections(
                     [
                         row["cohort"],
                         format_count(row["events"], row["n"]),
-                        format_rate_ci(row["rate"], row["ci_low"], row["ci_high"]),
+                        _rate_text(row),
                     ]
                     for _, row in nt.iterrows()
                 ]
@@ -743,7 +670,7 @@ def _key_table(
     return _table(
         "Key results",
         ["Cohort", "Arm", *[label for _, label in used]],
-        [[*g, *[r.get(k, "—") for k, _ in used]] for g, r in key_rows.items()],
+        [[*g, *[r.get(k, MISSING) for k, _ in used]] for g, r in key_rows.items()],
     )
 
 
@@ -763,11 +690,7 @@ def _trial_sections(
         blocks = _response_blocks(run, key_rows)
         key_columns += [(e, f"{e} (95% CI)") for e in ("ORR", "CR", "DCR")]
         sections.append({"id": "response", "title": "Tumor response", "blocks": blocks})
-    mechanism = _mechanism_block(run, colors)
-    if mechanism is not None:
-        sections.append(
-            {"id": "mechanism", "title": "How the treatments act", "blocks": [mechanism]}
-        )
+    sections += _mechanism_sections(run, colors)
 
     endpoints = [e for e in ("rfs", "pfs", "os") if _has(ok, f"{e}_day", f"{e}_event")]
     survival_blocks: list[dict[str, Any]] = []
@@ -780,25 +703,20 @@ def _trial_sections(
         key_columns += [(f"m{name}", f"Median {short}, months (95% CI)")]
         for group, row in medians.items():
             if group in key_rows:
-                key_rows[group][f"m{name}"] = format_median_ci(
-                    row["median"],
-                    row["median_ci_low"],
-                    row["median_ci_high"],
-                    figures.DAYS_PER_MONTH,
-                )
+                key_rows[group][f"m{name}"] = _median_text(row, DAYS_PER_MONTH)
         for group, c in sorted(comparisons.items(), key=_group_order(run)):
             comparison_rows.append(
                 [
                     short,
                     *group,
                     c["reference"],
-                    c.get("hr", "—"),
+                    c.get("hr", MISSING),
                     format_p(c.get("cox_p")),
                     format_p(c.get("logrank_p")),
                 ]
             )
             if group in key_rows:
-                key_rows[group][f"hr{name}"] = c.get("hr", "—")
+                key_rows[group][f"hr{name}"] = c.get("hr", MISSING)
         for group in key_rows:
             if group[1] == reference and comparisons:
                 key_rows[group][f"hr{name}"] = "reference"
@@ -834,20 +752,18 @@ def _response_blocks(run: RunData, key_rows: dict[tuple, dict[str, str]]) -> lis
     cells: dict[tuple, dict[str, str]] = {}
     for _, row in table.iterrows():
         group = (str(row["cohort"]), str(row["arm"]))
-        rate = format_rate_ci(row["rate"], row["ci_low"], row["ci_high"])
+        rate = _rate_text(row)
         entry = cells.setdefault(group, {"N": _format_cell(row["n"])})
         entry[str(row["endpoint"])] = f"{int(row['events'])} · {rate}"
         if group in key_rows:
             key_rows[group][str(row["endpoint"])] = rate
     endpoints = [e for e in ("ORR", "CR", "DCR") if any(e in c for c in cells.values())]
     rows = [
-        [*g, cells[g]["N"], *[cells[g].get(e, "—") for e in endpoints]]
+        [*g, cells[g]["N"], *[cells[g].get(e, MISSING) for e in endpoints]]
         for g in _groups(run)
         if g in cells
     ]
-    criteria = {"recist1.1": "RECIST 1.1", "irecist": "iRECIST"}.get(
-        run.study.get("criteria") or "", "RECIST"
-    )
+    criteria = CRITERIA_NAMES.get(run.study.get("criteria") or "", "RECIST")
     blocks = [
         _table(
             f"Best overall response ({criteria})",
@@ -945,7 +861,7 @@ def _generic_table(caption: str, frame: pd.DataFrame, run: RunData) -> dict[str,
     months = {"median", "median_ci_low", "median_ci_high"} <= set(frame.columns)
     if months:
         frame["Median, months (95% CI)"] = [
-            format_median_ci(m, lo, hi, figures.DAYS_PER_MONTH)
+            format_median_ci(m, lo, hi, DAYS_PER_MONTH)
             for m, lo, hi in zip(
                 frame["median"], frame["median_ci_low"], frame["median_ci_high"], strict=True
             )

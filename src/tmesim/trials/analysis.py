@@ -107,9 +107,10 @@ def _flags(values: pd.Series, column: str) -> np.ndarray:
     return x.astype(bool)
 
 
-def _survival_data(
-    patients: pd.DataFrame, name: str, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+Survival = tuple[np.ndarray, np.ndarray]
+
+
+def _survival_data(patients: pd.DataFrame, name: str, rows: np.ndarray) -> Survival:
     """Durations and event flags of an endpoint at ``rows``, NaN times left out."""
     day = patients[f"{name}_day"].to_numpy(dtype=float, na_value=np.nan)[rows]
     keep = ~np.isnan(day)
@@ -319,8 +320,11 @@ def _comparisons(
     group: str,
     reference: Hashable | None,
     strata: Sequence[str],
-) -> list[tuple[tuple, Hashable, Hashable, np.ndarray, np.ndarray]]:
-    """(stratum values, arm, reference, arm rows, reference rows) for each arm vs the reference."""
+) -> list[tuple[tuple, Hashable, Hashable, Survival, Survival]]:
+    """(stratum values, arm, reference, arm data, reference data) for each arm vs the reference.
+
+    The data are the (durations, event flags) of `_survival_data`.
+    """
     _require(patients, [*strata, group, f"{name}_day", f"{name}_event"])
     arms_all = list(pd.unique(patients[group]))
     if reference is not None and reference not in arms_all:
@@ -346,7 +350,8 @@ def _comparisons(
             )
         for arm in ordered:
             if arm != ref:
-                out.append((values, arm, ref, arms[arm], arms[ref]))
+                data = [_survival_data(patients, name, arms[a]) for a in (arm, ref)]
+                out.append((values, arm, ref, *data))
     return out
 
 
@@ -370,13 +375,12 @@ def logrank_table(
         0      c  tx       ctl     7.3444   0.0067
     """
     strata = _columns(strata)
-    records = []
-    for values, arm, ref, arm_rows, ref_rows in _comparisons(
-        patients, name, group, reference, strata
-    ):
-        ta, ea = _survival_data(patients, name, arm_rows)
-        tr, er = _survival_data(patients, name, ref_rows)
-        records.append((*values, arm, ref, *logrank(tr, er, ta, ea)))
+    records = [
+        (*values, arm, ref, *logrank(tr, er, ta, ea))
+        for values, arm, ref, (ta, ea), (tr, er) in _comparisons(
+            patients, name, group, reference, strata
+        )
+    ]
     return pd.DataFrame(records, columns=[*strata, group, "reference", "statistic", "p_value"])
 
 
@@ -403,11 +407,9 @@ def hazard_ratio_table(
     """
     strata = _columns(strata)
     records = []
-    for values, arm, ref, arm_rows, ref_rows in _comparisons(
+    for values, arm, ref, (ta, ea), (tr, er) in _comparisons(
         patients, name, group, reference, strata
     ):
-        ta, ea = _survival_data(patients, name, arm_rows)
-        tr, er = _survival_data(patients, name, ref_rows)
         treated = np.r_[np.ones(ta.size, dtype=bool), np.zeros(tr.size, dtype=bool)]
         hr = cox_hazard_ratio(np.r_[ta, tr], np.r_[ea, er], treated, confidence=confidence)
         records.append((*values, arm, ref, *hr))

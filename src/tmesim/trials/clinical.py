@@ -174,9 +174,10 @@ def _visit_table(
     target_d: np.ndarray,
     volumes: np.ndarray,
     death: np.ndarray,
-    solved: np.ndarray,
+    measurable: np.ndarray,
 ) -> pd.DataFrame:
-    """Baseline and scheduled scans (before death and within follow-up) of solved patients."""
+    """Baseline and scheduled scans (before death and within follow-up) of the solved patients
+    with measurable disease at baseline."""
     s = study.scenario
     every = s.visits.every_days
     first_day = s.visits.first_day or every
@@ -200,7 +201,7 @@ def _visit_table(
             days, ratio, s.lesions.new_lesion_rate_per_year / 365.25, thresholds
         )
     rows = []
-    for i in np.flatnonzero(solved):
+    for i in np.flatnonzero(measurable):
         for scan, col in zip(scan_days, cols, strict=True):
             if scan >= np.nan_to_num(death[i], nan=np.inf):
                 break

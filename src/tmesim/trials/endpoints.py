@@ -127,8 +127,7 @@ def death_days(
     """Day of death per patient: the lethal burden is reached, or background death, whichever is
     first; NaN if neither happens within the simulated days."""
     lethal = first_crossing_day(days, total_burden_mm3, lethal_burden_mm3)
-    both = np.fmin(lethal, np.where(background_days <= days[-1], background_days, np.nan))
-    return both
+    return np.fmin(lethal, np.where(background_days <= days[-1], background_days, np.nan))
 
 
 def new_lesion_days(

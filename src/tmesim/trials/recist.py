@@ -326,16 +326,17 @@ def _assess_lists(
     sums: Sequence[float],
     new: Sequence[int],
     new_sums: Sequence[float] | None,
-    irecist: bool,
     confirm: bool,
     confirmation_days: float,
     min_sd_days: float,
 ) -> tuple[list[int], int, float, float, float, float]:
-    """codes, best code, best % change, response day, (confirmed) progression day, iUPD day."""
+    """codes, best code, best % change, response day, (confirmed) progression day, iUPD day.
+
+    iRECIST when the new-lesion sums are given, RECIST 1.1 when they are None.
+    """
     baseline = sums[0]
     follow_sums = sums[1:]
-    if irecist:
-        assert new_sums is not None
+    if new_sums is not None:
         codes = _irecist_codes(follow_sums, new[1:], new_sums[1:], baseline)
     else:
         codes = _recist_codes(follow_sums, new[1:], baseline)
@@ -392,6 +393,29 @@ def _check_arrays(
     return d, s, k, ns
 
 
+def _assess_arrays(
+    days: object,
+    sums_mm: object,
+    new_lesions: object,
+    new_lesion_sums_mm: object | None,
+    confirm: bool,
+    confirmation_days: float,
+    min_sd_days: float,
+) -> tuple[list[int], int, float, float, float, float]:
+    """`_assess_lists` of one patient's arrays, after checking them and the options."""
+    _check_options(confirmation_days, min_sd_days)
+    d, s, k, ns = _check_arrays(days, sums_mm, new_lesions, new_lesion_sums_mm)
+    return _assess_lists(
+        d.tolist(),
+        s.tolist(),
+        k.tolist(),
+        None if ns is None else ns.tolist(),
+        confirm,
+        confirmation_days,
+        min_sd_days,
+    )
+
+
 def _check_counts(raw: np.ndarray, field: str) -> np.ndarray:
     if raw.dtype == bool:
         raise ConfigError(field, raw.tolist(), "pass counts of new lesions (int >= 0), not flags")
@@ -426,10 +450,8 @@ def assess_recist(
         >>> assess_recist([0, 42], [50.0, 30.0], [0, 0], confirm=False).best_response
         <Response.PR: 'PR'>
     """
-    _check_options(confirmation_days, min_sd_days)
-    d, s, k, _ = _check_arrays(days, sums_mm, new_lesions)
-    codes, best, change, response_day, progression_day, _ = _assess_lists(
-        d.tolist(), s.tolist(), k.tolist(), None, False, confirm, confirmation_days, min_sd_days
+    codes, best, change, response_day, progression_day, _ = _assess_arrays(
+        days, sums_mm, new_lesions, None, confirm, confirmation_days, min_sd_days
     )
     return RecistAssessment(
         responses=tuple(_RECIST_OF_CODE[c] for c in codes),
@@ -470,18 +492,14 @@ def assess_irecist(
         >>> [str(r) for r in a.responses], a.best_response
         (['iUPD', 'iSD', 'iSD'], <IResponse.iSD: 'iSD'>)
     """
-    _check_options(confirmation_days, min_sd_days)
-    d, s, k, ns = _check_arrays(days, sums_mm, new_lesions, new_lesion_sums_mm)
-    assert ns is not None
-    codes, best, change, response_day, progression_day, unconfirmed_day = _assess_lists(
-        d.tolist(),
-        s.tolist(),
-        k.tolist(),
-        ns.tolist(),
-        True,
-        confirm,
-        confirmation_days,
-        min_sd_days,
+    if new_lesion_sums_mm is None:
+        raise ConfigError(
+            "new_lesion_sums_mm",
+            None,
+            "pass the sum of new-lesion diameters per visit (0.0 if none)",
+        )
+    codes, best, change, response_day, progression_day, unconfirmed_day = _assess_arrays(
+        days, sums_mm, new_lesions, new_lesion_sums_mm, confirm, confirmation_days, min_sd_days
     )
     return IrecistAssessment(
         responses=tuple(_IRECIST_OF_CODE[c] for c in codes),
@@ -611,7 +629,6 @@ def assess_visits(
                 s_list[a:b],
                 k_list[a:b],
                 ns_list[a:b] if ns_list is not None else None,
-                irecist,
                 confirm,
                 confirmation_days,
                 min_sd_days,

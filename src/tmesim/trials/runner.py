@@ -84,7 +84,8 @@ def run_study(
     units = study.units()
     done = finished_units(parts) if resume else set()
     start = time.perf_counter()
-    baselines: dict[tuple[int, int], list[Baseline]] = {}
+    grown: tuple[int, int] | None = None  # (cohort, chunk) whose baselines are in `lesions`
+    lesions: list[Baseline] = []
     run = 0
     total = sum(len(u.patients) for u in units)
     with Progress(disable=not progress, transient=True) as bar:
@@ -93,12 +94,10 @@ def run_study(
             if unit.name in done:
                 bar.advance(task, len(unit.patients))
                 continue
-            key = (unit.cohort, unit.chunk)
-            if key not in baselines:
-                baselines.clear()
-                chunk_ids = _chunk_ids(study, unit)
-                baselines[key] = _baselines(study, unit.cohort, chunk_ids)
-            tables = _run_unit(study, unit, baselines[key])
+            if grown != (unit.cohort, unit.chunk):
+                grown = (unit.cohort, unit.chunk)
+                lesions = _baselines(study, unit.cohort, _chunk_ids(study, unit))
+            tables = _run_unit(study, unit, lesions)
             write_unit(parts, unit, tables)
             run += 1
             bar.advance(task, len(unit.patients))

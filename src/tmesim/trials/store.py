@@ -20,9 +20,7 @@ from tmesim.trials.study import Unit
 
 TABLES = ("patients", "burden", "visits")
 OUTPUT_FILES = (
-    "patients.parquet",
-    "burden.parquet",
-    "visits.parquet",
+    *(f"{name}.parquet" for name in TABLES),
     "study.json",
     "manifest.json",
     "report.html",

@@ -59,11 +59,7 @@ class Study:
         )
         self.cohort_parameters = [self._cohort_parameters(c) for c in scenario.cohorts]
         species = {p.species for p in self.cohort_parameters}
-        if scenario.kind is None:
-            kind = "mouse_study" if species == {"mouse"} else "clinical_trial"
-            self.kind = kind
-        else:
-            self.kind = scenario.kind
+        self.kind = scenario.kind or ("mouse_study" if species == {"mouse"} else "clinical_trial")
         if self.kind == "mouse_study" and scenario.setting != "established":
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"
@@ -142,7 +138,7 @@ class Study:
 
 def arm_inputs(
     study: Study, unit: Unit, sim: Simulation, P: np.ndarray, until: float
-) -> tuple[np.ndarray, object]:
+) -> tuple[np.ndarray, DoseSchedule]:
     """Parameter rows with the arm's drug PK, and its dose schedule."""
     arm = study.scenario.arms[unit.arm]
     cohort_params = study.cohort_parameters[unit.cohort]
@@ -173,7 +169,7 @@ def solve_rows(
     P: np.ndarray,
     Y: np.ndarray,
     t_save: np.ndarray,
-    doses,
+    doses: DoseSchedule | None,
     ok: np.ndarray,
     t0: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -200,17 +196,13 @@ def solve_rows(
 
 
 def _subset_doses(doses: DoseSchedule | None, idx: np.ndarray) -> DoseSchedule | None:
+    """The schedule of patients `idx` only: their dose rows, gathered in order."""
     if doses is None:
         return None
-    rows = [
-        (
-            doses.t[doses.ptr[i] : doses.ptr[i + 1]],
-            doses.state[doses.ptr[i] : doses.ptr[i + 1]],
-            doses.amount[doses.ptr[i] : doses.ptr[i + 1]],
-        )
-        for i in idx
-    ]
-    return DoseSchedule.from_lists(rows)
+    start, stop = doses.ptr[idx], doses.ptr[idx + 1]
+    ptr = np.concatenate([[0], np.cumsum(stop - start)]).astype(np.int64)
+    take = np.repeat(start - ptr[:-1], stop - start) + np.arange(ptr[-1])
+    return DoseSchedule(ptr, doses.t[take], doses.state[take], doses.amount[take])
 
 
 def observable(study: Study, obs: np.ndarray, name: str) -> np.ndarray:

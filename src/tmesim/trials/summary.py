@@ -10,20 +10,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tmesim.trials.analysis import proportion_table, response_table, survival_summary
+from tmesim.trials.formatting import (
+    DASH,
+    DAYS_PER_MONTH,
+    format_count,
+    format_rate_ci,
+    format_time,
+)
 
-DAYS_PER_MONTH = 30.4375
+
+def _count_and_rate(table: pd.DataFrame) -> list[str]:
+    """``'7/12  58% (32–81%)'`` per row of a proportion or response table."""
+    columns = ["events", "n", "rate", "ci_low", "ci_high"]
+    return [
+        f"{format_count(k, n)}  {format_rate_ci(r, lo, hi)}"
+        for k, n, r, lo, hi in table[columns].itertuples(index=False)
+    ]
 
 
-def _months(days: float) -> str:
-    return "NR" if not np.isfinite(days) else f"{days / DAYS_PER_MONTH:.1f}"
-
-
-def _percent(rate: float, low: float, high: float) -> str:
-    return f"{100 * rate:.0f}% ({100 * low:.0f}–{100 * high:.0f}%)"
+def _median_months(median: float, low: float, high: float) -> str:
+    """``'5.3 (3.2–7.0)'``; every bound not reached shows as NR, ``'NR (NR–NR)'`` included."""
+    text = [format_time(x, DAYS_PER_MONTH) for x in (median, low, high)]
+    return f"{text[0]} ({text[1]}{DASH}{text[2]})"
 
 
 def key_results(run_dir: Path) -> pd.DataFrame:
@@ -35,12 +46,7 @@ def key_results(run_dir: Path) -> pd.DataFrame:
     if kind == "mouse_study":
         free = proportion_table(patients.dropna(subset=["tumor_free"]), "tumor_free", by=by)
         out = free[by].copy()
-        out["tumor-free"] = [
-            f"{k}/{n}  {_percent(r, lo, hi)}"
-            for k, n, r, lo, hi in free[["events", "n", "rate", "ci_low", "ci_high"]].itertuples(
-                index=False
-            )
-        ]
+        out["tumor-free"] = _count_and_rate(free)
         if (
             "rechallenge_tumor_free" in patients
             and patients["rechallenge_tumor_free"].notna().any()
@@ -48,7 +54,7 @@ def key_results(run_dir: Path) -> pd.DataFrame:
             rc = proportion_table(patients, "rechallenge_tumor_free", by=by)
             rc = rc.set_index(by).reindex(pd.MultiIndex.from_frame(out[by]))
             out["rechallenge rejected"] = [
-                f"{int(k)}/{int(n)}" if n > 0 else "–"
+                format_count(k, n) if n > 0 else DASH
                 for k, n in zip(rc["events"].fillna(0), rc["n"].fillna(0), strict=True)
             ]
         return out
@@ -57,17 +63,12 @@ def key_results(run_dir: Path) -> pd.DataFrame:
     if "best_response" in ok:  # not in the adjuvant setting: no measurable disease to respond
         table = response_table(ok, by=by)
         orr = table[table["endpoint"] == "ORR"].reset_index(drop=True)
-        out["ORR"] = [
-            f"{k}/{n}  {_percent(r, lo, hi)}"
-            for k, n, r, lo, hi in orr[["events", "n", "rate", "ci_low", "ci_high"]].itertuples(
-                index=False
-            )
-        ]
+        out["ORR"] = _count_and_rate(orr)
     for name in ("pfs", "os", "rfs"):
         if f"{name}_day" in ok and ok[f"{name}_day"].notna().any():
             s = survival_summary(ok, name, by=by).reset_index(drop=True)
             out[f"median {name.upper()} (months)"] = [
-                f"{_months(m)} ({_months(lo)}–{_months(hi)})"
+                _median_months(m, lo, hi)
                 for m, lo, hi in s[["median", "median_ci_low", "median_ci_high"]].itertuples(
                     index=False
                 )

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -94,6 +95,4 @@ class Trial:
 
 
 def _as_overrides(overrides: Mapping[str, Any]) -> Sequence[str]:
-    import json
-
     return [f"{key}={json.dumps(value)}" for key, value in overrides.items()]

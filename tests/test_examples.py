@@ -14,8 +14,9 @@ from tmesim.io.manifest import read_manifest
 from tmesim.io.results import load_patients, load_trajectories
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.yaml"))
-STUDIES = [p for p in EXAMPLES if "arms" in yaml.safe_load(p.read_text())]
-SIMULATIONS = [p for p in EXAMPLES if p not in STUDIES]
+SPATIAL = [p for p in EXAMPLES if yaml.safe_load(p.read_text()).get("engine") == "abm"]
+STUDIES = [p for p in EXAMPLES if "arms" in yaml.safe_load(p.read_text()) and p not in SPATIAL]
+SIMULATIONS = [p for p in EXAMPLES if p not in STUDIES and p not in SPATIAL]
 
 
 @pytest.mark.parametrize("scenario", SIMULATIONS, ids=lambda p: p.stem)
@@ -75,4 +76,31 @@ def test_example_study_runs(tmp_path, study):
 
 
 def test_examples_exist():
-    assert len(SIMULATIONS) >= 2 and len(STUDIES) >= 1
+    assert len(SIMULATIONS) >= 2 and len(STUDIES) >= 1 and len(SPATIAL) >= 3
+
+
+# Spatial examples run on a smaller tissue for a shorter time: the test checks that they run and
+# write their outputs, not their biology (tests/engines/abm does that).
+SMALL_TISSUE = ["--set", "abm.grid=[30,30]", "--set", "abm.initial_tumor_cells=150"]
+
+
+@pytest.mark.parametrize("scenario", SPATIAL, ids=lambda p: p.stem)
+def test_spatial_example_runs(tmp_path, scenario):
+    out = tmp_path / "run"
+    data = yaml.safe_load(scenario.read_text())
+    if "arms" in data:
+        args = ["trial", str(scenario), "--set", "follow_up_days=1"]
+        args += [a for i in range(len(data["cohorts"])) for a in ("--set", f"cohorts.{i}.n=2")]
+    else:
+        args = ["simulate", str(scenario), "--set", "duration_days=1", "--set", "n_patients=2"]
+    result = CliRunner().invoke(app, [*args, *SMALL_TISSUE, "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert read_manifest(out)["seed"] == data.get("seed", 0)
+    if "arms" in data:
+        patients = pd.read_parquet(out / "patients.parquet")
+        assert len(patients) == 2 * len(data["cohorts"]) * len(data["arms"])
+        assert (out / "report.html").stat().st_size > 10_000
+    else:
+        readouts = pd.read_parquet(out / "readouts.parquet")
+        assert sorted(readouts["tissue"].unique()) == [0, 1]
+        assert (out / "tissue-000" / "cells").is_dir()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -115,6 +115,20 @@ class SimulationScenario(BaseModel):
             "Solver settings (e.g. rtol, atol, max_steps), checked by the solver's settings."
         ),
     )
+    engine: Literal["qsp", "abm"] = Field(
+        "qsp",
+        description=(
+            "qsp: the ODE model for a cohort; abm: the spatial agent-based tissue (settings in "
+            "`abm`, one tissue per patient seed)."
+        ),
+    )
+    abm: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Spatial engine settings (grid, dimension, dt_minutes, vessels, coupling, ...), "
+            "checked by tmesim.engines.abm.AbmSettings."
+        ),
+    )
     chunk_size: int = Field(
         1000,
         ge=1,
@@ -148,6 +162,14 @@ class SimulationScenario(BaseModel):
                         f"to switch a mechanism on or off use mechanisms.{key}.",
                     )
         return value
+
+    @model_validator(mode="after")
+    def _abm_settings_valid(self) -> SimulationScenario:
+        if self.abm:
+            from tmesim.engines.abm.config import AbmSettings
+
+            validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
+        return self
 
     @model_validator(mode="after")
     def _saves_within_duration(self) -> SimulationScenario:

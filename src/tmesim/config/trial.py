@@ -199,6 +199,15 @@ class TrialScenario(_Strict):
     survival: Survival = Field(default_factory=Survival)
     adjuvant: Adjuvant = Field(default_factory=Adjuvant)
     solver: dict[str, Any] = Field(default_factory=dict)
+    engine: Literal["qsp", "abm"] = Field(
+        "qsp",
+        description="qsp: virtual patients (ODE); abm: a spatial replicate study, in which each "
+        "cohort's `n` is the number of tissues (seeds) per arm, settings in `abm`.",
+    )
+    abm: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Spatial engine settings (tmesim.engines.abm.AbmSettings) for engine: abm.",
+    )
     chunk_size: int = Field(
         100, ge=1, le=100_000, description="Patients per chunk written to disk (resume unit)."
     )
@@ -220,6 +229,10 @@ class TrialScenario(_Strict):
                 f"it must not exceed follow_up_days ({self.follow_up_days:g}); lower it or "
                 "lengthen the follow-up.",
             )
+        if self.abm:
+            from tmesim.engines.abm.config import AbmSettings
+
+            validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
         return self

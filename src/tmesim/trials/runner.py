@@ -75,6 +75,12 @@ def run_study(
     manifest and (with `report`) the HTML report."""
     from rich.progress import Progress
 
+    if scenario.engine == "abm":
+        from tmesim.trials.spatial import run_spatial_study
+
+        return run_spatial_study(  # type: ignore[return-value]
+            scenario, out_dir, progress=progress, n_threads=n_threads, report=report
+        )
     out_dir = Path(out_dir)
     study = Study(scenario, n_threads)
     compiled_kernel(study.model)

@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: env demo test test-fast lint bench clean
+.PHONY: env demo test test-fast lint bench validate clean
 
 env: $(STAMP)
 
@@ -27,6 +27,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
+# The whole validation suite (every published target at full group size, ~11 min on 2 cores);
+# the fast subset runs inside `make test`.
+validate: $(STAMP)
+	$(VENV)/bin/tmesim validate --out tmesim-validation --quiet
+
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
@@ -34,6 +39,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/cohort_throughput.py
 	$(PY) benchmarks/trial_throughput.py
+	$(PY) benchmarks/stratify_throughput.py
+	$(PY) benchmarks/spatial_throughput.py
 
 clean:
 	rm -rf $(VENV) tmesim-out .pytest_cache

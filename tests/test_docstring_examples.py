@@ -30,6 +30,34 @@ MODULES = [
     "tmesim.parameters.parameter_set",
     "tmesim.parameters.presets",
     "tmesim.therapies.regimen",
+    "tmesim.engines.abm.agents",
+    "tmesim.engines.abm.animation",
+    "tmesim.engines.abm.config",
+    "tmesim.engines.abm.coupling",
+    "tmesim.engines.abm.export_multicellds",
+    "tmesim.engines.abm.fields",
+    "tmesim.engines.abm.grid",
+    "tmesim.engines.abm.parameters",
+    "tmesim.engines.abm.readouts",
+    "tmesim.engines.abm.rules",
+    "tmesim.engines.abm.simulation",
+    "tmesim.engines.abm.snapshots",
+    "tmesim.stratify.calls",
+    "tmesim.stratify.ensembles",
+    "tmesim.stratify.evaluation",
+    "tmesim.stratify.genesets",
+    "tmesim.stratify.mapping",
+    "tmesim.stratify.panel",
+    "tmesim.stratify.pipeline",
+    "tmesim.stratify.profiles",
+    "tmesim.stratify.recommend",
+    "tmesim.stratify.scores",
+    "tmesim.validation",
+    "tmesim.validation.acceptance",
+    "tmesim.validation.calibrate",
+    "tmesim.validation.metrics",
+    "tmesim.validation.record",
+    "tmesim.validation.targets",
 ]
 
 
@@ -37,6 +65,7 @@ MODULES = [
 def test_docstring_examples(name, tmp_path, monkeypatch):
     # The examples make folders with tempfile.mkdtemp(); keep them inside pytest's tmp_path.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # and any file an example writes
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0

@@ -144,14 +144,33 @@ def simulate(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="qsp (ODE cohort) or abm (spatial tissue); default: the scenario's 'engine'.",
+            metavar="qsp|abm",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a cohort of virtual patients described by a scenario file.
 
-    Writes patients (Parquet), trajectories (NetCDF) and a manifest, then prints a summary.
+    Writes patients (Parquet), trajectories (NetCDF) and a manifest, then prints a summary. With
+    --engine abm: spatial tissues (cells as Parquet, fields as NetCDF, readouts, pictures).
     """
     from tmesim.config.scenario import load_scenario
 
-    loaded, out_dir = _with_output_folder(load_scenario(scenario, set_ or ()), out)
+    overrides = list(set_ or ())
+    if engine is not None:
+        overrides.insert(0, f"engine={engine}")
+    loaded, out_dir = _with_output_folder(load_scenario(scenario, overrides), out)
+
+    if loaded.engine == "abm":
+        from tmesim.engines.abm.simulation import run_spatial_scenario
+
+        spatial = run_spatial_scenario(loaded, out_dir, progress=not quiet, n_threads=threads)
+        _stdout().print(spatial.summary(), soft_wrap=True, markup=False)
+        return
 
     from tmesim.simulation import run_scenario
 
@@ -226,7 +245,7 @@ def trial(
         report=not no_report,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
-    if not quiet:
+    if not quiet and loaded.engine != "abm":  # a spatial study's summary above says it all
         from tmesim.trials.summary import key_results_text
 
         _stdout().print(key_results_text(out_dir), soft_wrap=True, markup=False)
@@ -249,6 +268,154 @@ def report(
 
     path = render_report(run_dir, out)
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
+
+
+@app.command(
+    epilog=(
+        "Examples: tmesim validate --fast | tmesim validate --only le_2015_dmmr_orr "
+        "--out runs/validation"
+    )
+)
+@_reports_errors
+def validate(
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this target id; repeatable.", metavar="ID"),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output folder for validation.csv and validation.html."),
+    ] = Path("tmesim-validation"),
+    fast: Annotated[
+        bool,
+        typer.Option("--fast", help="Only the fast subset, at its small group sizes."),
+    ] = False,
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """Simulate published studies (tmesim/validation/targets) and compare with their results.
+
+    Exits with status 1 when a target fails.
+    """
+    from tmesim.validation.runner import run_validation
+
+    report = run_validation(only, out, fast=fast, threads=threads, progress=not quiet)
+    rows = [
+        (
+            r.id,
+            r.published,
+            r.simulated,
+            f"{r.simulated_ci_low:.4g}–{r.simulated_ci_high:.4g}",
+            r.units,
+            "pass" if r.passed else "FAIL",
+            r.role,
+        )
+        for r in report.table.itertuples()
+    ]
+    columns = ("Target", "Published", "Simulated", "95% CI", "Units", "Result", "Role")
+    n_pass = int(report.table["passed"].sum())
+    title = f"Validation: {n_pass} of {len(rows)} targets pass"
+    _stdout().print(_table(title, columns, rows))
+    _stdout().print(f"written: {report.csv} and {report.html}", soft_wrap=True, markup=False)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+@app.command(epilog="Example: tmesim calibrate calibration.yaml --out runs/calibration")
+@_reports_errors
+def calibrate(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help="Calibration config YAML (targets, parameters with bounds, method, seed).",
+            metavar="CONFIG.yaml",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for the fitted parameters and the record."),
+    ] = Path("tmesim-calibration"),
+    threads: Threads = None,
+) -> None:
+    """Fit preset parameters to a subset of validation targets; record which were used."""
+    from tmesim.validation.calibrate import calibrate as run_calibration
+    from tmesim.validation.calibrate import load_config
+
+    result = run_calibration(load_config(config), out, config_name=config.name, n_threads=threads)
+    rows = [(p.preset, p.id, p.previous_value, p.value, p.units) for p in result.parameters]
+    columns = ("Preset", "Parameter", "Previous", "Calibrated", "Units")
+    _stdout().print(_table(f"Calibration (loss {result.record.loss:.4g})", columns, rows))
+    _stdout().print(
+        f"written: {result.parameters_file} and {result.record_file}", soft_wrap=True, markup=False
+    )
+
+
+@app.command(
+    epilog=(
+        "Example: tmesim stratify --expression examples/stratify_expression.tsv "
+        "--mutations examples/stratify_mutations.tsv --clinical examples/stratify_clinical.tsv "
+        "--labels examples/stratify_labels.tsv --out runs/stratify"
+    )
+)
+@_reports_errors
+def stratify(
+    expression: Annotated[
+        Path,
+        typer.Option(
+            "--expression",
+            "-e",
+            help="Genes × samples table (TSV/CSV; gene symbols in column 1), any monotone scale.",
+        ),
+    ],
+    mutations: Annotated[
+        Path | None,
+        typer.Option(help="Mutations / copy number: sample, gene, alteration (MAF accepted)."),
+    ] = None,
+    clinical: Annotated[
+        Path | None,
+        typer.Option(help="Clinical table: sample, cancer_type, tmb, msi, prior_therapy."),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Response labels: sample, responder (yes/no), optional regimen."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Reference cohort (same scale) to rank the samples against."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(DEFAULT_OUTPUT),
+    members: Annotated[int, typer.Option(min=2, help="Virtual patients per tumor profile.")] = 24,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of the ensembles.")] = 0,
+    cancer_type: Annotated[
+        str, typer.Option(help="Cancer type of samples without clinical data.")
+    ] = "melanoma",
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option(help="Simulate only these candidates (repeatable; default: the panel)."),
+    ] = None,
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """Stratify tumor profiles: scores, resistance phenotype, personalized virtual-patient
+    ensembles under candidate regimens, and a ranked recommendation per patient."""
+    from tmesim.stratify import run_stratify
+
+    result = run_stratify(
+        expression,
+        out,
+        mutations=mutations,
+        clinical=clinical,
+        labels=labels,
+        reference=reference,
+        settings={
+            "ensemble": {"members": members, "seed": seed},
+            "cancer_type": cancer_type,
+            "regimens": regimen or None,
+        },
+        n_threads=threads,
+        progress=not quiet,
+    )
+    _stdout().print(result.summary(), soft_wrap=True, markup=False)
 
 
 @app.command()

@@ -109,9 +109,10 @@ HUMAN_DOUBLING_DAYS: dict[str, tuple[float, float, str]] = {
         "Bolin 1983 (median 130 d); Burke 2020 BJS Open (211 d, IQR 112–404)",
     ),
     "human_crc_pmmr": (
-        100.0,
+        30.0,
         400.0,
-        "Bolin 1983 (median 130 d); Burke 2020 BJS Open (211 d, IQR 112–404)",
+        "treatment-refractory metastases, faster than untreated primaries (Bolin 1983: 53–1,570 d): "
+        "growth calibrated to the CORRECT placebo arm (validation/calibrations/refractory_crc_growth)",
     ),
     "human_tnbc": (60.0, 150.0, "Ryu 2014 Eur Radiol (triple-negative: 103 ± 43 d)"),
     "human_prostate": (

@@ -85,7 +85,9 @@ def add_myeloid(
     pi3k_emax = P(
         "ipi549_emax", "1", "maximal fraction of myeloid PI3Kγ signalling blocked by IPI-549"
     )
-    pi3k_block = sw.myeloid_pi3kg * pi3k_emax * e.inhibition["ipi549"]
+    # PI3Kγ blockade switches the suppressive program; without that program there is nothing to
+    # switch, and IPI-549 acts on no other cell (De Henau 2016: it does not target tumor cells).
+    pi3k_block = sw.myeloid_suppression * sw.myeloid_pi3kg * pi3k_emax * e.inhibition["ipi549"]
     m.pi3k_block = pi3k_block
     suppressive_program = sw.myeloid_suppression * (1 - pi3k_block)
 

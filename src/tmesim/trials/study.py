@@ -29,6 +29,7 @@ MECHANISM_OBSERVABLES = (
     "mdsc_density",
     "tam_m1_fraction",
     "myeloid_suppression",
+    "tam_density",
 )
 """Observables saved with the tumor burden, to show how the treatments act."""
 

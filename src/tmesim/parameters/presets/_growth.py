@@ -26,11 +26,17 @@ COLORECTAL_VDT = (
 
 
 def gompertz_growth(
-    rate: float, death: float, doubling: str, *, rate_cv: float = 0.1
+    rate: float,
+    death: float,
+    doubling: str,
+    *,
+    rate_cv: float = 0.1,
+    rate_calibration: str | None = None,
 ) -> tuple[Parameter, ...]:
     """Growth law, Gompertz rate r, cell-loss rate d and asymptote K of a human carcinoma preset.
 
-    `doubling` cites the volume doubling times the pair (r, d) was calibrated to.
+    `doubling` cites the volume doubling times the pair (r, d) was calibrated to;
+    `rate_calibration`, when r was fitted by `tmesim calibrate` instead, says to what and how.
 
     Example:
         >>> law, capacity, *_ = gompertz_growth(0.003, 0.0135, "Henschke 2012")
@@ -60,7 +66,8 @@ def gompertz_growth(
             rate,
             "1/day",
             calibrated(
-                f"Gompertz rate: proliferation r·ln(K/N) = {at_1e6:.3f}/day at 1e6 cells, {at_1e9:.3f}/day at 1e9 cells (10 cm³); {doubling}"
+                f"Gompertz rate: proliferation r·ln(K/N) = {at_1e6:.3f}/day at 1e6 cells, {at_1e9:.3f}/day at 1e9 cells (10 cm³); "
+                + (rate_calibration or doubling)
             ),
             Prior("lognormal", rate_cv),
         ),

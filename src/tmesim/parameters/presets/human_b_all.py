@@ -66,6 +66,41 @@ def build() -> ParameterSet:
             Prior("lognormal", 0.5),
         ),
         Parameter("clone_0_cd19", 1.0, "1", assumed("B-ALL blasts express CD19 (the CAR target)")),
+        # Patient-to-patient variation of CAR-T kinetics: Stein 2019 Table 1 random effects on the
+        # log scale (variances ω² of log fold-expansion 2.4, of log contraction rate α 0.91, of log
+        # memory fraction FB 0.80, of log slow decline β 0.86). The model's expansion rate carries the
+        # fold-expansion spread: log fold ≈ (expansion − contraction) · Tmax ≈ 0.89 /day · 9.3 days,
+        # so sd(log fold) = √2.4 = 1.55 gives sd(log expansion rate) ≈ 1.55 / (1.05 · 9.3) ≈ 0.16.
+        Parameter(
+            "cart_expansion_rate",
+            1.05,
+            "1/day",
+            f"{STEIN} (Table 1): net expansion 0.89 /day to a ~3,900-fold peak at day ~9.3, plus the contraction rate; between-patient sd of log fold-expansion 1.55",
+            Prior("lognormal", 0.16),
+        ),
+        Parameter(
+            "cart_contraction_rate",
+            0.16,
+            "1/day",
+            f"{STEIN} (Table 1): fast decline α 0.16 /day, random effect ω² 0.91",
+            Prior("lognormal", 0.95),
+        ),
+        Parameter(
+            "cart_memory_rate",
+            0.002,
+            "1/day",
+            calibrated(
+                f"persisting fraction ~0.8% after contraction ({STEIN}, Table 1: FB 0.0079, random effect ω² 0.80)"
+            ),
+            Prior("lognormal", 0.89),
+        ),
+        Parameter(
+            "cart_memory_death_rate",
+            0.0032,
+            "1/day",
+            f"{STEIN} (Table 1): slow decline β 0.0032 /day, random effect ω² 0.86",
+            Prior("lognormal", 0.93),
+        ),
         Parameter(
             "clone_1_cd19",
             0.0,

@@ -27,7 +27,17 @@ PRESET = PresetInfo(
 
 def build() -> ParameterSet:
     overrides = [
-        *gompertz_growth(0.003, 0.015, COLORECTAL_VDT),
+        *gompertz_growth(
+            0.00424723,
+            0.015,
+            COLORECTAL_VDT,
+            rate_calibration=(
+                "treatment-refractory metastatic disease grows faster than the untreated primaries "
+                f"of {COLORECTAL_VDT}: fitted by `tmesim calibrate` "
+                "validation/calibrations/refractory_crc_growth (seed 303) to the placebo arm of "
+                "CORRECT (Grothey 2013: disease control at 8-weekly CT)"
+            ),
+        ),
         Parameter(
             "tumor_antigen_breadth",
             0.2,

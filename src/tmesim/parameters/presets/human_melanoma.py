@@ -43,8 +43,12 @@ def build() -> ParameterSet:
             "tumor_antigen_breadth",
             1.5,
             "1",
-            assumed("melanoma has among the highest mutational burdens (UV signature)"),
-            Prior("lognormal", 0.6),
+            assumed(
+                "melanoma has among the highest mutational burdens (UV signature); the breadth "
+                "varies between patients as the mutational burden does, over about two orders of "
+                "magnitude (Alexandrov 2013 Nature 500:415, Fig. 1), hence sd 1.1 of its log"
+            ),
+            Prior("lognormal", 1.1),
         ),
         Parameter(
             "tumor_myeloid_factor",

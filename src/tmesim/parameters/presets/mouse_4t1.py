@@ -28,10 +28,11 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tumor_myeloid_factor",
-            10.0,
+            2.84656,
             "1",
             calibrated(
-                "4T1 drives a strong G-CSF-dependent myeloid expansion (De Henau 2016: myeloid-rich)"
+                "4T1 drives a strong G-CSF-dependent myeloid expansion (De Henau 2016: myeloid-rich); "
+                "by `tmesim calibrate` validation/calibrations/de_henau_2016_myeloid (seed 2016) to the De Henau 2016 targets"
             ),
             Prior("lognormal", 0.4),
         ),

@@ -34,12 +34,12 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tumor_myeloid_factor",
-            20.0,
+            39.2793,
             "1",
             calibrated(
                 "GM-CSF drives a strong systemic myeloid expansion, enough that checkpoint blockade "
                 "alone rarely cures (De Henau 2016: myeloid-rich B16-GMCSF resists checkpoint "
-                "blockade; flagship calibration target)"
+                "blockade); by `tmesim calibrate` validation/calibrations/de_henau_2016_myeloid (seed 2016) to the De Henau 2016 targets"
             ),
             Prior("lognormal", 0.4),
         ),

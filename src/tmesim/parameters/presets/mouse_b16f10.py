@@ -26,10 +26,11 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            1e3,
+            2555.1,
             "cell/mm^3",
             calibrated(
-                "myeloid-poor: TAMs at most ~1% of cells, so IPI-549 adds nothing to checkpoint blockade (De Henau 2016, MSK summary; flagship calibration target)"
+                "myeloid-poor: TAMs a few % of cells at most, so that IPI-549 adds little to "
+                "checkpoint blockade (De Henau 2016, MSK summary); by `tmesim calibrate` validation/calibrations/de_henau_2016_myeloid (seed 2016) to the De Henau 2016 targets"
             ),
         ),
         Parameter(

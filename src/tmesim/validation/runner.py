@@ -1,0 +1,197 @@
+"""`tmesim validate`: simulate every target, judge it, write validation.csv and validation.html.
+
+Targets that describe the same study (the three arms of CheckMate 067, say) share one run. A
+target whose simulation or metric fails is recorded as failed with the reason; the suite goes on.
+
+Example:
+    >>> report = run_validation(only=["antibody_half_life_nivolumab"], out="tmesim-validation")  # doctest: +SKIP
+    >>> report.passed                                                                        # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tmesim.errors import TmesimError
+from tmesim.io.atomic import atomic_write, atomic_write_text
+from tmesim.validation.acceptance import Verdict, describe_rule, judge
+from tmesim.validation.metrics import MetricValue, compute_metric, half_life_value
+from tmesim.validation.record import CalibrationRecord, load_record
+from tmesim.validation.targets import Target, load_targets, study_key
+
+DEFAULT_OUT = "tmesim-validation"
+CSV_FILE = "validation.csv"
+HTML_FILE = "validation.html"
+COLUMNS = (
+    "id",
+    "title",
+    "kind",
+    "metric",
+    "units",
+    "published",
+    "published_ci",
+    "simulated",
+    "simulated_ci_low",
+    "simulated_ci_high",
+    "simulated_detail",
+    "rule",
+    "passed",
+    "reason",
+    "role",
+    "n_simulated",
+    "seconds",
+    "citation",
+)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """One row per target (columns `COLUMNS`), and where the files went."""
+
+    table: pd.DataFrame
+    csv: Path
+    html: Path
+
+    @property
+    def passed(self) -> bool:
+        return bool(len(self.table)) and bool(self.table["passed"].all())
+
+
+def published_interval(target: Target) -> str:
+    """The published uncertainty as text: an interval 'low–high', 'k/n', or 'range low–high'."""
+    p = target.published
+    parts = []
+    if p.ci is not None:
+        parts.append(f"{p.ci[0]:g}–{p.ci[1]:g}")
+    if p.range is not None:
+        parts.append(f"range {p.range[0]:g}–{p.range[1]:g}")
+    if p.events is not None and p.n is not None:
+        parts.append(f"{p.events}/{p.n}")
+    elif p.n is not None:
+        parts.append(f"n = {p.n}")
+    return "; ".join(parts)
+
+
+def _published_text(target: Target) -> str:
+    p, a = target.published, target.acceptance
+    if p.value is not None:
+        return f"{p.value:g}"
+    want = ">" if a.sign == "positive" else "<"
+    return f"{want} {a.no_effect:g}"
+
+
+def _simulate(
+    targets: Sequence[Target], out: Path, fast: bool, threads: int | None, progress: bool
+) -> list[tuple[Target, MetricValue | None, Verdict, float, int]]:
+    from tmesim.trials.trial import Trial, TrialResult
+
+    runs: dict[str, TrialResult | str] = {}
+    rows = []
+    for target in targets:
+        start = time.perf_counter()
+        n = target.simulate.n_fast if fast else target.simulate.n
+        try:
+            if target.kind == "pk":
+                assert target.pk is not None and target.metric.drug_observable is not None
+                value = half_life_value(target.pk, target.metric.drug_observable, n_threads=threads)
+                n = 1
+            else:
+                scenario = target.scenario_at(n)
+                key = study_key(scenario)
+                if key not in runs:
+                    try:
+                        runs[key] = Trial(scenario).run(
+                            out / "studies" / key,
+                            n_threads=threads,
+                            report=False,
+                            progress=progress,
+                        )
+                    except Exception as exc:  # a failed study fails its targets, not the suite
+                        runs[key] = _failure(exc)
+                run = runs[key]
+                if isinstance(run, str):
+                    raise RuntimeError(f"study failed: {run}")
+                value = compute_metric(target, run)
+            verdict = judge(target, value)
+        except Exception as exc:
+            value, verdict = None, Verdict(False, _failure(exc))
+        rows.append((target, value, verdict, time.perf_counter() - start, n))
+    return rows
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, TmesimError | RuntimeError):
+        return str(exc)
+    last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(last.filename).name}:{last.lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.4g}") if math.isfinite(x) else x
+
+
+def validation_table(
+    rows: Sequence[tuple[Target, MetricValue | None, Verdict, float, int]],
+    record: CalibrationRecord,
+) -> pd.DataFrame:
+    """The validation table (one row per target) from simulated values and verdicts."""
+    records = []
+    for target, value, verdict, seconds, n in rows:
+        scale = target.scale
+        nan = float("nan")
+        records.append(
+            {
+                "id": target.id,
+                "title": target.title,
+                "kind": target.kind,
+                "metric": target.metric.type,
+                "units": target.published.units,
+                "published": _published_text(target),
+                "published_ci": published_interval(target),
+                "simulated": _round(value.value * scale) if value else nan,
+                "simulated_ci_low": _round(value.ci_low * scale) if value else nan,
+                "simulated_ci_high": _round(value.ci_high * scale) if value else nan,
+                "simulated_detail": value.detail if value else "",
+                "rule": describe_rule(target),
+                "passed": bool(verdict.passed),
+                "reason": verdict.reason,
+                "role": record.role(target.id),
+                "n_simulated": n,
+                "seconds": round(seconds, 1),
+                "citation": target.citation,
+            }
+        )
+    return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def run_validation(
+    only: Sequence[str] | None = None,
+    out: str | Path = DEFAULT_OUT,
+    *,
+    fast: bool = False,
+    threads: int | None = None,
+    progress: bool = False,
+    targets: Sequence[Target] | None = None,
+    record: CalibrationRecord | None = None,
+) -> ValidationReport:
+    """Simulate the targets (all, `only` these ids, or the fast subset at its small n), judge
+    each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically)."""
+    from tmesim.validation.page import render_page
+
+    out = Path(out)
+    chosen = list(targets) if targets is not None else load_targets(only, fast=fast)
+    record = record if record is not None else load_record()
+    rows = _simulate(chosen, out, fast, threads, progress)
+    table = validation_table(rows, record)
+    csv = atomic_write(out / CSV_FILE, lambda p: table.to_csv(p, index=False))
+    html = atomic_write_text(out / HTML_FILE, render_page(table, rows, record, fast=fast))
+    return ValidationReport(table, csv, html)

@@ -7,14 +7,15 @@ parameters. The loss is the sum over targets of a squared standardized distance,
 units:
 
 - a published value: ((simulated − published) / s)², s the published standard error — the 95% CI
-  width / 3.92, or √(p(1−p)/n) from k of n — else the stated tolerance;
-- a published range: the distance outside the range over its margin, squared;
+  width / 3.92, or √(p(1−p)/n) from k of n — else the stated tolerance / 1.96 (a tolerance is a
+  95% band, as the CIs the other rules pass within);
+- a published range: the distance outside the range over its margin / 1.96, squared;
 - a direction: the shortfall from the minimum effect over that minimum, squared;
 - a target that cannot be simulated: a fixed penalty of 100.
 
 The optimizer is scipy's ``differential_evolution`` (default; seeded, ``polish=False``, because
 the objective is noisy and step-like, where gradient polishing is meaningless) or Nelder–Mead
-from the preset values; parameters are searched in log or linear scale within their bounds.
+from the config's `start` values (default: the middle of the bounds); parameters are searched in log or linear scale within their bounds.
 The same config and seed give the same files.
 
 Example:
@@ -49,6 +50,9 @@ from tmesim.validation.targets import Target, load_targets, study_key, target_fi
 PARAMETERS_FILE = "calibrated_parameters.yaml"
 RECORD_FILE = "calibration_record.yaml"
 FAILURE_PENALTY = 100.0
+Z95 = 1.96
+"""A tolerance or a range's margin is read as a 95% band: Z95 standard errors, like the CIs the
+other rules pass within, so no kind of rule weighs more than another in the loss."""
 
 
 class _Strict(BaseModel):
@@ -142,7 +146,7 @@ def standardized_distance(target: Target, simulated: MetricValue) -> float:
         assert p.range is not None
         low, high = p.range
         outside = max(low - value, value - high, 0.0)
-        return outside / max(a.margin, 1e-9) if outside > 0 else 0.0
+        return outside / max(a.margin / Z95, 1e-9) if outside > 0 else 0.0
     assert p.value is not None
     if p.ci is not None:
         se = (p.ci[1] - p.ci[0]) / 3.92
@@ -150,7 +154,7 @@ def standardized_distance(target: Target, simulated: MetricValue) -> float:
         rate = min(max(p.events / p.n, 0.5 / p.n), 1 - 0.5 / p.n)
         se = math.sqrt(rate * (1 - rate) / p.n) * target.scale
     else:
-        se = max(a.absolute or 0.0, (a.relative or 0.0) * abs(p.value))
+        se = max(a.absolute or 0.0, (a.relative or 0.0) * abs(p.value)) / Z95
     return (value - p.value) / max(se, 1e-12)
 
 

@@ -28,7 +28,7 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tumor_myeloid_factor",
-            2.84656,
+            5.06661,
             "1",
             calibrated(
                 "4T1 drives a strong G-CSF-dependent myeloid expansion (De Henau 2016: myeloid-rich); "

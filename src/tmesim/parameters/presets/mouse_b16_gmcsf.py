@@ -34,7 +34,7 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tumor_myeloid_factor",
-            39.2793,
+            52.1717,
             "1",
             calibrated(
                 "GM-CSF drives a strong systemic myeloid expansion, enough that checkpoint blockade "

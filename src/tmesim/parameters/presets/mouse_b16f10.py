@@ -26,10 +26,10 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            2555.1,
+            117.465,
             "cell/mm^3",
             calibrated(
-                "myeloid-poor: TAMs a few % of cells at most, so that IPI-549 adds little to "
+                "myeloid-poor: TAMs ~0.1% of cells at most, so that IPI-549 adds little to "
                 "checkpoint blockade (De Henau 2016, MSK summary); by `tmesim calibrate` validation/calibrations/de_henau_2016_myeloid (seed 2016) to the De Henau 2016 targets"
             ),
         ),

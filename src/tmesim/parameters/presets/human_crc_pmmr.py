@@ -7,7 +7,7 @@ TGF-β-rich stroma that excludes T cells (Tauriello 2018 Nature) and a macrophag
 leave PD-1 blockade nothing to release. Each virtual patient's lesion (a liver metastasis) grows
 untreated from ~1e6 cells to its size at treatment start (~10 cm³, a 2.7 cm lesion).
 Growth is Gompertzian (`_growth.py`): fast while the lesion is small, slower at diagnosis.
-A single-patient `Simulation` first runs the nominal patient's ~530 untreated days
+A single-patient `Simulation` first runs the nominal patient's ~270 untreated days
 (`pretreatment_days`); cohorts grow each patient to its own start size.
 """
 
@@ -67,6 +67,6 @@ def build() -> ParameterSet:
         overrides,
         initial={"tumor_clone_0": 1e6},
         start=TreatmentStart(volume_mm3=10_000.0, volume_log_sd=0.6),
-        pretreatment_days=530.0,
+        pretreatment_days=269.0,
         correlations={**ADAPTIVE_RESISTANCE, **MYELOID_RECRUITMENT},
     )

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -19,6 +18,7 @@ from scipy import stats
 
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report.figures import arm_colors, figure_to_base64
+from tmesim.report.html import render_template
 from tmesim.stratify.calls import PHENOTYPES
 from tmesim.stratify.evaluation import received_probability, roc_auc
 from tmesim.stratify.genesets import SIGNATURES
@@ -262,12 +262,7 @@ def render_stratify_report(
     result: StratifyResult, profiles: Profiles, settings: StratifySettings, path: Path
 ) -> Path:
     """Write the report to `path` atomically and return it."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tmesim.stratify", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
+    html = render_template(
+        "tmesim.stratify", "stratify.html.j2", **build_context(result, profiles, settings)
     )
-    html = env.get_template("stratify.html.j2").render(**build_context(result, profiles, settings))
     return atomic_write_text(Path(path), html)

@@ -12,13 +12,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import jinja2
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from tmesim.report.figures import figure_to_base64
+from tmesim.report.html import render_template
 from tmesim.validation.acceptance import Verdict
 from tmesim.validation.metrics import MetricValue
 from tmesim.validation.record import FAR_FACTOR, CalibrationRecord
@@ -133,14 +133,9 @@ def render_page(
         ]
         for p in record.parameters
     ]
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tmesim.validation", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return env.get_template("validation.html.j2").render(
+    return render_template(
+        "tmesim.validation",
+        "validation.html.j2",
         title="tmesim validation against published results",
         subtitle=(
             f"{n_pass} of {len(table)} targets pass"

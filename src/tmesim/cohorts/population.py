@@ -28,6 +28,7 @@ class Stream(IntEnum):
     SURVIVAL = 4
     ALLOCATION = 5
     RESECTION = 6
+    VISITS = 7
 
 
 def patient_rng(

@@ -89,10 +89,43 @@ class Rechallenge(_Strict):
 
 
 class Visits(_Strict):
-    """Imaging schedule of a clinical trial."""
+    """Imaging schedule of a clinical trial: scheduled scan days and the protocol's visit window.
+
+    Example:
+        >>> Visits(every_days=42, first_day=84, window_days=7).window_days
+        7.0
+    """
 
     every_days: Positive = Field(56.0, description="Days between scans (e.g. 42 or 56).")
     first_day: Positive | None = Field(None, description="Day of the first scan (default every).")
+    window_days: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Protocol visit window: each scan (confirmation scans included) happens a "
+        "whole number of days within ± this many days of its scheduled day, drawn per patient "
+        "(0: every scan on its scheduled day).",
+    )
+
+    @model_validator(mode="after")
+    def _window_fits(self) -> Visits:
+        first = self.first_day or self.every_days
+        if self.window_days > 0 and 2 * self.window_days >= self.every_days:
+            raise ConfigError(
+                "visits.window_days",
+                self.window_days,
+                f"it must be below half the scan interval (every_days {self.every_days:g}) so "
+                "that visits stay ordered and do not overlap; narrow the window or space the "
+                "scans further apart.",
+            )
+        if self.window_days > 0 and self.window_days >= first:
+            raise ConfigError(
+                "visits.window_days",
+                self.window_days,
+                f"it must be below the day of the first scan (first_day {first:g}) so that the "
+                "first scan stays after baseline; narrow the window or scan later.",
+            )
+        return self
 
 
 class ResponseCriteria(_Strict):

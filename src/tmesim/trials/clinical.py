@@ -11,7 +11,7 @@ import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline
 from tmesim.cohorts.population import Stream, patient_rng
-from tmesim.config.trial import TrialScenario
+from tmesim.config.trial import TrialScenario, Visits
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.solvers import SolverStatus
 from tmesim.trials.endpoints import (
@@ -63,6 +63,7 @@ def clinical_unit(
     n_present = np.zeros(n, dtype=np.int64)
     obs_first = None
     status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
+    lesion_volumes = []  # per target lesion: (n, n_save) volumes, 0 where the lesion is absent
     for j, b in enumerate(lesions):
         present = ok & (counts > j) & b.plausible
         n_present += present
@@ -78,6 +79,7 @@ def clinical_unit(
             status[failed] = st[failed]
         vol = observable(study, obs, "tumor_volume")
         volumes += np.where(present[:, None], np.nan_to_num(vol), 0.0)
+        lesion_volumes.append(vol if j == 0 else np.where(present[:, None], np.nan_to_num(vol), 0))
         if j == 0:
             target_d = measured_diameters_mm(vol, s.response.detection_limit_mm)
         else:
@@ -107,7 +109,9 @@ def clinical_unit(
         out["rfs_day"] = np.where(solved, rfs_day, np.nan)
         out["rfs_event"] = nullable(rfs_event, solved)
         return out, burden, pd.DataFrame()
-    visits = _visit_table(study, first.patient_id, days, target_d, volumes, death, measurable)
+    visits = _visit_table(
+        study, first.patient_id, days, target_d, lesion_volumes, volumes, death, measurable
+    )
     visit_rows, assessed = assess_visits(
         visits.assign(cohort="", arm=""),
         criteria=s.response.criteria,
@@ -167,23 +171,64 @@ def _resect(study: Study, unit: Unit, ids: np.ndarray, Y: np.ndarray) -> np.ndar
     return out
 
 
+def scheduled_visit_days(visits: Visits, follow_up_days: float) -> np.ndarray:
+    """Scheduled scan days after baseline: first_day (default every_days), then every every_days,
+    up to the end of follow-up.
+
+    Example:
+        >>> scheduled_visit_days(Visits(every_days=42, first_day=84), 200).tolist()
+        [84.0, 126.0, 168.0]
+    """
+    first_day = visits.first_day or visits.every_days
+    return np.arange(first_day, follow_up_days + 1e-9, visits.every_days, dtype=float)
+
+
+def visit_days(visits: Visits, follow_up_days: float, seed: int, patient_id: int) -> np.ndarray:
+    """Actual scan days of one patient after baseline, in order.
+
+    Each scan happens a whole number of days, uniform on −⌊w⌋ … ⌊w⌋ with w = ``window_days``, from
+    its scheduled day (assumed uniform within the protocol window). The offsets come from the
+    patient's own visit stream, so they do not depend on the chunk, thread or arm the patient is
+    run in; the k-th offset is the same whatever the follow-up. A scan pushed past the end of
+    follow-up has not happened and is dropped. With a window of 0 the days are the scheduled days.
+
+    Example:
+        >>> v = Visits(every_days=42, first_day=84, window_days=7)
+        >>> d = visit_days(v, 400, seed=1, patient_id=3)
+        >>> bool(np.all(np.abs(d - scheduled_visit_days(v, 400)) <= 7))
+        True
+    """
+    scheduled = scheduled_visit_days(visits, follow_up_days)
+    width = int(np.floor(visits.window_days))
+    if width == 0 or scheduled.size == 0:
+        return scheduled
+    rng = patient_rng(seed, int(patient_id), Stream.VISITS)
+    actual = scheduled + rng.integers(-width, width, endpoint=True, size=scheduled.size)
+    return actual[actual <= follow_up_days + 1e-9]
+
+
 def _visit_table(
     study: Study,
     ids: np.ndarray,
     days: np.ndarray,
     target_d: np.ndarray,
+    lesion_volumes: list[np.ndarray],
     volumes: np.ndarray,
     death: np.ndarray,
     measurable: np.ndarray,
 ) -> pd.DataFrame:
-    """Baseline and scheduled scans (before death and within follow-up) of the solved patients
-    with measurable disease at baseline."""
+    """Baseline and scans (before death and within follow-up) of the solved patients with
+    measurable disease at baseline.
+
+    A scan on its scheduled day reads the first saved state at or after it. A scan moved within
+    the visit window reads each lesion's volume linearly interpolated between saved days at its
+    actual day (then measured as on any scan), and that day is the visit day (and so the
+    progression day) of the RECIST assessment.
+    """
     s = study.scenario
-    every = s.visits.every_days
-    first_day = s.visits.first_day or every
-    scans = np.arange(first_day, s.follow_up_days + 1e-9, every)
-    scan_days = np.concatenate([[0.0], scans])
-    cols = np.clip(np.searchsorted(days, scan_days - 1e-9), 0, len(days) - 1)
+    windowed = s.visits.window_days >= 1
+    scheduled = np.concatenate([[0.0], scheduled_visit_days(s.visits, s.follow_up_days)])
+    scheduled_cols = np.clip(np.searchsorted(days, scheduled - 1e-9), 0, len(days) - 1)
     new_days = np.full((len(ids), MAX_NEW_LESIONS), np.nan)
     if s.setting == "metastatic" and s.lesions.new_lesion_rate_per_year > 0:
         thresholds = np.stack(
@@ -202,16 +247,30 @@ def _visit_table(
         )
     rows = []
     for i in np.flatnonzero(measurable):
-        for scan, col in zip(scan_days, cols, strict=True):
+        if windowed:
+            scan_days = np.concatenate(
+                [[0.0], visit_days(s.visits, s.follow_up_days, s.seed, int(ids[i]))]
+            )
+            limit = s.response.detection_limit_mm
+            sums = sum(
+                measured_diameters_mm(np.interp(scan_days, days, v[i]), limit)
+                for v in lesion_volumes
+            )
+            scan_volumes = np.interp(scan_days, days, volumes[i])
+        else:
+            scan_days = scheduled
+            sums = target_d[i, scheduled_cols]
+            scan_volumes = volumes[i, scheduled_cols]
+        for scan, sum_mm, volume in zip(scan_days, sums, scan_volumes, strict=True):
             if scan >= np.nan_to_num(death[i], nan=np.inf):
                 break
             appeared = new_days[i][new_days[i] <= scan]
             sum_new = 0.0
             for t_new in appeared:
                 at = min(int(np.searchsorted(days, t_new)), len(days) - 1)
-                grow = volumes[i, col] / max(volumes[i, at], 1e-12)
+                grow = volume / max(volumes[i, at], 1e-12)
                 sum_new += NEW_LESION_DIAMETER_MM * float(np.cbrt(grow))
-            rows.append((ids[i], scan, target_d[i, col], len(appeared), sum_new))
+            rows.append((ids[i], scan, sum_mm, len(appeared), sum_new))
     return pd.DataFrame(
         rows,
         columns=["patient_id", "day", "sum_diameters_mm", "new_lesions", "new_lesion_sum_mm"],

@@ -2,6 +2,10 @@
 
 Kinetics follow the cellular-kinetic structure of Stein et al. 2019 (tisagenlecleucel): antigen-driven
 expansion to a peak, then a fast contraction of effectors and a slowly declining persisting fraction.
+The product's fitness scales its antigen-driven proliferation (expansion and re-expansion from the
+persisting pool): products rich in memory-like T cells expand, exhausted or effector-skewed products
+expand poorly and fail to clear the leukemia (Fraietta 2018 Nat Med 24:563; Finney 2019 J Clin
+Invest 129:2123), the main cause of primary non-response besides antigen-negative disease.
 CAR-T cells recognise their antigen directly, without MHC-I, and are not braked by PD-L1 here; a clone
 without the antigen (CD19-negative) is not killed, so it can relapse.
 """
@@ -25,6 +29,11 @@ def add_cart(
     stim_half = P("cart_stimulation_half", "cell", "CD19+ cells for half-maximal CAR-T stimulation")
     stim = sat(target, stim_half)
     expand = P("cart_expansion_rate", "1/day", "maximal antigen-driven CAR-T expansion rate")
+    fitness = P(
+        "cart_product_fitness",
+        "1",
+        "proliferative fitness of the infused CAR-T product, relative to a typical product",
+    )
     contract = P("cart_contraction_rate", "1/day", "death rate of CAR-T effectors (contraction)")
     to_memory = P(
         "cart_memory_rate", "1/day", "rate at which CAR-T effectors become persisting cells"
@@ -43,9 +52,9 @@ def add_cart(
         "cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)"
     )
     eff, mem, exh = s.cart_effector, s.cart_memory, s.cart_exhausted
-    b.add_rate(eff, expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
+    b.add_rate(eff, fitness * expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
     b.transfer(eff, mem, to_memory * eff)
-    b.transfer(mem, eff, reactivate * stim * mem)
+    b.transfer(mem, eff, fitness * reactivate * stim * mem)
     b.add_rate(mem, -mem_death * mem)
     b.transfer(eff, exh, sw.exhaustion * exhaust * stim * eff)
     b.add_rate(exh, -exh_death * exh)

@@ -503,6 +503,12 @@ SHARED: dict[str, Parameter] = _table(
             f"net expansion 0.89 /day to a ~3,900-fold peak at day ~9.3 ({STEIN}) plus the contraction rate"
         ),
     ),
+    _p(
+        "cart_product_fitness",
+        1.0,
+        "1",
+        assumed("a typical product is the reference (1); presets set its between-patient spread"),
+    ),
     _p("cart_contraction_rate", 0.16, "1/day", f"{STEIN}: fast decline 0.16 /day"),
     _p(
         "cart_memory_rate",

@@ -8,7 +8,8 @@ report — and prints patients per second and the total. The reference, measured
 a Python loop over `scipy.integrate.solve_ivp` (LSODA, rtol as the ensembles) doing the same work
 for `--n-scipy` virtual patients of one tumor: the untreated growth to the day tmesim found, then
 every regimen's 24 weeks with its doses; it is extrapolated to the cohort's virtual patients.
-Prints `speedup_vs_scipy_loop` (virtual-patient regimens per second, tmesim over scipy).
+Prints `speedup_vs_scipy_loop` (virtual-patient regimens per second, tmesim over scipy) and
+tmesim's wall time by phase (profiles, growth, each regimen, tables, outputs and report).
 
     python benchmarks/stratify_throughput.py [--n 100] [--members 24] [--n-scipy 1] [--threads 2]
 """
@@ -126,6 +127,7 @@ def main() -> None:
         f"{scipy_rate:.3f}/s; the cohort would take {vp_regimens / scipy_rate / 3600:.1f} h"
     )
     print(f"speedup_vs_scipy_loop: {ours_rate / scipy_rate:.1f}")
+    print("tmesim time by phase: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.phases.items()))
 
 
 if __name__ == "__main__":

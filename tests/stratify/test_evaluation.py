@@ -33,3 +33,78 @@ def test_auc_extremes_and_undefined_cases():
     assert roc_auc([1, 2, 3], [True, True, False]) == 0.0
     assert np.isnan(roc_auc([1, 2], [True, True]))
     assert roc_auc([np.nan, 1.0, 2.0], [False, False, True]) == 1.0
+
+
+def test_evaluation_of_recommendations_against_the_known_truth():
+    """Per tumor, the truth decides: the known best, exact matches, and the match criterion."""
+    import pandas as pd
+
+    from tmesim.stratify.synthetic import evaluate_recommendations, evaluation_summary
+
+    outcomes = pd.DataFrame(
+        {
+            "sample": ["a"] * 3 + ["b"] * 3 + ["c"] * 3,
+            "regimen": ["anti-PD-1", "anti-PD-1 + anti-CTLA-4", "anti-PD-1 + IPI-549"] * 3,
+            "responder": [True, True, True, False, True, True, False, False, False],
+            "best_percent_change": [-100.0, -100.0, -100.0, 20, -60, -100, 30, 25, 5],
+        }
+    )
+    predictions = outcomes[["sample", "regimen"]].assign(
+        probability=[0.6, 0.9, 1.0, 0.1, 0.5, 0.9, 0.0, 0.1, 0.2],
+        ci_high=[0.8, 1.0, 1.0, 0.3, 0.7, 1.0, 0.1, 0.3, 0.4],
+    )
+    recommended = pd.Series(
+        {"a": "anti-PD-1 + IPI-549", "b": "anti-PD-1 + IPI-549", "c": "anti-PD-1 + anti-CTLA-4"}
+    )
+    ev = evaluate_recommendations(recommended, predictions, outcomes)
+    assert ev["known_best"].to_dict() == {
+        "a": "anti-PD-1",
+        "b": "anti-PD-1 + IPI-549",
+        "c": "anti-PD-1 + IPI-549",
+    }
+    # a: anti-PD-1 alone makes the true tumor respond, the combination was one agent too many
+    assert ev["right"].to_dict() == {"a": False, "b": True, "c": False}
+    assert ev.loc["a", "recommended_responds"] and not ev.loc["a", "exact"]
+    # c: no regimen responds; 25% is 20 points above the deepest change (5%)
+    assert ev.loc["c", "true_change_recommended"] - ev.loc["c", "true_change_deepest"] == 20
+    assert not ev.loc["a", "best_within_ci"] and ev.loc["b", "best_within_ci"]
+    summary = evaluation_summary(ev)
+    assert (summary["exact"], summary["right"], summary["any_response"]) == (1, 1, 2)
+
+
+@pytest.mark.slow
+def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
+    """The whole pipeline on 8 synthetic tumors: evaluated against their true outcomes, the
+    recommended regimens make more of the true tumors respond than anti-PD-1 for everyone, and
+    the counts of the evaluation are consistent with one another."""
+    import pandas as pd
+
+    from tmesim.stratify.pipeline import StratifySettings, stratify
+    from tmesim.stratify.profiles import Profiles, alteration_kind, signature_coverage
+    from tmesim.stratify.synthetic import (
+        evaluate_recommendations,
+        evaluation_summary,
+        make_synthetic_cohort,
+        truth_outcomes,
+    )
+
+    cohort = make_synthetic_cohort(8, seed=5)
+    m = cohort.mutations.set_axis(["sample", "gene", "alteration"], axis=1)
+    m["kind"] = [alteration_kind(a) for a in m["alteration"]]
+    profiles = Profiles(cohort.expression, signature_coverage(cohort.expression), m)
+    result = stratify(
+        profiles, StratifySettings(ensemble={"members": 8, "seed": 1, "cache": False})
+    )
+    outcomes = truth_outcomes(cohort)
+    ours = evaluation_summary(
+        evaluate_recommendations(result.table["recommended"], result.predictions, outcomes)
+    )
+    pd1 = evaluation_summary(
+        evaluate_recommendations(
+            pd.Series("anti-PD-1", index=result.table.index), result.predictions, outcomes
+        )
+    )
+    assert ours["tumors"] == len(result.table) >= 6
+    assert ours["recommended_responds"] > pd1["recommended_responds"]
+    assert ours["exact"] <= ours["exact_or_tied"] <= ours["tumors"]
+    assert ours["recommended_responds"] <= ours["any_response"] == pd1["any_response"]

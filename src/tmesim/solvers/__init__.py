@@ -6,7 +6,7 @@ Typical use:
     >>> sol.observables.shape  # (n_patients, n_save, n_obs)  # doctest: +SKIP
 """
 
-from tmesim.solvers.cohort import CohortSolution, DoseSchedule, solve
+from tmesim.solvers.cohort import CohortSolution, DoseSchedule, ExactStates, solve
 from tmesim.solvers.kernel import build_kernel, cache_dir
 from tmesim.solvers.settings import SolverSettings
 from tmesim.solvers.status import SolverStatus, describe
@@ -14,6 +14,7 @@ from tmesim.solvers.status import SolverStatus, describe
 __all__ = [
     "CohortSolution",
     "DoseSchedule",
+    "ExactStates",
     "SolverSettings",
     "SolverStatus",
     "build_kernel",

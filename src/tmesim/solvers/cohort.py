@@ -187,6 +187,72 @@ def _save_times(t_save: ArrayLike, n_pat: int, t0: float) -> NDArray[np.float64]
     return np.ascontiguousarray(ts)
 
 
+@dataclass(frozen=True)
+class ExactStates:
+    """Linear states the solver follows in closed form between doses (see
+    `tmesim.solvers.integrators`): state idx[j] has right-hand side -k[:, j]·y, plus
+    a[:, j]·y[idx[src[j]]] when src[j] >= 0 (a compartment fed by an earlier depot, src[src[j]]
+    = -1). `k` and `a` have one row per patient.
+
+    Example:
+        >>> e = ExactStates(np.array([3]), np.array([-1]), np.full((2, 1), 24.0), np.zeros((2, 1)))
+        >>> e.idx.tolist(), e.k.shape
+        ([3], (2, 1))
+    """
+
+    idx: NDArray[np.int64]
+    src: NDArray[np.int64]
+    k: NDArray[np.float64]
+    a: NDArray[np.float64]
+
+    def validate(
+        self, kernel: ModuleType, y0: NDArray[np.float64], p: NDArray[np.float64], t0: float
+    ) -> ExactStates:
+        """Typed copy; checks the shapes, the chain and, at the first patient, the right-hand
+        side itself (at y0 and with each state raised by one)."""
+        idx = np.ascontiguousarray(self.idx, dtype=np.int64).reshape(-1)
+        src = np.ascontiguousarray(self.src, dtype=np.int64).reshape(-1)
+        m, n_pat = idx.size, y0.shape[0]
+        k = np.ascontiguousarray(self.k, dtype=np.float64).reshape(n_pat, m)
+        a = np.ascontiguousarray(self.a, dtype=np.float64).reshape(n_pat, m)
+        if src.size != m or len(set(idx.tolist())) != m:
+            raise ConfigError("exact.idx", idx, "list each state once, with one src entry each")
+        if np.any((idx < 0) | (idx >= y0.shape[1])):
+            raise ConfigError("exact.idx", idx, "indices must lie in the state vector")
+        for j, s in enumerate(src):
+            if s >= j or (s >= 0 and src[s] >= 0):
+                raise ConfigError(
+                    "exact.src", src, "a source must be a depot (src -1) listed before the state"
+                )
+        if not (np.all(np.isfinite(k)) and np.all(k >= 0) and np.all(np.isfinite(a))):
+            raise ConfigError("exact.k", "negative or inf/NaN", "give finite rates k >= 0")
+        if m == 0 or n_pat == 0:
+            return ExactStates(idx, src, k, a)
+        if not hasattr(kernel, "solve_cohort_exact"):
+            raise ConfigError("kernel", kernel, "rebuild it: this kernel has no exact states")
+        y = y0[0].copy()
+        base = np.empty_like(y)
+        kernel.rhs(t0, y, p[0], base)
+        feed = np.where(src >= 0, y[idx[np.maximum(src, 0)]], 0.0)
+        checks = [(base[idx], -k[0] * y[idx] + a[0] * feed)]
+        for j in range(m):
+            y_j, f_j = y.copy(), np.empty_like(y)
+            y_j[idx[j]] += 1.0
+            kernel.rhs(t0, y_j, p[0], f_j)
+            expect = np.where(src == j, a[0], 0.0)
+            expect[j] -= k[0, j]
+            checks.append((f_j[idx] - base[idx], expect))
+        for got, expect in checks:
+            if not np.allclose(got, expect, rtol=1e-9, atol=1e-12 * (1.0 + np.abs(expect).max())):
+                raise ConfigError(
+                    "exact",
+                    idx,
+                    "each state's right-hand side must be -k·y (+ a·y of its depot); leave "
+                    "other states to the integrator",
+                )
+        return ExactStates(idx, src, k, a)
+
+
 def solve(
     kernel: ModuleType,
     Y0: ArrayLike,
@@ -197,6 +263,7 @@ def solve(
     extinct_idx: ArrayLike = (),
     settings: SolverSettings | None = None,
     n_threads: int | None = None,
+    exact: ExactStates | None = None,
 ) -> CohortSolution:
     """Integrate a cohort with a kernel from `build_kernel`; one row of Y0 and P per patient.
 
@@ -206,6 +273,8 @@ def solve(
     `extinct_idx` lists the states that are set to 0 below `settings.extinction_threshold`.
     `n_threads` sets numba's thread count for this call (all cores by default). Failures of
     single patients do not raise: see `CohortSolution.status` and `.messages()`.
+    `exact` names linear states (a drug's depot and the compartment it feeds) the solver follows
+    in closed form between doses instead of by steps (`ExactStates`).
     """
     settings = settings or SolverSettings()
     for attr in ("solve_cohort", "N_STATES", "N_PARAMS", "N_OBS"):
@@ -245,6 +314,8 @@ def solve(
             "extinct_idx", ext, f"indices must lie in 0..{n_states - 1} (the model's state vector)"
         )
 
+    lin = exact.validate(kernel, y0, p, t0) if exact is not None else None
+
     previous = numba.get_num_threads()
     if n_threads is not None:
         if not 1 <= int(n_threads) <= numba.config.NUMBA_NUM_THREADS:
@@ -256,7 +327,7 @@ def solve(
             )
         numba.set_num_threads(int(n_threads))
     try:
-        obs, y_final, status, n_steps, n_rejected = kernel.solve_cohort(
+        args = (
             y0,
             p,
             t0,
@@ -275,6 +346,11 @@ def solve(
             int(settings.max_steps),
             bool(settings.clip_negative),
         )
+        if lin is not None and lin.idx.size:
+            out = kernel.solve_cohort_exact(*args, lin.idx, lin.src, lin.k, lin.a)
+        else:
+            out = kernel.solve_cohort(*args)
+        obs, y_final, status, n_steps, n_rejected = out
     finally:
         numba.set_num_threads(previous)
     return CohortSolution(ts[0] if shared else ts, obs, y_final, status, n_steps, n_rejected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,8 @@ class StratifyResult:
     auc: pd.DataFrame | None
     seconds: float
     n_virtual_patients: int
+    phases: dict[str, float] = field(default_factory=dict)
+    """wall seconds per phase: profiles (scores, calls, priors), growth, each regimen, tables"""
 
     def summary(self) -> str:
         counts = self.table["recommended"].value_counts()
@@ -149,9 +151,11 @@ def stratify(
     changes_table = changes_table[["sample", *[c for c in changes_table if c != "sample"]]]
     model = build_model()
     compiled_kernel(model)
+    phases = {"profiles": time.perf_counter() - start}
     candidates = settings.candidates()
     with Progress(disable=not progress, transient=True) as bar:
         grow_task = bar.add_task("growing virtual patients", total=len(priors))
+        mark = time.perf_counter()
         ensembles = grow_ensembles(
             priors,
             model,
@@ -159,13 +163,17 @@ def stratify(
             n_threads=n_threads,
             progress=lambda: bar.advance(grow_task),
         )
+        phases["growth"] = time.perf_counter() - mark
         task = bar.add_task("treating", total=len(candidates))
         members = []
         for c in candidates:
+            mark = time.perf_counter()
             members.append(
                 simulate_candidate(ensembles, c, model, settings.ensemble, n_threads=n_threads)
             )
+            phases[c.name] = time.perf_counter() - mark
             bar.advance(task)
+    mark = time.perf_counter()
     members_table = pd.concat([m for m in members if len(m)], ignore_index=True)
     predictions = response_probabilities(members_table)
     wide = wide_probabilities(predictions)
@@ -188,6 +196,7 @@ def stratify(
         table["responder"] = profiles.labels["responder"].reindex(table.index)
         table["regimen_received"] = profiles.labels["regimen"].reindex(table.index)
     n_vp = int(sum(e.baseline.plausible.sum() for e in ensembles))
+    phases["tables"] = time.perf_counter() - mark
     result = StratifyResult(
         Path(out_dir) if out_dir is not None else None,
         table,
@@ -199,9 +208,12 @@ def stratify(
         auc,
         time.perf_counter() - start,
         n_vp,
+        phases,
     )
     if out_dir is not None:
+        mark = time.perf_counter()
         write_outputs(result, profiles, settings, model, priors, inputs or {})
+        phases["outputs and report"] = time.perf_counter() - mark
     return result
 
 

@@ -22,7 +22,16 @@ patient's antigen breadth through the mapping's exponent.
 
 The known best regimen of a tumor is found by simulating its true parameters under every
 candidate (:func:`truth_outcomes`): the fewest-agent regimen that makes it respond (deepest
-shrinkage among those), or the deepest shrinkage if none does.
+shrinkage among those, then panel order), or the deepest shrinkage if none does.
+
+:func:`evaluate_recommendations` scores recommendations against that truth. An exact match with
+the known best is too strict a yardstick on its own: the truth is one deterministic tumor, the
+prediction a probability over the ensemble its profile allows, and several regimens often make the
+true tumor respond completely (ties at -100%). The criterion (:data:`MATCH_CRITERION`): the
+recommendation makes the true tumor respond whenever some regimen does, with no more agents than
+the known best; when none does, its true best change is within 10 points of the deepest. Both
+counts are reported (:func:`evaluation_summary`), with the exact-or-tied count and how often the
+known best lies within the ensemble's 95% interval of the top probability.
 
 Run ``python -m tmesim.stratify.synthetic --out examples --n 16 --seed 7`` to write the example
 cohort (expression, mutations, clinical, labels and truth tables).
@@ -387,17 +396,110 @@ def truth_outcomes(
     return pd.concat(frames, ignore_index=True).drop(columns=["member"])
 
 
+def _agents(regimen: str) -> int:
+    return len(candidate(regimen).agents)
+
+
 def known_best(outcomes: pd.DataFrame) -> pd.Series:
     """Per sample: the fewest-agent regimen that makes the true tumor respond (deepest shrinkage
-    among those), else the regimen with the deepest shrinkage."""
+    among those, then panel order), else the regimen with the deepest shrinkage."""
+    order = {c.name: k for k, c in enumerate(PANEL)}
     out = {}
     for sample, g in outcomes.groupby("sample", sort=False):
-        g = g.assign(agents=[len(candidate(r).agents) for r in g["regimen"]])
+        g = g.assign(
+            agents=[_agents(r) for r in g["regimen"]], panel=[order[r] for r in g["regimen"]]
+        )
         responders = g[g["responder"]]
         pool = responders if len(responders) else g
-        keys = ["agents", "best_percent_change"] if len(responders) else ["best_percent_change"]
+        keys = ["best_percent_change", "panel"]
+        if len(responders):
+            keys = ["agents", *keys]
         out[sample] = str(pool.sort_values(keys)["regimen"].iloc[0])
     return pd.Series(out, name="known_best")
+
+
+NO_RESPONSE_TOLERANCE = 10.0
+"""Percentage points of best change within which a recommendation counts as the deepest
+shrinkage when no regimen makes the true tumor respond (assumed: below RECIST's 30-point PR
+threshold and the 20-point PD threshold, so such a difference does not change the reading)."""
+
+MATCH_CRITERION = (
+    "The recommendation is right when it makes the true tumor respond whenever some regimen "
+    "does (CR or PR of its true parameters) with no more agents than the known best, or, when "
+    "no regimen does, when its true best change is within "
+    f"{NO_RESPONSE_TOLERANCE:g} percentage points of the deepest."
+)
+"""What `evaluate_recommendations` counts as a correct recommendation (column `right`)."""
+
+
+def evaluate_recommendations(
+    recommended: pd.Series, predictions: pd.DataFrame, outcomes: pd.DataFrame
+) -> pd.DataFrame:
+    """Per sample: recommended vs known best by the truth (`outcomes` of `truth_outcomes`).
+
+    Columns: recommended, known_best, exact (the same regimen), tied (the recommendation is one
+    of the fewest-agent regimens with the known best's response and change), any_response,
+    recommended_responds, recommended_agents, known_best_agents, right (:data:`MATCH_CRITERION`),
+    best_within_ci (the known best's 95% interval of predicted probability reaches the top
+    regimen's probability: the ensemble cannot tell them apart) and the probabilities.
+    """
+    best = known_best(outcomes)
+    truth = outcomes.set_index(["sample", "regimen"])
+    pred = predictions.set_index(["sample", "regimen"])
+    rows = []
+    for sample, rec in recommended.items():
+        kb = best[sample]
+        g = truth.loc[sample]
+        any_response = bool(g["responder"].any())
+        rec_responds = bool(g.loc[rec, "responder"])
+        deepest = float(g["best_percent_change"].min())
+        rec_change = float(g.loc[rec, "best_percent_change"])
+        if any_response:
+            right = rec_responds and _agents(rec) <= _agents(kb)
+        else:
+            right = rec_change <= deepest + NO_RESPONSE_TOLERANCE
+        same = (g["responder"] == g.loc[kb, "responder"]) & (
+            g["best_percent_change"] == g.loc[kb, "best_percent_change"]
+        )
+        tied = bool(same[rec]) and _agents(rec) == _agents(kb)
+        p = pred.loc[sample]
+        top = float(p["probability"].max())
+        rows.append(
+            {
+                "sample": sample,
+                "recommended": rec,
+                "known_best": kb,
+                "exact": rec == kb,
+                "tied": tied,
+                "any_response": any_response,
+                "recommended_responds": rec_responds,
+                "recommended_agents": _agents(rec),
+                "known_best_agents": _agents(kb),
+                "right": bool(right),
+                "best_within_ci": bool(p.loc[kb, "ci_high"] >= top),
+                "p_recommended": float(p.loc[rec, "probability"]),
+                "p_known_best": float(p.loc[kb, "probability"]),
+                "p_top": top,
+                "true_change_recommended": rec_change,
+                "true_change_deepest": deepest,
+            }
+        )
+    return pd.DataFrame(rows).set_index("sample")
+
+
+def evaluation_summary(evaluation: pd.DataFrame) -> dict[str, int]:
+    """Counts of an `evaluate_recommendations` table: tumors, exact matches, ties, right by
+    :data:`MATCH_CRITERION`, known best within the ensemble's uncertainty, and responders."""
+    e = evaluation
+    return {
+        "tumors": len(e),
+        "exact": int(e["exact"].sum()),
+        "exact_or_tied": int((e["exact"] | e["tied"]).sum()),
+        "right": int(e["right"].sum()),
+        "known_best_within_ci": int(e["best_within_ci"].sum()),
+        "any_response": int(e["any_response"].sum()),
+        "recommended_responds": int(e["recommended_responds"].sum()),
+    }
 
 
 def write_example(

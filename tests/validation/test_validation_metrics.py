@@ -21,6 +21,7 @@ from tmesim.validation.metrics import (
     hazard_ratio_value,
     median_survival_value,
     observable_at,
+    observable_median_value,
     observable_ratio_value,
     survival_at_value,
     terminal_half_life,
@@ -169,6 +170,25 @@ def test_observable_ratio_carries_the_last_value_forward():
     assert sorted(observable_at(burden, "tam_density", G, 10.0)) == [2.0, 4.0]
     v = observable_ratio_value(burden, "tam_density", G, R, 10.0)
     assert v.value == pytest.approx(3.0 / 6.0)
+
+
+@given(st.lists(st.floats(0.01, 100.0), min_size=3, max_size=40))
+def test_observable_median_is_the_median_at_the_day_with_a_covering_interval(values):
+    n = len(values)
+    burden = pd.DataFrame(
+        {
+            "cohort": "c",
+            "arm": "a",
+            "patient_id": np.repeat(np.arange(n), 2),
+            "phase": "primary",
+            "day": np.tile([0.0, 7.0], n),
+            "t_cell_macrophage_ratio": np.ravel([[v, 1e6] for v in values]),
+        }
+    )
+    v = observable_median_value(burden, "t_cell_macrophage_ratio", G, 0.0, resamples=200)
+    assert v.value == pytest.approx(float(np.median(values)))
+    assert min(values) <= v.ci_low <= v.value <= v.ci_high <= max(values)
+    assert v.n == n
 
 
 def test_half_life_of_a_biexponential_is_the_slow_phase():

@@ -130,15 +130,18 @@ def add_myeloid(
 
     # TREM2+ program: M2-like TAMs that take up dead-cell material.
     k2t = P("tam_trem2_conversion_rate", "1/day", "maximal M2 → TREM2+ conversion rate")
+    # Conversion follows the local concentration of dead-cell material (per mm³), so that it is the
+    # same in a 100 mm³ mouse tumor and a 4 cm³ human lesion of equal cell turnover.
     debris_half = P(
-        "trem2_debris_half",
-        "cell",
-        "released tumor antigen (dead-cell equivalents) for half-maximal TREM2+ conversion",
+        "trem2_debris_half_density",
+        "cell/mm^3",
+        "released tumor antigen per mm³ (dead-cell equivalents) for half-maximal TREM2+ conversion",
     )
+    debris_density = s.tumor_antigen / t.volume_mm3
     b.transfer(
         s.tam_m2,
         s.tam_trem2,
-        sw.trem2_macrophages * k2t * sat(s.tumor_antigen, debris_half) * s.tam_m2,
+        sw.trem2_macrophages * k2t * sat(debris_density, debris_half) * s.tam_m2,
     )
     occ_trem2 = e.occupancy_tumor["anti_trem2"]
     depl = P(

@@ -64,6 +64,12 @@ CELL_STATES: tuple[tuple[str, str, str, str], ...] = (
         "exhausted (PD-1-high, LAG-3-high) CD8 T cells in the tumor",
     ),
     ("cd8_memory", "cell", "blood", "tumor-specific memory CD8 T cells (recirculating)"),
+    (
+        "cd8_bystander_tumor",
+        "cell",
+        "tumor",
+        "CD8 T cells in the tumor that do not recognize it (memory cells of other specificities)",
+    ),
     ("cd4_helper_blood", "cell", "blood", "tumor-specific helper CD4 T cells in circulation"),
     ("cd4_helper_tumor", "cell", "tumor", "helper (Th1-like) CD4 T cells in the tumor"),
     ("treg_blood", "cell", "blood", "regulatory T cells of the lymphoid/blood pool (CTLA-4-high)"),

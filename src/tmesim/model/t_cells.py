@@ -304,6 +304,16 @@ def add_t_cells(
     b.add_rate(s.cd8_effector_tumor, -d_eff * s.cd8_effector_tumor)
     b.add_rate(s.cd8_exhausted_tumor, -d_exh * s.cd8_exhausted_tumor)
 
+    # Bystanders: circulating memory CD8 T cells of other specificities (viral, self) follow the
+    # same CXCL9/10-guided entry into the tumor but find no antigen there, so they neither kill nor
+    # expand; they are most of the CD8 T cells a biopsy counts (Simoni 2018; Scheper 2019).
+    bystander_pool = P(
+        "bystander_cd8_blood",
+        "cell",
+        "circulating memory CD8 T cells of other specificities that home to inflamed tissue",
+    )
+    b.add_rate(s.cd8_bystander_tumor, t_entry * bystander_pool - d_eff * s.cd8_bystander_tumor)
+
     k_exh = P(
         "cd8_exhaustion_rate",
         "1/day",

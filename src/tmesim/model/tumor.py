@@ -34,6 +34,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     t.infiltrate = sp.Add(
         s.cd8_effector_tumor,
         s.cd8_exhausted_tumor,
+        s.cd8_bystander_tumor,
         s.cd4_helper_tumor,
         s.treg_tumor,
         s.nk_tumor,

@@ -123,6 +123,25 @@ def _observables(
         "CD8 T cells (effector + exhausted) per mm³ of tumor",
         (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / vol,
     )
+    cd8_all = s.cd8_effector_tumor + s.cd8_exhausted_tumor + s.cd8_bystander_tumor
+    b.observable(
+        "cd8_total_density",
+        "cell/mm^3",
+        "all CD8 T cells per mm³ of tumor, tumor-reactive and bystander (what CD8 staining counts)",
+        cd8_all / vol,
+    )
+    b.observable(
+        "tumor_reactive_cd8_fraction",
+        "1",
+        "fraction of intratumoral CD8 T cells that recognize the tumor",
+        (s.cd8_effector_tumor + s.cd8_exhausted_tumor) / (cd8_all + 1),
+    )
+    b.observable(
+        "t_cell_macrophage_ratio",
+        "1",
+        "intratumoral T cells (CD8, helper CD4, Treg) per tumor-associated macrophage",
+        (cd8_all + s.cd4_helper_tumor + s.treg_tumor) / (m.tams + 1),
+    )
     b.observable(
         "cd8_effector_tumor", "cell", "effector CD8 T cells in the tumor", s.cd8_effector_tumor
     )

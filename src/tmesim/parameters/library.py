@@ -194,10 +194,13 @@ SHARED: dict[str, Parameter] = _table(
         assumed("TREM2+ program acquired over ~10 days in debris-rich tumors (Molgora 2020)"),
     ),
     _p(
-        "trem2_debris_half",
-        1e5,
-        "cell",
-        assumed("half-maximal at released antigen of ~1e5 dead-cell equivalents"),
+        "trem2_debris_half_density",
+        1.0e5 / 75.0,
+        "cell/mm^3",
+        assumed(
+            "half-maximal at ~1e5 dead-cell equivalents in a 75 mm³ mouse tumor at treatment start "
+            "(the absolute half-maximum of 1e5 the mouse calibrations were made with, as a density)"
+        ),
     ),
     _p(
         "anti_trem2_depletion_rate",
@@ -690,6 +693,15 @@ MOUSE: dict[str, Parameter] = _table(
     ),
     _p("cd4_help_half", 1e4, "cell", assumed("thousands of helpers give half-maximal help")),
     _p(
+        "bystander_cd8_blood",
+        1e5,
+        "cell",
+        assumed(
+            "specific-pathogen-free laboratory mice carry few effector-memory CD8 T cells "
+            "(Beura 2016 Nature 532:512): ~10% of ~1e6 circulating CD8 T cells"
+        ),
+    ),
+    _p(
         "cd8_naive_precursors",
         1000.0,
         "cell",
@@ -799,6 +811,15 @@ HUMAN: dict[str, Parameter] = _table(
     _p("treg_blood_max", 5e9, "cell", assumed("IL-2 can expand Tregs ~5-fold")),
     _p("treg_tumor_entry_rate", 1e-4, "1/day", assumed("Tregs are a minority of tumor T cells")),
     _p("cd4_help_half", 1e6, "cell", assumed("helpers for half-maximal help")),
+    _p(
+        "bystander_cd8_blood",
+        1e9,
+        "cell",
+        assumed(
+            "adult blood holds ~1–4e9 CD8 T cells (200–800 /µL in 5 L), about half of them "
+            "effector-memory or TEMRA cells of other specificities"
+        ),
+    ),
     _p(
         "cd8_naive_precursors",
         3e4,

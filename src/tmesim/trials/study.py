@@ -30,6 +30,8 @@ MECHANISM_OBSERVABLES = (
     "tam_m1_fraction",
     "myeloid_suppression",
     "tam_density",
+    "cd8_total_density",
+    "t_cell_macrophage_ratio",
 )
 """Observables saved with the tumor burden, to show how the treatments act."""
 

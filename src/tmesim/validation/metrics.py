@@ -257,6 +257,22 @@ def observable_ratio_value(
     return MetricValue(ratio(a, b), low, high, int(a.size + b.size), detail=detail)
 
 
+def observable_median_value(
+    burden: pd.DataFrame, observable: str, group: Group, day: float, *, resamples: int = 1000
+) -> MetricValue:
+    """Median over subjects of `observable` at `day` in `group` (bootstrap CI): a tissue
+    composition such as the T-cell to macrophage ratio of untreated tumors at treatment start."""
+    a = observable_at(burden, observable, group, day)
+    if a.size == 0:
+        return MetricValue(NAN, NAN, NAN, 0, detail="no subject at that day")
+    median = lambda x: float(np.median(x))  # noqa: E731
+    rng = np.random.default_rng(0)
+    boots = [median(rng.choice(a, a.size)) for _ in range(resamples)]
+    low, high = (float(v) for v in np.quantile(boots, [0.025, 0.975]))
+    detail = f"quartiles {np.quantile(a, 0.25):.3g}–{np.quantile(a, 0.75):.3g}"
+    return MetricValue(median(a), low, high, int(a.size), detail=detail)
+
+
 def terminal_half_life(
     t: np.ndarray, concentration: np.ndarray, fit_from_day: float
 ) -> tuple[float, float, float]:
@@ -335,6 +351,9 @@ def compute_metric(target: Target, tables: StudyTables) -> MetricValue:
     if m.type == "survival_at":
         assert m.endpoint is not None and m.day is not None
         return survival_at_value(patients, m.endpoint, group, m.day)
+    if m.type == "observable_median":
+        assert m.observable is not None and m.day is not None
+        return observable_median_value(tables.burden, m.observable, group, m.day)
     reference = _group(target, cohorts, arms, ref=True)
     if m.type == "hazard_ratio":
         assert m.endpoint is not None

@@ -52,6 +52,7 @@ MetricType = Literal[
     "survival_at",
     "hazard_ratio",
     "observable_ratio",
+    "observable_median",
     "fraction_difference",
     "half_life",
 ]
@@ -60,7 +61,14 @@ Endpoint = Literal["endpoint", "pfs", "os"]
 
 FRACTION_METRICS = frozenset(get_args(FractionMetric))
 _SURVIVAL_AND_CONTRASTS = frozenset(
-    {"median_survival", "survival_at", "hazard_ratio", "observable_ratio", "fraction_difference"}
+    {
+        "median_survival",
+        "survival_at",
+        "hazard_ratio",
+        "observable_ratio",
+        "observable_median",
+        "fraction_difference",
+    }
 )
 # Which metric types a kind of target may use (mouse studies read tumor-free mice and the humane
 # endpoint; clinical trials read RECIST and PFS/OS; pk reads plasma concentrations only).
@@ -81,6 +89,7 @@ UNITS_BY_METRIC: dict[str, frozenset[str]] = {
     "survival_at": frozenset({"percent", "fraction"}),
     "hazard_ratio": frozenset({"ratio"}),
     "observable_ratio": frozenset({"ratio"}),
+    "observable_median": frozenset({"ratio"}),
     "half_life": frozenset({"days"}),
 }
 # Canonical unit -> published unit.
@@ -135,7 +144,9 @@ class MetricSpec(_Strict):
     )
     day: float | None = Field(None, ge=0, description="Day of a landmark or a ratio (days).")
     observable: str | None = Field(
-        None, description="observable_ratio: tumor_volume_mm3 or a mechanism observable."
+        None,
+        description="observable_ratio / observable_median: tumor_volume_mm3 or a mechanism "
+        "observable saved with the burden.",
     )
     of: FractionMetric | None = Field(
         None, description="fraction_difference: the fraction compared between groups."
@@ -356,6 +367,7 @@ def _check_metric_settings(t: Target, where: str) -> None:
         "survival_at": ("endpoint", "day"),
         "hazard_ratio": ("endpoint", "reference"),
         "observable_ratio": ("observable", "day", "reference"),
+        "observable_median": ("observable", "day"),
         "fraction_difference": ("of", "reference"),
         "half_life": ("drug_observable",),
     }

@@ -260,8 +260,8 @@ SPATIAL_PARAMETERS: dict[str, Parameter] = {
             "debris_half_density",
             1.0e5 / 75.0,
             "cell/mm^3",
-            "derived: QSP trem2_debris_half and dc_antigen_half (1e5 dead-cell equivalents) "
-            "spread over a 75 mm³ lesion at treatment start",
+            "as the QSP trem2_debris_half_density; DC loading uses the same local scale "
+            "(QSP dc_antigen_half of 1e5 dead-cell equivalents in a 75 mm³ lesion)",
             "local dead-cell material for half-maximal TREM2+ conversion and DC loading",
         ),
     )

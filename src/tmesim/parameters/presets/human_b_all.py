@@ -83,6 +83,15 @@ def build() -> ParameterSet:
             Prior("lognormal", 0.5),
         ),
         Parameter("clone_0_cd19", 1.0, "1", assumed("B-ALL blasts express CD19 (the CAR target)")),
+        Parameter(
+            "bystander_cd8_blood",
+            0.0,
+            "cell",
+            assumed(
+                "a leukemia is no solid lesion: the T cells of the marrow and blood it shares are "
+                "not part of the measured disease burden, so no bystander infiltrate is counted"
+            ),
+        ),
         # Patient-to-patient variation of CAR-T kinetics: Stein 2019 Table 1 random effects on the
         # log scale (variances ω² of log fold-expansion 2.4, of log contraction rate α 0.91, of log
         # memory fraction FB 0.80, of log slow decline β 0.86), as log-normal priors whose log has

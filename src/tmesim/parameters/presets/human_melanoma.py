@@ -7,7 +7,7 @@ Cohorts grow each patient instead to its own lesion size at treatment start, ~4 
 metastasis) with a between-patient spread; the nominal lesion reaches it in ~160 days.
 """
 
-from tmesim.parameters.library import assumed
+from tmesim.parameters.library import assumed, calibrated
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import assemble
@@ -31,11 +31,14 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            1e4,
+            3812.85,
             "cell/mm^3",
-            assumed(
-                "TAMs up to ~10% of melanoma cells, with wide variation between patients "
-                "(myeloid-rich and myeloid-poor melanomas)"
+            calibrated(
+                "T cells outnumber macrophages about four to one in untreated metastases (Erdag "
+                "2012 Cancer Res 72:1070); by `tmesim calibrate` "
+                "validation/calibrations/melanoma_immune_composition (seed 1070) to the target "
+                "erdag_2012_melanoma_t_cell_macrophage_ratio; wide variation between patients "
+                "(myeloid-rich and myeloid-poor melanomas, sd of the log assumed)"
             ),
             Prior("lognormal", 1.0),
         ),

@@ -60,16 +60,8 @@ Rule = Literal["within_ci", "tolerance", "binomial_consistent", "direction", "ra
 Endpoint = Literal["endpoint", "pfs", "os"]
 
 FRACTION_METRICS = frozenset(get_args(FractionMetric))
-_SURVIVAL_AND_CONTRASTS = frozenset(
-    {
-        "median_survival",
-        "survival_at",
-        "hazard_ratio",
-        "observable_ratio",
-        "observable_median",
-        "fraction_difference",
-    }
-)
+# Every study metric that is not a fraction of subjects (half-life needs no study).
+_SURVIVAL_AND_CONTRASTS = frozenset(get_args(MetricType)) - FRACTION_METRICS - {"half_life"}
 # Which metric types a kind of target may use (mouse studies read tumor-free mice and the humane
 # endpoint; clinical trials read RECIST and PFS/OS; pk reads plasma concentrations only).
 METRICS_BY_KIND: dict[str, frozenset[str]] = {

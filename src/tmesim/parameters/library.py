@@ -832,7 +832,11 @@ HUMAN: dict[str, Parameter] = _table(
         "t_cell_tumor_entry_rate",
         0.3,
         "1/day",
-        calibrated("CD8 densities of tens to hundreds per mm³ in untreated melanoma at diagnosis"),
+        calibrated(
+            "by hand: tumor-specific CD8 densities of tens to hundreds per mm³ in untreated "
+            "melanoma at diagnosis (bystander CD8 T cells, which follow the same entry, bring "
+            "all CD8 T cells of the nominal melanoma to ~2e4 per mm³)"
+        ),
     ),
     _p("nk_production_rate", 2e8, "cell/day", assumed("~2e9 circulating NK cells")),
     _p("nk_blood_max", 2e10, "cell", assumed("IL-2 can expand NK ~10-fold")),

@@ -65,6 +65,15 @@ def test_predictions_do_not_depend_on_the_expression_scale(example_files):
     assert a.table["recommended"].equals(b.table["recommended"])  # NaN: no evaluable member
 
 
+def test_every_profile_gets_a_recommendation_or_the_reason_it_has_none(example_files):
+    profiles = load_profiles(example_files["expression"], mutations=example_files["mutations"])
+    table = stratify(profiles, small_settings()).table
+    assert table["driver"].notna().all()
+    missing = table["recommended"].isna()
+    assert table.loc[missing, "driver"].str.startswith("no virtual patient").all()
+    assert table.loc[~missing, "recommended"].isin(["anti-PD-1", "anti-CTLA-4"]).all()
+
+
 def test_same_seed_same_result_on_one_or_two_threads(example_files):
     profiles = load_profiles(example_files["expression"], mutations=example_files["mutations"])
     one = stratify(profiles, small_settings(), n_threads=1)

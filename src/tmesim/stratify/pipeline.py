@@ -188,6 +188,15 @@ def stratify(
         axis=1,
     )
     table.index.name = "sample"
+    # A profile none of whose virtual patients reaches treatment start gets no recommendation;
+    # the table says why instead of leaving the row blank.
+    for e in ensembles:
+        if not e.baseline.plausible.any() and e.sample in table.index:
+            reasons = e.baseline.table["implausible_reason"].value_counts()
+            table.loc[e.sample, "driver"] = (
+                "no virtual patient of this profile reaches treatment start "
+                f"({reasons.index[0]}); nothing to rank"
+            )
     auc = None
     if profiles.labels is not None:
         auc = auc_table(

@@ -30,6 +30,8 @@ MODULES = [
     "tmesim.parameters.parameter_set",
     "tmesim.parameters.presets",
     "tmesim.therapies.regimen",
+    "tmesim.engines.qsp.exact_depots",
+    "tmesim.trials.clinical",
     "tmesim.engines.abm.agents",
     "tmesim.engines.abm.animation",
     "tmesim.engines.abm.config",

@@ -167,10 +167,11 @@ def test_closed_form_drug_states_match_stepping_them():
     """Daily oral eganelisib: the gut depot and plasma amount in closed form give the trajectory
     the solver gets by stepping through them at a tight tolerance; a wrong state is refused."""
     from tmesim.engines.qsp.compiled import compiled_kernel
+    from tmesim.engines.qsp.exact_depots import exact_states, solve_with_exact_depots
     from tmesim.errors import ConfigError
     from tmesim.simulation import Simulation, simulate
     from tmesim.solvers import DoseSchedule, ExactStates, SolverSettings, solve
-    from tmesim.stratify.ensembles import _arm_parameters, exact_states, treat
+    from tmesim.stratify.ensembles import _arm_parameters
 
     model = build_model()
     base = get_preset("human_melanoma")
@@ -192,12 +193,12 @@ def test_closed_form_drug_states_match_stepping_them():
     days = np.array([0.0, 7.5, 21.0, 42.0])
     tight = SolverSettings(rtol=1e-9, atol=1e-12)
     stepped = simulate(model, P, Y, days, doses, settings=tight)
-    exact = treat(model, P, Y, days, doses, tight)
+    exact = solve_with_exact_depots(model, P, Y, days, doses, tight)
     assert np.all(exact.status == 0) and np.all(stepped.status == 0)
     # Both at rtol 1e-9: their global errors after six weeks of daily doses differ by ~1e-6
     # relative (seen on a tumor shrinking to a few cells), far below any reading of the result.
     np.testing.assert_allclose(exact.observables, stepped.observables, rtol=1e-5, atol=1e-9)
-    loose = treat(model, P, Y, days, doses, SolverSettings(rtol=1e-5))
+    loose = solve_with_exact_depots(model, P, Y, days, doses, SolverSettings(rtol=1e-5))
     assert (
         loose.n_steps.mean()
         < 0.5

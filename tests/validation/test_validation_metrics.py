@@ -150,7 +150,7 @@ def test_fraction_difference_by_hand_and_bootstrap_is_reproducible():
 def test_bootstrap_interval_covers_a_known_difference_of_means():
     rng = np.random.default_rng(5)
     a, b = rng.normal(1.0, 1.0, 400), rng.normal(0.0, 1.0, 400)
-    low, high = bootstrap_ci(a, b, lambda x, y: float(x.mean() - y.mean()))
+    low, high = bootstrap_ci((a, b), lambda x, y: float(x.mean() - y.mean()))
     half = stats.norm.isf(0.025) * math.sqrt(2 / 400)  # normal theory, sd 1 per group
     assert high - low == pytest.approx(2 * half, rel=0.2)
     assert low < a.mean() - b.mean() < high

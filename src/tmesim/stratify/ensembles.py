@@ -13,9 +13,9 @@ a responder has a best overall response of CR or PR. One target lesion per virtu
 death is not simulated here: best response is read over the follow-up.
 
 Treatment is integrated with the model's drug depots, and the compartments they alone feed, in
-closed form (:func:`exact_states`: an oral drug's gut depot and plasma amount, the s.c. interferon
-and vaccine depots): between doses they follow exp(-k t) and the Bateman function, so the solver
-does not spend steps resolving absorption after every daily dose. Everything else is integrated
+closed form (`tmesim.engines.qsp.exact_depots`: an oral drug's gut depot and plasma amount, the
+s.c. interferon and vaccine depots): between doses they follow exp(-k t) and the Bateman
+function, so the solver does not spend steps resolving absorption after every daily dose. Everything else is integrated
 by the solver as before.
 
 Example:
@@ -36,20 +36,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tmesim.cohorts.baseline import Baseline, grow_to_start
 from tmesim.config.trial import ResponseCriteria, Visits
+from tmesim.engines.qsp.exact_depots import solve_with_exact_depots
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
 from tmesim.parameters.parameter_set import ParameterSet
 from tmesim.parameters.presets import get_preset
 from tmesim.simulation import Simulation
-from tmesim.solvers import (
-    CohortSolution,
-    DoseSchedule,
-    ExactStates,
-    SolverSettings,
-    SolverStatus,
-    solve,
-)
+from tmesim.solvers import DoseSchedule, SolverSettings, SolverStatus
 from tmesim.stratify.panel import Candidate, applicable
+from tmesim.trials.clinical import scheduled_visit_days
 from tmesim.trials.endpoints import measured_diameters_mm
 from tmesim.trials.recist import assess_visits
 from tmesim.trials.statistics import proportion_ci
@@ -86,9 +81,7 @@ class EnsembleSettings(BaseModel):
 
     def scan_days(self) -> np.ndarray:
         """Baseline (day 0) and the scheduled scans within the follow-up."""
-        every = self.visits.every_days
-        first = self.visits.first_day or every
-        return np.concatenate([[0.0], np.arange(first, self.follow_up_days + 1e-9, every)])
+        return np.concatenate([[0.0], scheduled_visit_days(self.visits, self.follow_up_days)])
 
     def solver_settings(self) -> SolverSettings:
         try:
@@ -167,105 +160,6 @@ def _arm_parameters(model: Model, preset: str, regimen: str) -> tuple[np.ndarray
     return np.array(idx, dtype=np.int64), np.array(values)
 
 
-DEPOT_COMPARTMENTS = ("gut", "skin")
-"""Compartments of the model's drug depots (oral gut depot, s.c. and vaccine depots)."""
-
-
-def exact_states(model: Model, P: np.ndarray) -> ExactStates:
-    """The drug states the solver follows in closed form, with their rates for each row of `P`:
-    every depot (a state of :data:`DEPOT_COMPARTMENTS` whose whole rate is -k·y) and every
-    compartment fed only by one (rate -k·y + a·y_depot, e.g. an oral drug's plasma amount), read
-    from the model's symbolic equations.
-
-    Example:
-        >>> from tmesim.model import build_model
-        >>> m = build_model()
-        >>> e = exact_states(m, np.ones((1, len(m.parameters))))
-        >>> sorted(m.species_ids[i] for i in e.idx)[:2]
-        ['ifna_central', 'ifna_depot']
-    """
-    key = model.structure_hash()
-    if key not in _EXACT:
-        _EXACT[key] = _find_exact(model)
-    idx, src, k_fn, a_fn = _EXACT[key]
-    P = np.atleast_2d(np.asarray(P, dtype=float))
-    k = np.column_stack([np.broadcast_to(f(*P.T), len(P)) for f in k_fn]) if idx.size else None
-    a = np.column_stack([np.broadcast_to(f(*P.T), len(P)) for f in a_fn]) if idx.size else None
-    empty = np.zeros((len(P), 0))
-    return ExactStates(idx, src, k if k is not None else empty, a if a is not None else empty)
-
-
-_EXACT: dict[str, tuple[np.ndarray, np.ndarray, list[Any], list[Any]]] = {}
-
-
-def _find_exact(model: Model) -> tuple[np.ndarray, np.ndarray, list[Any], list[Any]]:
-    import sympy as sp
-
-    states = {model.symbols[i] for i in model.species_ids}
-    params = [model.symbols[p] for p in model.parameter_ids]
-
-    def linear(rate: Any, ys: list[Any]) -> list[Any] | None:
-        """Coefficients of `rate` in `ys` if it is linear in them with parameter coefficients."""
-        if rate == 0 or not (rate.free_symbols & states) <= set(ys):
-            return None
-        coef = [sp.diff(rate, y) for y in ys]
-        if any(c.free_symbols & states for c in coef):
-            return None
-        if sp.expand(rate - sum(c * y for c, y in zip(coef, ys, strict=True))) != 0:
-            return None
-        return coef
-
-    depots: list[tuple[int, Any]] = []
-    for i, sp_ in enumerate(model.species):
-        y = model.symbols[sp_.id]
-        coef = linear(model.rates[i], [y]) if sp_.compartment in DEPOT_COMPARTMENTS else None
-        if coef is not None:
-            depots.append((i, -coef[0]))
-    idx, src, ks = [d for d, _ in depots], [-1] * len(depots), [k for _, k in depots]
-    gains = [sp.Integer(0)] * len(depots)
-    for i, rate in enumerate(model.rates):
-        if i in idx:
-            continue
-        y = model.symbols[model.species_ids[i]]
-        for j, (d, _) in enumerate(depots):
-            coef = linear(rate, [y, model.symbols[model.species_ids[d]]])
-            if coef is not None and coef[1] != 0:
-                idx.append(i)
-                src.append(j)
-                ks.append(-coef[0])
-                gains.append(coef[1])
-                break
-    k_fn = [sp.lambdify(params, k, "numpy") for k in ks]
-    a_fn = [sp.lambdify(params, a, "numpy") for a in gains]
-    return np.array(idx, dtype=np.int64), np.array(src, dtype=np.int64), k_fn, a_fn
-
-
-def treat(
-    model: Model,
-    P: np.ndarray,
-    Y0: np.ndarray,
-    t_save: np.ndarray,
-    doses: DoseSchedule,
-    settings: SolverSettings,
-    n_threads: int | None = None,
-) -> CohortSolution:
-    """Integrate virtual patients under their doses, the model's depots in closed form."""
-    from tmesim.engines.qsp.compiled import compiled_kernel
-
-    return solve(
-        compiled_kernel(model),
-        Y0,
-        P,
-        0.0,
-        t_save,
-        doses,
-        extinct_idx=np.array(model.extinguishable_indices, dtype=np.int64),
-        settings=settings,
-        n_threads=n_threads,
-        exact=exact_states(model, P),
-    )
-
-
 def simulate_candidate(
     ensembles: Sequence[PatientEnsemble],
     candidate: Candidate,
@@ -305,7 +199,9 @@ def simulate_candidate(
         np.tile(schedule.state, n),
         np.tile(schedule.amount, n),
     )
-    sol = treat(model, P, Y, days, doses, settings.solver_settings(), n_threads=n_threads)
+    sol = solve_with_exact_depots(
+        model, P, Y, days, doses, settings.solver_settings(), n_threads=n_threads
+    )
     volume = sol.observables[:, :, model.observable_ids.index("tumor_volume")]
     diameters = measured_diameters_mm(volume, settings.response.detection_limit_mm)
     solved = (sol.status == 0) & (diameters[:, 0] > 0)

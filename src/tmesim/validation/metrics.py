@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -159,26 +159,23 @@ def hazard_ratio_value(
 
 
 def bootstrap_ci(
-    a: np.ndarray,
-    b: np.ndarray,
-    statistic: Callable[[np.ndarray, np.ndarray], float],
+    groups: Sequence[np.ndarray],
+    statistic: Callable[..., float],
     *,
     resamples: int = 1000,
     seed: int = BOOTSTRAP_SEED,
 ) -> tuple[float, float]:
-    """Percentile 95% interval of `statistic(a, b)`, resampling each group with replacement.
+    """Percentile 95% interval of `statistic(*groups)`, resampling each group with replacement.
 
     Example:
         >>> a, b = np.ones(20), np.zeros(20)
-        >>> bootstrap_ci(a, b, lambda x, y: x.mean() - y.mean())
+        >>> bootstrap_ci((a, b), lambda x, y: x.mean() - y.mean())
         (1.0, 1.0)
     """
     rng = np.random.default_rng(seed)
     values = np.empty(resamples)
     for i in range(resamples):
-        values[i] = statistic(
-            a[rng.integers(0, a.size, a.size)], b[rng.integers(0, b.size, b.size)]
-        )
+        values[i] = statistic(*(g[rng.integers(0, g.size, g.size)] for g in groups))
     values = values[np.isfinite(values)]
     if values.size == 0:
         return NAN, NAN
@@ -201,7 +198,7 @@ def fraction_difference_value(
     if a.size == 0 or b.size == 0:
         return MetricValue(NAN, NAN, NAN, int(a.size + b.size), detail="no evaluable subject")
     diff = lambda x, y: float(x.mean() - y.mean())  # noqa: E731
-    low, high = bootstrap_ci(a, b, diff, resamples=resamples)
+    low, high = bootstrap_ci((a, b), diff, resamples=resamples)
     detail = f"{int(a.sum())}/{a.size} vs {int(b.sum())}/{b.size}"
     return MetricValue(diff(a, b), low, high, int(a.size + b.size), detail=detail)
 
@@ -252,7 +249,7 @@ def observable_ratio_value(
         den = y.mean()
         return float(x.mean() / den) if den > 0 else NAN
 
-    low, high = bootstrap_ci(a, b, ratio, resamples=resamples)
+    low, high = bootstrap_ci((a, b), ratio, resamples=resamples)
     detail = f"means {a.mean():.4g} vs {b.mean():.4g}"
     return MetricValue(ratio(a, b), low, high, int(a.size + b.size), detail=detail)
 
@@ -266,9 +263,7 @@ def observable_median_value(
     if a.size == 0:
         return MetricValue(NAN, NAN, NAN, 0, detail="no subject at that day")
     median = lambda x: float(np.median(x))  # noqa: E731
-    rng = np.random.default_rng(0)
-    boots = [median(rng.choice(a, a.size)) for _ in range(resamples)]
-    low, high = (float(v) for v in np.quantile(boots, [0.025, 0.975]))
+    low, high = bootstrap_ci((a,), median, resamples=resamples)
     detail = f"quartiles {np.quantile(a, 0.25):.3g}–{np.quantile(a, 0.75):.3g}"
     return MetricValue(median(a), low, high, int(a.size), detail=detail)
 

@@ -75,8 +75,9 @@ def test_evaluation_of_recommendations_against_the_known_truth():
 @pytest.mark.slow
 def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
     """The whole pipeline on 8 synthetic tumors: evaluated against their true outcomes, the
-    recommended regimens make more of the true tumors respond than anti-PD-1 for everyone, and
-    the counts of the evaluation are consistent with one another."""
+    recommended regimens make more of the true tumors respond than anti-PD-1 for everyone, are
+    right as often as anti-PD-1 (or anti-PD-1 + IPI-549) for everyone, and the counts of the
+    evaluation are consistent with one another."""
     import pandas as pd
 
     from tmesim.stratify.pipeline import StratifySettings, stratify
@@ -106,5 +107,14 @@ def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
     )
     assert ours["tumors"] == len(result.table) >= 6
     assert ours["recommended_responds"] > pd1["recommended_responds"]
+    # right by the match criterion at least as often as either one-size-fits-all rule
+    pd1_ipi = evaluation_summary(
+        evaluate_recommendations(
+            pd.Series("anti-PD-1 + IPI-549", index=result.table.index),
+            result.predictions,
+            outcomes,
+        )
+    )
+    assert ours["right"] >= max(pd1["right"], pd1_ipi["right"])
     assert ours["exact"] <= ours["exact_or_tied"] <= ours["tumors"]
     assert ours["recommended_responds"] <= ours["any_response"] == pd1["any_response"]

@@ -32,7 +32,7 @@ from tmesim.stratify.genesets import SIGNATURES
 from tmesim.stratify.mapping import mapping_table, patient_features, personalize
 from tmesim.stratify.panel import PANEL, Candidate
 from tmesim.stratify.profiles import Profiles
-from tmesim.stratify.recommend import DEFAULT_MARGIN, recommend, wide_probabilities
+from tmesim.stratify.recommend import recommend, wide_probabilities
 from tmesim.stratify.scores import signature_scores
 
 TABLE_FILE = "stratification.csv"
@@ -51,13 +51,6 @@ class StratifySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ensemble: EnsembleSettings = Field(default_factory=EnsembleSettings)
-    margin: float = Field(
-        DEFAULT_MARGIN,
-        ge=0,
-        le=1,
-        description="Recommend the regimen with the fewest agents within this much probability "
-        "of the best.",
-    )
     cancer_type: str = Field(
         "melanoma", description="Cancer type of samples the clinical table does not cover."
     )
@@ -177,7 +170,7 @@ def stratify(
     members_table = pd.concat([m for m in members if len(m)], ignore_index=True)
     predictions = response_probabilities(members_table)
     wide = wide_probabilities(predictions)
-    rec = recommend(predictions, calls, margin=settings.margin)
+    rec = recommend(predictions, members_table, calls)
     table = pd.concat(
         [
             scores.add_prefix("score_"),

@@ -181,9 +181,11 @@ def build_context(
         f"response by RECIST 1.1 (confirmed CR or PR) over {e.follow_up_days:g} days with "
         f"scans every {e.visits.every_days:g} days. {result.n_virtual_patients} virtual "
         f"patients in {result.seconds:.0f} s.",
-        f"The recommendation is the regimen with the fewest agents within {settings.margin:.2f} "
-        "of the highest predicted probability; the driver names the phenotype and what the "
-        "recommended combination adds over anti-PD-1 alone.",
+        "Each virtual patient's best regimen is the one with the fewest agents that makes it "
+        "respond; the recommendation is the regimen that is best for the largest share of the "
+        "patient's virtual patients, so an extra drug is recommended only where most virtual "
+        "patients need it. The driver names the phenotype and what the recommended combination "
+        "adds over anti-PD-1 alone.",
     ]
     counts = (
         result.table.groupby(["phenotype", "recommended"]).size().rename("patients").reset_index()

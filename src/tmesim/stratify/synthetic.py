@@ -56,6 +56,7 @@ from tmesim.simulation import simulate
 from tmesim.stratify.ensembles import EnsembleSettings, PatientEnsemble, simulate_candidate
 from tmesim.stratify.mapping import MEDIAN_TMB, tmb_exponent
 from tmesim.stratify.panel import PANEL, Candidate, candidate
+from tmesim.stratify.recommend import least_sufficient
 
 MYELOID_HIGH = {
     "tumor_myeloid_factor": 4.0,
@@ -402,20 +403,9 @@ def _agents(regimen: str) -> int:
 
 def known_best(outcomes: pd.DataFrame) -> pd.Series:
     """Per sample: the fewest-agent regimen that makes the true tumor respond (deepest shrinkage
-    among those, then panel order), else the regimen with the deepest shrinkage."""
-    order = {c.name: k for k, c in enumerate(PANEL)}
-    out = {}
-    for sample, g in outcomes.groupby("sample", sort=False):
-        g = g.assign(
-            agents=[_agents(r) for r in g["regimen"]], panel=[order[r] for r in g["regimen"]]
-        )
-        responders = g[g["responder"]]
-        pool = responders if len(responders) else g
-        keys = ["best_percent_change", "panel"]
-        if len(responders):
-            keys = ["agents", *keys]
-        out[sample] = str(pool.sort_values(keys)["regimen"].iloc[0])
-    return pd.Series(out, name="known_best")
+    among those, then panel order), else the regimen with the deepest shrinkage; the same rule
+    (:func:`~tmesim.stratify.recommend.least_sufficient`) that names each virtual patient's best."""
+    return least_sufficient(outcomes).rename("known_best")
 
 
 NO_RESPONSE_TOLERANCE = 10.0

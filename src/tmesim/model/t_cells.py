@@ -380,16 +380,21 @@ def add_t_cells(
     treg_local = P(
         "treg_tumor_proliferation_rate",
         "1/day",
-        "maximal IL-2-driven Treg proliferation in the tumor",
+        "maximal antigen- and IL-2-driven Treg proliferation in the tumor",
     )
     adcc = P(
         "anti_ctla4_treg_depletion_rate",
         "1/day",
         "Fc-mediated depletion of intratumoral Tregs at full anti-CTLA-4 occupancy (strong in mice, weak in patients)",
     )
+    # Like effectors, Tregs divide in the tumor only on their antigen (tumor-associated self-antigens
+    # presented in the lesion), and per Treg that stimulation falls as Tregs outnumber the tumor
+    # cells carrying it: the same ratio-dependent form as effector stimulation. Without it, a
+    # lesion cleared to a few thousand cells would keep feeding Tregs on effector IL-2.
+    treg_stimulation = t.total / (t.total + s.treg_tumor + 1)
     b.add_rate(
         s.treg_tumor,
-        treg_local * sat(s.il2, il2_half) * room * s.treg_tumor
+        treg_local * treg_stimulation * sat(s.il2, il2_half) * room * s.treg_tumor
         - treg_death * s.treg_tumor
         - adcc * e.occupancy_tumor["anti_ctla4"] * s.treg_tumor,
     )

@@ -658,7 +658,15 @@ def cell_events(
             source[TGFB, v] += per_molecule * p[TGFB_SECRETION_TREG]
             uptake[IL2, v] += p[IL2_CONSUMPTION_TREG] * lesion_ratio
             room = _t_room(table, v, rs, nz, ny, nx, voxel_mm3, p)
-            rate_div = p[TREG_TUMOR_PROLIFERATION_RATE] * sat(il2, p[IL2_T_CELL_HALF]) * room
+            tumor = _box(table, C_TUMOR, x0, x1, y0, y1, z0, z1)
+            tregs = _box(table, C_TREG, x0, x1, y0, y1, z0, z1)
+            rate_div = (
+                p[TREG_TUMOR_PROLIFERATION_RATE]
+                * tumor
+                / (tumor + tregs + 1.0)
+                * sat(il2, p[IL2_T_CELL_HALF])
+                * room
+            )
             rate_death = p[TREG_DEATH_RATE] + p[ANTI_CTLA4_TREG_DEPLETION_RATE] * sysv[S_OCC_CTLA4]
         else:
             to_m1 = (sat(ifng, p[MACROPHAGE_IFNG_HALF]) + sat(il12, p[MACROPHAGE_IL12_HALF])) / 2

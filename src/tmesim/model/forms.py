@@ -21,3 +21,10 @@ def kill_saturation(killers: sp.Expr, ratio: sp.Expr, targets: sp.Expr) -> sp.Ex
 def clone_sum(traits: Sequence[sp.Expr], clones: Sequence[sp.Expr]) -> sp.Expr:
     """Sum over tumor clones of a per-cell trait times the clone's size."""
     return sp.Add(*(trait * clone for trait, clone in zip(traits, clones, strict=True)))
+
+
+SUPPLY = (
+    " reaching each mm³ of tumor per day from blood, before the lesion's own chemokine and "
+    "myeloid factors (the inflow the spatial engine's vessels deliver)"
+)
+"""Description tail of the `supply_*` observables."""

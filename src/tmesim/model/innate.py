@@ -12,7 +12,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.forms import kill_saturation, sat
+from tmesim.model.forms import SUPPLY, kill_saturation, sat
 
 
 def add_innate(
@@ -46,6 +46,9 @@ def add_innate(
     )
     # NK cells follow the same vascular and CXCL9/10 cues as T cells (CXCR3).
     b.transfer(s.nk_blood, s.nk_tumor, nk_entry * tc.entry_shape * s.nk_blood)
+    b.observable(
+        "supply_nk", "cell/mm^3/day", "NK cells" + SUPPLY, nk_entry * tc.supply_per_mm3 * s.nk_blood
+    )
     b.add_rate(s.nk_tumor, -nk_death * s.nk_tumor)
 
     il12_half = P("il12_nk_half", "pM", "IL-12 for half-maximal NK activation")
@@ -84,6 +87,7 @@ def add_innate(
 
     # --- Dendritic cells ---------------------------------------------------------------------------
     dc_recruit = P("dc_recruitment_rate", "cell/day/mm^3", "DC precursor entry per mm³ of tumor")
+    b.observable("supply_dc", "cell/mm^3/day", "DC precursors" + SUPPLY, dc_recruit)
     dc_death = P("dc_tumor_death_rate", "1/day", "DC death rate in the tumor")
     dc_migrate = P(
         "dc_migration_rate",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.forms import sat
+from tmesim.model.forms import SUPPLY, sat
 
 
 def add_myeloid(
@@ -63,6 +63,12 @@ def add_myeloid(
     )
     b.add_rate(s.monocyte_blood, production * expansion - mono_death * s.monocyte_blood)
     b.transfer(s.monocyte_blood, s.monocyte_tumor, recruit * site * h_ccl2 * s.monocyte_blood)
+    b.observable(
+        "supply_monocyte",
+        "cell/mm^3/day",
+        "monocytes" + SUPPLY,
+        recruit * site / t.tumor_mass_mm3 * s.monocyte_blood,
+    )
 
     # Notch/RBPJ-dependent differentiation into TAMs.
     rbpj = P("myeloid_rbpj", "1", "myeloid RBPJ (Notch signalling): 1 intact, 0 knocked out")
@@ -164,6 +170,12 @@ def add_myeloid(
         "maximal MDSC recruitment per mm³ of tumor (scaled by tumor myeloid factors)",
     )
     mdsc_death = P("mdsc_death_rate", "1/day", "MDSC death rate in the tumor")
+    b.observable(
+        "supply_mdsc",
+        "cell/mm^3/day",
+        "MDSCs" + SUPPLY,
+        mdsc_recruit * myeloid_factor * sat(t.total, factor_half),
+    )
     b.add_rate(
         s.mdsc_tumor,
         mdsc_recruit * (myeloid_factor * sat(t.total, factor_half)) * h_ccl2 * t.volume_mm3

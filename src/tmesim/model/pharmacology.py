@@ -56,6 +56,12 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         e.occupancy_tumor[ab] = sat(st.tumor, kd)
         e.occupancy_lymph_node[ab] = sat(st.lymph_node, kd)
         b.observable(f"{ab}_plasma", "nM", f"anti-{target} plasma concentration", plasma)
+        b.observable(
+            f"occupancy_{ab}",
+            "1",
+            f"fraction of {target} in the tumor bound by anti-{target}",
+            e.occupancy_tumor[ab],
+        )
 
     e.inhibition = {}
     for sm, desc in SMALL_MOLECULES.items():
@@ -71,11 +77,15 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
         conc_nm = 1000 * st.central / v  # umol/L -> nM
         e.inhibition[sm] = sat(conc_nm, ic50)
         b.observable(f"{sm}_plasma", "nM", f"{desc} plasma concentration", conc_nm)
+        b.observable(
+            f"inhibition_{sm}", "1", f"fractional inhibition of the {desc} target", e.inhibition[sm]
+        )
 
     kel = b.parameter("il2_elimination_rate", "1/day", "aldesleukin elimination rate")
     v_il2 = b.parameter("il2_central_volume", "L", "aldesleukin central volume")
     b.add_rate(s.il2_central, -kel * s.il2_central)
     e.il2_plasma = s.il2_central / v_il2  # pmol/L = pM
+    b.observable("il2_plasma", "pM", "aldesleukin plasma concentration", e.il2_plasma)
 
     ka = b.parameter(
         "ifna_absorption_rate", "1/day", "interferon alfa-2b absorption from the s.c. depot"
@@ -89,6 +99,12 @@ def add_pharmacology(b: ModelBuilder, s: SimpleNamespace) -> SimpleNamespace:
     )
     ifna_pm = s.ifna_central / v
     e.ifna_activity = sat(ifna_pm, ec50)
+    b.observable(
+        "ifna_activity",
+        "1",
+        "immune activation by interferon-α (0 none, 1 maximal)",
+        e.ifna_activity,
+    )
 
     decay = b.parameter(
         "vaccine_depot_decay_rate", "1/day", "loss rate of vaccine antigen at the injection site"

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from tmesim.model.builder import ModelBuilder
-from tmesim.model.forms import clone_sum, kill_saturation, sat
+from tmesim.model.forms import SUPPLY, clone_sum, kill_saturation, sat
 
 
 def pd1_engagement(
@@ -180,6 +180,19 @@ def add_t_cells(
     )
     b.add_rate(s.cd8_effector_blood, -blood_death * s.cd8_effector_blood)
     b.transfer(s.cd8_effector_blood, s.cd8_effector_tumor, t_entry * s.cd8_effector_blood)
+    out.supply_per_mm3 = m.entry_scale / t.tumor_mass_mm3
+    b.observable(
+        "supply_cd8",
+        "cell/mm^3/day",
+        "effector CD8 T cells" + SUPPLY,
+        entry * out.supply_per_mm3 * s.cd8_effector_blood,
+    )
+    b.observable(
+        "supply_cd4",
+        "cell/mm^3/day",
+        "helper CD4 T cells" + SUPPLY,
+        entry * out.supply_per_mm3 * s.cd4_helper_blood,
+    )
     # Effector-memory cells patrol tissues: where they meet their antigen they act at once, which is
     # why a cured mouse rejects a new inoculum before the lymph node has primed anything.
     b.transfer(
@@ -377,6 +390,12 @@ def add_t_cells(
         "maximal Treg entry rate into the tumor per circulating Treg",
     )
     b.transfer(s.treg_blood, s.treg_tumor, treg_entry * m.entry_scale * s.treg_blood)
+    b.observable(
+        "supply_treg",
+        "cell/mm^3/day",
+        "Tregs" + SUPPLY,
+        treg_entry * out.supply_per_mm3 * s.treg_blood,
+    )
     treg_local = P(
         "treg_tumor_proliferation_rate",
         "1/day",

@@ -60,6 +60,12 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     logistic_term = 1 - t.total / capacity
     gompertz_term = sp.log((capacity + 1) / (t.total + 1))
     growth_law = (1 - gompertz) * logistic_term + gompertz * gompertz_term
+    b.observable(
+        "tumor_growth_law",
+        "1",
+        "crowding term of tumor proliferation (logistic or Gompertz), 1 when the tumor is small",
+        growth_law,
+    )
 
     ec50 = P("ifng_tumor_ec50", "pM", "IFN-γ for half-maximal response of tumor cells")
     arrest = P("ifng_growth_arrest_max", "1", "maximal fraction of proliferation arrested by IFN-γ")

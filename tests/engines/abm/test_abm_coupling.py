@@ -47,3 +47,15 @@ def test_tumor_cells_are_accounted_for_by_their_events():
     )
     assert r["events_tumor_killed_cd8"] > 0 and born > 0
     assert r["n_tumor"] == 500 + born - gone
+
+
+def test_every_systemic_channel_is_the_qsp_models_own_observable():
+    """The tissue's inputs are the QSP model's observables of the same names, read from one
+    integration: equal (up to solver tolerance) to those of an independent `Simulation.solve`."""
+    sim = Simulation("mouse_4t1", regimen=REGIMEN)
+    systemic = qsp_systemic(sim, start_day=0.0, days=12.0, every=1.0)
+    result = sim.solve(days=12.0, save_every=1.0)
+    for k, name in enumerate(SYSTEMIC_NAMES):
+        expected = result.observable(name)[0]
+        got = np.array([systemic.at(float(d))[k] for d in range(13)])
+        assert np.allclose(got, expected, rtol=1e-4, atol=1e-9), name

@@ -94,11 +94,12 @@ def fixed_systemic(fixed: FixedSystemic) -> SystemicInput:
 
 
 def qsp_systemic(simulation, start_day: float, days: float, every: float = 0.25) -> SystemicInput:
-    """Solve the QSP model of `simulation` (a `tmesim.Simulation`, nominal parameters) and read
-    the systemic channels every `every` days over [start_day, start_day + days].
+    """Solve the QSP model of `simulation` (a `tmesim.Simulation`, nominal parameters) once and
+    read the systemic channels every `every` days over [start_day, start_day + days].
 
-    Each time point is the final state of one integration from the preset's start, so the whole
-    series is one parallel cohort solve of the compiled kernel.
+    Every channel is a model observable of the same name (`rules.SYSTEMIC_NAMES`: the `supply_*`
+    inflows, drug occupancies and inhibitions, plasma IL-2, interferon-α activity, the growth law
+    and the lesion volume), so the tissue reads the QSP model's own expressions.
     """
     key = (
         simulation.parameters.content_hash(),
@@ -124,70 +125,17 @@ def _solve_systemic(simulation, start_day: float, days: float, every: float) -> 
     model = simulation.model
     params = simulation.parameters
     t0 = -params.pretreatment_days
-    first = max(start_day, t0)
-    times = np.arange(first, start_day + days + every + 1e-9, every)
-    n = times.size
-    P, _ = sample_population(params, model, np.zeros(n, dtype=np.int64), 0, variability=False)
-    Y0 = np.tile(params.initial_state(model), (n, 1))
+    times = np.arange(max(start_day, t0), start_day + days + every + 1e-9, every)
+    P, _ = sample_population(params, model, np.zeros(1, dtype=np.int64), 0, variability=False)
     sol = simulate(
         model,
         P,
-        Y0,
-        times[:, None],
-        simulation.dose_schedule(n, until_day=float(times[-1])),
+        params.initial_state(model)[None, :],
+        times[None, :],
+        simulation.dose_schedule(1, until_day=float(times[-1])),
         t0=t0,
         settings=simulation.solver,
     )
-    y = sol.y_final
-    obs = sol.observables[:, 0, :]
-
-    def state(sid: str) -> np.ndarray:
-        return y[:, model.species_index(sid)]
-
-    def value(pid: str) -> float:
-        return params.value(pid)
-
-    def sat(x: np.ndarray, half: float) -> np.ndarray:
-        return x / (x + half)
-
-    tumor = sum(state(f"tumor_clone_{k}") for k in range(4))
-    density = value("tumor_cell_density")
-    residual = value("tumor_site_volume")
-    mass = tumor / density + residual
-    lesion = obs[:, model.observable_ids.index("tumor_volume")] + residual
-    entry_scale = mass / (mass + value("immune_entry_volume_half"))
-    out = np.zeros((n, N_SYSTEMIC))
-    t_entry = value("t_cell_tumor_entry_rate") * entry_scale / mass
-    out[:, S_CD8] = t_entry * state("cd8_effector_blood")
-    out[:, S_CD4] = t_entry * state("cd4_helper_blood")
-    out[:, S_TREG] = value("treg_tumor_entry_rate") * entry_scale * state("treg_blood") / mass
-    out[:, S_NK] = value("nk_tumor_entry_rate") * entry_scale * state("nk_blood") / mass
-    out[:, S_MONOCYTE] = (
-        value("monocyte_recruitment_rate") * entry_scale * state("monocyte_blood") / mass
-    )
-    out[:, S_MDSC] = (
-        value("mdsc_recruitment_rate")
-        * value("tumor_myeloid_factor")
-        * sat(tumor, value("tumor_myeloid_factor_half"))
-    )
-    out[:, S_DC] = value("dc_recruitment_rate")
-    for channel, ab in (
-        (S_OCC_PD1, "anti_pd1"),
-        (S_OCC_PDL1, "anti_pdl1"),
-        (S_OCC_CTLA4, "anti_ctla4"),
-        (S_OCC_LAG3, "anti_lag3"),
-        (S_OCC_TREM2, "anti_trem2"),
-    ):
-        out[:, channel] = sat(state(f"{ab}_tumor"), value(f"{ab}_kd"))
-    for channel, sm in ((S_IPI549, "ipi549"), (S_NOTCH_INHIBITOR, "notch_inhibitor")):
-        conc_nm = 1000.0 * state(f"{sm}_central") / value(f"{sm}_volume")
-        out[:, channel] = sat(conc_nm, value(f"{sm}_ic50"))
-    out[:, S_IL2_PLASMA] = state("il2_central") / value("il2_central_volume")
-    out[:, S_IFNA] = sat(state("ifna_central") / value("ifna_volume"), value("ifna_ec50"))
-    capacity = value("tumor_carrying_capacity")
-    g = value("tumor_growth_gompertz")
-    out[:, S_GROWTH_LAW] = (1 - g) * (1 - tumor / capacity) + g * np.log(
-        (capacity + 1) / (tumor + 1)
-    )
-    out[:, S_LESION_MM3] = lesion
-    return SystemicInput(times, np.nan_to_num(np.clip(out, 0.0, None)))
+    columns = [model.observable_ids.index(name) for name in SYSTEMIC_NAMES]
+    values = sol.observables[0][:, columns]
+    return SystemicInput(times, np.nan_to_num(np.clip(values, 0.0, None)))

@@ -87,8 +87,8 @@ SYSTEMIC_NAMES = (
     "inhibition_notch_inhibitor",
     "il2_plasma",
     "ifna_activity",
-    "growth_law",
-    "lesion_volume",
+    "tumor_growth_law",
+    "tumor_volume",
 )
 (
     S_CD8,

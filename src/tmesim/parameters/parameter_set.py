@@ -51,6 +51,17 @@ class Prior:
             out = np.clip(out, self.lower, self.upper)
         return out
 
+    @classmethod
+    def log_sd(cls, sd: float) -> Prior:
+        """A log-normal prior whose log has standard deviation `sd` (how spreads over orders of
+        magnitude, and population-kinetic random effects, are published).
+
+        Example:
+            >>> round(Prior.log_sd(1.1).cv, 2)
+            1.53
+        """
+        return cls("lognormal", math.sqrt(math.expm1(sd**2)))
+
 
 FIXED = Prior()
 

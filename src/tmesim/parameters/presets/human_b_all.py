@@ -36,7 +36,7 @@ def random_effect_cv(omega_squared: float) -> float:
         >>> round(random_effect_cv(0.91), 2)
         1.22
     """
-    return math.sqrt(math.expm1(omega_squared))
+    return Prior.log_sd(math.sqrt(omega_squared)).cv
 
 
 PRODUCT_FITNESS_CV = 0.85

@@ -31,7 +31,7 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            3812.85,
+            3619.04,
             "cell/mm^3",
             calibrated(
                 "T cells outnumber macrophages about four to one in untreated metastases (Erdag "
@@ -51,7 +51,7 @@ def build() -> ParameterSet:
                 "varies between patients as the mutational burden does, over about two orders of "
                 "magnitude (Alexandrov 2013 Nature 500:415, Fig. 1), hence sd 1.1 of its log"
             ),
-            Prior("lognormal", 1.1),
+            Prior.log_sd(1.1),
         ),
         Parameter(
             "tumor_myeloid_factor",

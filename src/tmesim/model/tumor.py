@@ -63,7 +63,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     b.observable(
         "tumor_growth_law",
         "1",
-        "crowding term of tumor proliferation (logistic or Gompertz), 1 when the tumor is small",
+        "crowding term of tumor proliferation: logistic 1 − N/K, or Gompertz ln(K/N)",
         growth_law,
     )
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tmesim.parameters import get_preset
-from tmesim.parameters.presets.human_b_all import PRODUCT_FITNESS_CV, random_effect_cv
+from tmesim.parameters.parameter_set import Prior
+from tmesim.parameters.presets.human_b_all import PRODUCT_FITNESS_CV
 from tmesim.simulation import Simulation
 
 CART = "tisagenlecleucel 3e6 cells/kg once"
@@ -74,4 +75,4 @@ def test_stein_random_effects_become_log_scale_spreads():
         assert np.std(np.log(samples)) == pytest.approx(math.sqrt(omega2), rel=0.02), pid
     fitness = params["cart_product_fitness"]
     assert fitness.value == 1.0 and fitness.prior.cv == PRODUCT_FITNESS_CV
-    assert random_effect_cv(0.0) == 0.0
+    assert Prior.log_sd(0.0).cv == 0.0

@@ -47,7 +47,7 @@ def add_innate(
     # NK cells follow the same vascular and CXCL9/10 cues as T cells (CXCR3).
     b.transfer(s.nk_blood, s.nk_tumor, nk_entry * tc.entry_shape * s.nk_blood)
     b.observable(
-        "supply_nk", "cell/mm^3/day", "NK cells" + SUPPLY, nk_entry * tc.supply_per_mm3 * s.nk_blood
+        "supply_nk", "cell/mm^3/day", "NK cells" + SUPPLY, nk_entry * m.supply_per_mm3 * s.nk_blood
     )
     b.add_rate(s.nk_tumor, -nk_death * s.nk_tumor)
 

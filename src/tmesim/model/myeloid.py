@@ -37,6 +37,9 @@ def add_myeloid(
         )
     )
     m.entry_scale = site
+    # Arrivals per mm³ of vascularised tumor per circulating cell and unit entry rate (the
+    # `supply_*` observables, what the spatial engine's vessels deliver).
+    m.supply_per_mm3 = site / t.tumor_mass_mm3
 
     # Blood monocytes: bone-marrow output, expanded by tumor-derived myeloid growth factors (GM-CSF, G-CSF).
     production = P(
@@ -67,7 +70,7 @@ def add_myeloid(
         "supply_monocyte",
         "cell/mm^3/day",
         "monocytes" + SUPPLY,
-        recruit * site / t.tumor_mass_mm3 * s.monocyte_blood,
+        recruit * m.supply_per_mm3 * s.monocyte_blood,
     )
 
     # Notch/RBPJ-dependent differentiation into TAMs.

@@ -180,18 +180,17 @@ def add_t_cells(
     )
     b.add_rate(s.cd8_effector_blood, -blood_death * s.cd8_effector_blood)
     b.transfer(s.cd8_effector_blood, s.cd8_effector_tumor, t_entry * s.cd8_effector_blood)
-    out.supply_per_mm3 = m.entry_scale / t.tumor_mass_mm3
     b.observable(
         "supply_cd8",
         "cell/mm^3/day",
         "effector CD8 T cells" + SUPPLY,
-        entry * out.supply_per_mm3 * s.cd8_effector_blood,
+        entry * m.supply_per_mm3 * s.cd8_effector_blood,
     )
     b.observable(
         "supply_cd4",
         "cell/mm^3/day",
         "helper CD4 T cells" + SUPPLY,
-        entry * out.supply_per_mm3 * s.cd4_helper_blood,
+        entry * m.supply_per_mm3 * s.cd4_helper_blood,
     )
     # Effector-memory cells patrol tissues: where they meet their antigen they act at once, which is
     # why a cured mouse rejects a new inoculum before the lymph node has primed anything.
@@ -394,7 +393,7 @@ def add_t_cells(
         "supply_treg",
         "cell/mm^3/day",
         "Tregs" + SUPPLY,
-        treg_entry * out.supply_per_mm3 * s.treg_blood,
+        treg_entry * m.supply_per_mm3 * s.treg_blood,
     )
     treg_local = P(
         "treg_tumor_proliferation_rate",

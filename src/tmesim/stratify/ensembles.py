@@ -15,8 +15,8 @@ death is not simulated here: best response is read over the follow-up.
 Treatment is integrated with the model's drug depots, and the compartments they alone feed, in
 closed form (`tmesim.engines.qsp.exact_depots`: an oral drug's gut depot and plasma amount, the
 s.c. interferon and vaccine depots): between doses they follow exp(-k t) and the Bateman
-function, so the solver does not spend steps resolving absorption after every daily dose. Everything else is integrated
-by the solver as before.
+function, so the solver does not spend steps resolving absorption after every daily dose.
+Everything else is integrated by the solver as before.
 
 Example:
     >>> EnsembleSettings(members=8).scan_days().tolist()

@@ -49,6 +49,16 @@ class Candidate:
         return agents_of(self.regimen)
 
 
+def n_agents(name: str) -> int:
+    """Number of agents (drug target classes) of the candidate called `name`.
+
+    Example:
+        >>> n_agents("anti-PD-1 + IPI-549")
+        2
+    """
+    return len(candidate(name).agents)
+
+
 def agents_of(regimen: str) -> tuple[str, ...]:
     """The sorted target classes of the drugs a regimen text names.
 

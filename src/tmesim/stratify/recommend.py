@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tmesim.stratify.panel import PANEL, candidate
+from tmesim.stratify.panel import PANEL, candidate, n_agents
 
 ADD_ON_NAMES = {
     "ipi549": "PI3Kγ inhibition",
@@ -56,10 +56,6 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def _n_agents(name: str) -> int:
-    return len(candidate(name).agents)
-
-
 def least_sufficient(outcomes: pd.DataFrame, by: Sequence[str] = ("sample",)) -> pd.Series:
     """Per subject (the `by` columns): the fewest-agent regimen that makes it respond (deepest
     shrinkage among those, then panel order), else the regimen with the deepest shrinkage.
@@ -75,7 +71,7 @@ def least_sufficient(outcomes: pd.DataFrame, by: Sequence[str] = ("sample",)) ->
     """
     by = list(by)
     o = outcomes[outcomes["best_percent_change"].notna()]
-    agents = o["regimen"].map(_n_agents)
+    agents = o["regimen"].map(n_agents)
     responder = o["responder"].astype(bool)
     keyed = o[[*by, "regimen"]].assign(
         _miss=~responder,
@@ -132,7 +128,7 @@ def recommend(
     rows = {}
     for sample, g in probabilities.groupby("sample", sort=False):
         g = g.assign(
-            agents=[_n_agents(r) for r in g["regimen"]],
+            agents=[n_agents(r) for r in g["regimen"]],
             share=[float(shares.get((sample, r), 0.0)) for r in g["regimen"]],
             panel=[_PANEL_ORDER[r] for r in g["regimen"]],
         )

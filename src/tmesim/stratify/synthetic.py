@@ -55,7 +55,7 @@ from tmesim.parameters.presets import get_preset
 from tmesim.simulation import simulate
 from tmesim.stratify.ensembles import EnsembleSettings, PatientEnsemble, simulate_candidate
 from tmesim.stratify.mapping import MEDIAN_TMB, tmb_exponent
-from tmesim.stratify.panel import PANEL, Candidate, candidate
+from tmesim.stratify.panel import PANEL, Candidate, candidate, n_agents
 from tmesim.stratify.recommend import least_sufficient
 
 MYELOID_HIGH = {
@@ -397,10 +397,6 @@ def truth_outcomes(
     return pd.concat(frames, ignore_index=True).drop(columns=["member"])
 
 
-def _agents(regimen: str) -> int:
-    return len(candidate(regimen).agents)
-
-
 def known_best(outcomes: pd.DataFrame) -> pd.Series:
     """Per sample: the fewest-agent regimen that makes the true tumor respond (deepest shrinkage
     among those, then panel order), else the regimen with the deepest shrinkage; the same rule
@@ -445,13 +441,13 @@ def evaluate_recommendations(
         deepest = float(g["best_percent_change"].min())
         rec_change = float(g.loc[rec, "best_percent_change"])
         if any_response:
-            right = rec_responds and _agents(rec) <= _agents(kb)
+            right = rec_responds and n_agents(rec) <= n_agents(kb)
         else:
             right = rec_change <= deepest + NO_RESPONSE_TOLERANCE
         same = (g["responder"] == g.loc[kb, "responder"]) & (
             g["best_percent_change"] == g.loc[kb, "best_percent_change"]
         )
-        tied = bool(same[rec]) and _agents(rec) == _agents(kb)
+        tied = bool(same[rec]) and n_agents(rec) == n_agents(kb)
         p = pred.loc[sample]
         top = float(p["probability"].max())
         rows.append(
@@ -463,8 +459,8 @@ def evaluate_recommendations(
                 "tied": tied,
                 "any_response": any_response,
                 "recommended_responds": rec_responds,
-                "recommended_agents": _agents(rec),
-                "known_best_agents": _agents(kb),
+                "recommended_agents": n_agents(rec),
+                "known_best_agents": n_agents(kb),
                 "right": bool(right),
                 "best_within_ci": bool(p.loc[kb, "ci_high"] >= top),
                 "p_recommended": float(p.loc[rec, "probability"]),

@@ -28,17 +28,6 @@ KINETICS = (
 )
 
 
-def random_effect_cv(omega_squared: float) -> float:
-    """Coefficient of variation of a log-normal parameter whose log has variance ω² (the random
-    effect of a population-kinetic model such as Stein 2019 Table 1).
-
-    Example:
-        >>> round(random_effect_cv(0.91), 2)
-        1.22
-    """
-    return Prior.log_sd(math.sqrt(omega_squared)).cv
-
-
 PRODUCT_FITNESS_CV = 0.85
 """CV of the product's fitness across patients, fitted to Stein 2019's fold-expansion spread."""
 
@@ -126,7 +115,7 @@ def build() -> ParameterSet:
             0.16,
             "1/day",
             f"{STEIN} (Table 1): fast decline α 0.16 /day, random effect ω² 0.91",
-            Prior("lognormal", random_effect_cv(0.91)),
+            Prior.log_sd(math.sqrt(0.91)),
         ),
         Parameter(
             "cart_memory_rate",
@@ -135,14 +124,14 @@ def build() -> ParameterSet:
             calibrated(
                 f"persisting fraction ~0.8% after contraction ({STEIN}, Table 1: FB 0.0079, random effect ω² 0.80)"
             ),
-            Prior("lognormal", random_effect_cv(0.80)),
+            Prior.log_sd(math.sqrt(0.80)),
         ),
         Parameter(
             "cart_memory_death_rate",
             0.0032,
             "1/day",
             f"{STEIN} (Table 1): slow decline β 0.0032 /day, random effect ω² 0.86",
-            Prior("lognormal", random_effect_cv(0.86)),
+            Prior.log_sd(math.sqrt(0.86)),
         ),
         Parameter(
             "clone_1_cd19",

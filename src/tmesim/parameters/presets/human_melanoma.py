@@ -38,7 +38,7 @@ def build() -> ParameterSet:
                 "2012 Cancer Res 72:1070); by `tmesim calibrate` "
                 "validation/calibrations/melanoma_immune_composition (seed 1070) to the target "
                 "erdag_2012_melanoma_t_cell_macrophage_ratio; wide variation between patients "
-                "(myeloid-rich and myeloid-poor melanomas, sd of the log assumed)"
+                "(myeloid-rich and myeloid-poor melanomas; CV 1.0 assumed)"
             ),
             Prior("lognormal", 1.0),
         ),

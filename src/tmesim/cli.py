@@ -273,7 +273,8 @@ def report(
 @app.command(
     epilog=(
         "Examples: tmesim validate --fast | tmesim validate --only le_2015_dmmr_orr "
-        "--out runs/validation"
+        "--out runs/validation | tmesim validate --only checkmate067_orr_nivolumab "
+        "--set human_melanoma:tumor_antigen_breadth=0.7 --out runs/what-if"
     )
 )
 @_reports_errors
@@ -290,6 +291,17 @@ def validate(
         bool,
         typer.Option("--fast", help="Only the fast subset, at its small group sizes."),
     ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help=(
+                "What-if: replace a preset value, PRESET:PARAMETER=VALUE (PRESET * for every "
+                "preset of the chosen targets); repeatable. The table and page name the values."
+            ),
+            metavar="PRESET:PARAMETER=VALUE",
+        ),
+    ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
@@ -297,9 +309,19 @@ def validate(
 
     Exits with status 1 when a target fails.
     """
-    from tmesim.validation.runner import run_validation
+    from tmesim.validation import runner
 
-    report = run_validation(only, out, fast=fast, threads=threads, progress=not quiet)
+    targets = runner.load_targets(only, fast=fast)
+    presets = [name for t in targets for name in t.presets()]
+    parameters = runner.parse_overrides(set_ or [], presets)
+    report = runner.run_validation(
+        out=out,
+        fast=fast,
+        threads=threads,
+        progress=not quiet,
+        targets=targets,
+        parameters=parameters,
+    )
     rows = [
         (
             r.id,
@@ -314,7 +336,9 @@ def validate(
     ]
     columns = ("Target", "Published", "Simulated", "95% CI", "Units", "Result", "Role")
     n_pass = int(report.table["passed"].sum())
-    title = f"Validation: {n_pass} of {len(rows)} targets pass"
+    title = f"Validation: {n_pass} of {len(rows)} targets pass" + (
+        f" (what-if: {len(set_ or [])} --set values)" if parameters else ""
+    )
     _stdout().print(_table(title, columns, rows))
     _stdout().print(f"written: {report.csv} and {report.html}", soft_wrap=True, markup=False)
     if not report.passed:

@@ -9,7 +9,7 @@ report, so the page can be mailed or archived as one file.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -86,8 +86,10 @@ def render_page(
     record: CalibrationRecord,
     *,
     fast: bool = False,
+    overrides: Mapping[str, Mapping[str, float]] | None = None,
 ) -> str:
-    """The validation page as HTML text."""
+    """The validation page as HTML text; `overrides` (a what-if run's replaced preset values)
+    are named at the top."""
     summary_columns = [
         "id",
         "units",
@@ -150,4 +152,9 @@ def render_page(
         parameters=parameters,
         moved_far=_moved_far(record),
         far_factor=f"{FAR_FACTOR:g}",
+        overrides=[
+            f"{preset}: {pid} = {value:g}"
+            for preset, values in sorted((overrides or {}).items())
+            for pid, value in values.items()
+        ],
     )

@@ -3,6 +3,10 @@
 Targets that describe the same study (the three arms of CheckMate 067, say) share one run. A
 target whose simulation or metric fails is recorded as failed with the reason; the suite goes on.
 
+A what-if run (`parameters`, `tmesim validate --set PRESET:PARAMETER=VALUE`) simulates the same
+targets with some preset values replaced, to see which published results a parameter moves; its
+table and page name the replaced values, so it is never mistaken for the shipped validation.
+
 Example:
     >>> report = run_validation(only=["antibody_half_life_nivolumab"], out="tmesim-validation")  # doctest: +SKIP
     >>> report.passed                                                                        # doctest: +SKIP
@@ -14,13 +18,13 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from tmesim.errors import TmesimError
+from tmesim.errors import ConfigError, TmesimError
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.validation.acceptance import Verdict, describe_rule, judge
 from tmesim.validation.metrics import MetricValue, compute_metric, half_life_value
@@ -49,7 +53,52 @@ COLUMNS = (
     "n_simulated",
     "seconds",
     "citation",
+    "overrides",
 )
+Overrides = Mapping[str, Mapping[str, float]]
+"""Preset name -> parameter id -> value that replaces the preset's own."""
+
+
+def parse_overrides(settings: Sequence[str], presets: Iterable[str]) -> dict[str, dict[str, float]]:
+    """`PRESET:PARAMETER=VALUE` settings as {preset: {parameter: value}}, each checked against its
+    preset; `*` as PRESET sets the parameter in every preset of `presets`.
+
+    Example:
+        >>> parse_overrides(["human_melanoma:tumor_antigen_breadth=0.7"], ["human_melanoma"])
+        {'human_melanoma': {'tumor_antigen_breadth': 0.7}}
+    """
+    from tmesim.parameters.presets import get_preset
+
+    fix = (
+        "write PRESET:PARAMETER=VALUE, e.g. human_melanoma:tumor_antigen_breadth=0.7 "
+        "(* for PRESET: every preset)"
+    )
+    out: dict[str, dict[str, float]] = {}
+    for text in settings:
+        preset, sep, rest = text.partition(":")
+        pid, eq, raw = rest.partition("=")
+        if not (sep and eq and preset.strip() and pid.strip()):
+            raise ConfigError("--set", text, fix)
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError("--set", text, f"the value must be a number; {fix}") from None
+        names = sorted(set(presets)) if preset.strip() == "*" else [preset.strip()]
+        for name in names:
+            try:
+                get_preset(name).updated({pid.strip(): value})
+            except ConfigError as exc:  # unknown preset or id, or a bad value: say where
+                raise ConfigError(f"--set {text}", exc.value, exc.fix, exc.choices) from None
+            out.setdefault(name, {})[pid.strip()] = value
+    return out
+
+
+def _overrides_text(target: Target, parameters: Overrides) -> str:
+    return "; ".join(
+        f"{preset}:{pid}={value:g}"
+        for preset in target.presets()
+        for pid, value in parameters.get(preset, {}).items()
+    )
 
 
 @dataclass(frozen=True)
@@ -89,7 +138,12 @@ def _published_text(target: Target) -> str:
 
 
 def _simulate(
-    targets: Sequence[Target], out: Path, fast: bool, threads: int | None, progress: bool
+    targets: Sequence[Target],
+    out: Path,
+    fast: bool,
+    threads: int | None,
+    progress: bool,
+    parameters: Overrides,
 ) -> list[tuple[Target, MetricValue | None, Verdict, float, int]]:
     from tmesim.trials.trial import Trial, TrialResult
 
@@ -101,10 +155,15 @@ def _simulate(
         try:
             if target.kind == "pk":
                 assert target.pk is not None and target.metric.drug_observable is not None
-                value = half_life_value(target.pk, target.metric.drug_observable, n_threads=threads)
+                value = half_life_value(
+                    target.pk,
+                    target.metric.drug_observable,
+                    parameters=parameters.get(target.pk.preset, {}),
+                    n_threads=threads,
+                )
                 n = 1
             else:
-                scenario = target.scenario_at(n)
+                scenario = target.scenario_at(n, parameters)
                 key = study_key(scenario)
                 if key not in runs:
                     try:
@@ -142,6 +201,7 @@ def _round(x: float) -> float:
 def validation_table(
     rows: Sequence[tuple[Target, MetricValue | None, Verdict, float, int]],
     record: CalibrationRecord,
+    parameters: Overrides | None = None,
 ) -> pd.DataFrame:
     """The validation table (one row per target) from simulated values and verdicts."""
     records = []
@@ -168,6 +228,7 @@ def validation_table(
                 "n_simulated": n,
                 "seconds": round(seconds, 1),
                 "citation": target.citation,
+                "overrides": _overrides_text(target, parameters or {}),
             }
         )
     return pd.DataFrame(records, columns=list(COLUMNS))
@@ -182,16 +243,20 @@ def run_validation(
     progress: bool = False,
     targets: Sequence[Target] | None = None,
     record: CalibrationRecord | None = None,
+    parameters: Overrides | None = None,
 ) -> ValidationReport:
     """Simulate the targets (all, `only` these ids, or the fast subset at its small n), judge
-    each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically)."""
+    each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically).
+    `parameters` replaces preset values for a what-if run (see `parse_overrides`)."""
     from tmesim.validation.page import render_page
 
     out = Path(out)
     chosen = list(targets) if targets is not None else load_targets(only, fast=fast)
     record = record if record is not None else load_record()
-    rows = _simulate(chosen, out, fast, threads, progress)
-    table = validation_table(rows, record)
+    parameters = parameters or {}
+    rows = _simulate(chosen, out, fast, threads, progress, parameters)
+    table = validation_table(rows, record, parameters)
+    page = render_page(table, rows, record, fast=fast, overrides=parameters)
     csv = atomic_write(out / CSV_FILE, lambda p: table.to_csv(p, index=False))
-    html = atomic_write_text(out / HTML_FILE, render_page(table, rows, record, fast=fast))
+    html = atomic_write_text(out / HTML_FILE, page)
     return ValidationReport(table, csv, html)

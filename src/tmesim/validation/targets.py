@@ -202,6 +202,13 @@ class Target(_Strict):
     acceptance: Acceptance
     simulate: SimulateSpec
 
+    def presets(self) -> list[str]:
+        """The presets this target simulates (its study's cohorts, or its PK preset)."""
+        if self.pk is not None:
+            return [self.pk.preset]
+        cohorts = (self.study or {}).get("cohorts", [])
+        return list(dict.fromkeys(str(c.get("preset")) for c in cohorts if isinstance(c, dict)))
+
     @cached_property
     def scenario(self) -> TrialScenario:
         """The study at the full group size."""

@@ -848,7 +848,9 @@ HUMAN: dict[str, Parameter] = _table(
         "anti_ctla4_treg_depletion_rate",
         0.05,
         "1/day",
-        "Sharma et al. 2019 Clin Cancer Res (ipilimumab does not deplete FOXP3+ Tregs in human tumors) [r]; rate assumed small",
+        "Sharma et al. 2019 Clin Cancer Res (ipilimumab does not deplete FOXP3+ Tregs in human tumors) [r]; rate assumed small, not zero: "
+        "most of the simulated ipilimumab response in melanoma rests on it (compare "
+        "`tmesim validate --set '*:anti_ctla4_treg_depletion_rate=0'`)",
     ),
     _p(
         "cart_stimulation_half",

@@ -26,6 +26,7 @@ import xarray as xr
 
 from tmesim.cohorts.population import sample_population
 from tmesim.engines.qsp.compiled import compiled_kernel
+from tmesim.engines.qsp.exact_depots import exact_states
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
 from tmesim.model.tumor_immune import build_model
@@ -56,8 +57,11 @@ def simulate(
     t0: float = 0.0,
     settings: SolverSettings | None = None,
     n_threads: int | None = None,
+    exact_depots: bool = False,
 ) -> CohortSolution:
-    """Integrate virtual patients (rows of `P`, `Y0`) with the compiled kernel of `model`."""
+    """Integrate virtual patients (rows of `P`, `Y0`) with the compiled kernel of `model`; with
+    `exact_depots`, the drug depots and the compartments they alone feed follow their closed
+    form between doses (:func:`tmesim.engines.qsp.exact_depots.exact_states`)."""
     return solve(
         compiled_kernel(model),
         Y0,
@@ -68,6 +72,7 @@ def simulate(
         extinct_idx=np.array(model.extinguishable_indices, dtype=np.int64),
         settings=settings,
         n_threads=n_threads,
+        exact=exact_states(model, P) if exact_depots else None,
     )
 
 

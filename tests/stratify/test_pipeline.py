@@ -171,7 +171,7 @@ def test_closed_form_drug_states_match_stepping_them():
     """Daily oral eganelisib: the gut depot and plasma amount in closed form give the trajectory
     the solver gets by stepping through them at a tight tolerance; a wrong state is refused."""
     from tmesim.engines.qsp.compiled import compiled_kernel
-    from tmesim.engines.qsp.exact_depots import exact_states, solve_with_exact_depots
+    from tmesim.engines.qsp.exact_depots import exact_states
     from tmesim.errors import ConfigError
     from tmesim.simulation import Simulation, simulate
     from tmesim.solvers import DoseSchedule, ExactStates, SolverSettings, solve
@@ -197,12 +197,14 @@ def test_closed_form_drug_states_match_stepping_them():
     days = np.array([0.0, 7.5, 21.0, 42.0])
     tight = SolverSettings(rtol=1e-9, atol=1e-12)
     stepped = simulate(model, P, Y, days, doses, settings=tight)
-    exact = solve_with_exact_depots(model, P, Y, days, doses, tight)
+    exact = simulate(model, P, Y, days, doses, settings=tight, exact_depots=True)
     assert np.all(exact.status == 0) and np.all(stepped.status == 0)
     # Both at rtol 1e-9: their global errors after six weeks of daily doses differ by ~1e-6
     # relative (seen on a tumor shrinking to a few cells), far below any reading of the result.
     np.testing.assert_allclose(exact.observables, stepped.observables, rtol=1e-5, atol=1e-9)
-    loose = solve_with_exact_depots(model, P, Y, days, doses, SolverSettings(rtol=1e-5))
+    loose = simulate(
+        model, P, Y, days, doses, settings=SolverSettings(rtol=1e-5), exact_depots=True
+    )
     assert (
         loose.n_steps.mean()
         < 0.5

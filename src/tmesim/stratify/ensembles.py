@@ -36,12 +36,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tmesim.cohorts.baseline import Baseline, grow_to_start
 from tmesim.config.trial import ResponseCriteria, Visits
-from tmesim.engines.qsp.exact_depots import solve_with_exact_depots
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
 from tmesim.parameters.parameter_set import ParameterSet
 from tmesim.parameters.presets import get_preset
-from tmesim.simulation import Simulation
+from tmesim.simulation import Simulation, simulate
 from tmesim.solvers import DoseSchedule, SolverSettings, SolverStatus
 from tmesim.stratify.panel import Candidate, applicable
 from tmesim.trials.clinical import scheduled_visit_days
@@ -199,8 +198,15 @@ def simulate_candidate(
         np.tile(schedule.state, n),
         np.tile(schedule.amount, n),
     )
-    sol = solve_with_exact_depots(
-        model, P, Y, days, doses, settings.solver_settings(), n_threads=n_threads
+    sol = simulate(
+        model,
+        P,
+        Y,
+        days,
+        doses,
+        settings=settings.solver_settings(),
+        n_threads=n_threads,
+        exact_depots=True,
     )
     volume = sol.observables[:, :, model.observable_ids.index("tumor_volume")]
     diameters = measured_diameters_mm(volume, settings.response.detection_limit_mm)

@@ -43,9 +43,9 @@ from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, read_yaml
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
-from tmesim.validation.metrics import MetricValue, compute_metric, half_life_value
+from tmesim.validation.metrics import MetricValue
 from tmesim.validation.record import CalibrationRecord, FittedParameter, record_to_yaml
-from tmesim.validation.targets import Target, load_targets, study_key, target_files
+from tmesim.validation.targets import Target, load_targets, target_files
 
 PARAMETERS_FILE = "calibrated_parameters.yaml"
 RECORD_FILE = "calibration_record.yaml"
@@ -189,7 +189,7 @@ class Objective:
         return out
 
     def evaluate(self, values: Sequence[float]) -> Evaluation:
-        from tmesim.trials.trial import Trial
+        from tmesim.validation.runner import simulate_target
 
         overrides = self.overrides(values)
         distances: dict[str, float] = {}
@@ -197,22 +197,14 @@ class Objective:
             runs: dict[str, Any] = {}
             for target in self.targets:
                 try:
-                    if target.kind == "pk":
-                        assert target.pk is not None and target.metric.drug_observable
-                        value = half_life_value(
-                            target.pk,
-                            target.metric.drug_observable,
-                            parameters=overrides.get(target.pk.preset, {}),
-                            n_threads=self.n_threads,
-                        )
-                    else:
-                        scenario = target.scenario_at(self.cfg.n_per_evaluation, overrides)
-                        key = study_key(scenario)
-                        if key not in runs:
-                            runs[key] = Trial(scenario).run(
-                                Path(tmp) / key, n_threads=self.n_threads, report=False
-                            )
-                        value = compute_metric(target, runs[key])
+                    value = simulate_target(
+                        target,
+                        self.cfg.n_per_evaluation,
+                        overrides,
+                        runs,
+                        Path(tmp),
+                        threads=self.n_threads,
+                    )
                     distances[target.id] = standardized_distance(target, value)
                 except ConfigError:
                     raise

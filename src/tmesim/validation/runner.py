@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -30,6 +31,9 @@ from tmesim.validation.acceptance import Verdict, describe_rule, judge
 from tmesim.validation.metrics import MetricValue, compute_metric, half_life_value
 from tmesim.validation.record import CalibrationRecord, load_record
 from tmesim.validation.targets import Target, load_targets, study_key
+
+if TYPE_CHECKING:
+    from tmesim.trials.trial import TrialResult
 
 DEFAULT_OUT = "tmesim-validation"
 CSV_FILE = "validation.csv"
@@ -60,14 +64,17 @@ Overrides = Mapping[str, Mapping[str, float]]
 
 
 def parse_overrides(settings: Sequence[str], presets: Iterable[str]) -> dict[str, dict[str, float]]:
-    """`PRESET:PARAMETER=VALUE` settings as {preset: {parameter: value}}, each checked against its
-    preset; `*` as PRESET sets the parameter in every preset of `presets`.
+    """`PRESET:PARAMETER=VALUE` settings as {preset: {parameter: value in the preset's units}},
+    each checked against its preset; the value may carry units (`0.3 1/day`), read as every
+    parameter override is (:func:`tmesim.parameters.units.parse_quantity`). `*` as PRESET sets
+    the parameter in every preset of `presets`.
 
     Example:
         >>> parse_overrides(["human_melanoma:tumor_antigen_breadth=0.7"], ["human_melanoma"])
         {'human_melanoma': {'tumor_antigen_breadth': 0.7}}
     """
     from tmesim.parameters.presets import get_preset
+    from tmesim.parameters.units import parse_quantity
 
     fix = (
         "write PRESET:PARAMETER=VALUE, e.g. human_melanoma:tumor_antigen_breadth=0.7 "
@@ -75,21 +82,30 @@ def parse_overrides(settings: Sequence[str], presets: Iterable[str]) -> dict[str
     )
     out: dict[str, dict[str, float]] = {}
     for text in settings:
-        preset, sep, rest = text.partition(":")
-        pid, eq, raw = rest.partition("=")
-        if not (sep and eq and preset.strip() and pid.strip()):
+        scope, sep, rest = text.partition(":")
+        pid, eq, raw = (part.strip() for part in rest.partition("="))
+        if not (sep and eq and scope.strip() and pid):
             raise ConfigError("--set", text, fix)
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigError("--set", text, f"the value must be a number; {fix}") from None
-        names = sorted(set(presets)) if preset.strip() == "*" else [preset.strip()]
+        names = sorted(set(presets)) if scope.strip() == "*" else [scope.strip()]
         for name in names:
             try:
-                get_preset(name).updated({pid.strip(): value})
-            except ConfigError as exc:  # unknown preset or id, or a bad value: say where
+                params = get_preset(name)
+                units = params[pid].units
+            except ConfigError as exc:  # unknown preset or id: name the nearest
                 raise ConfigError(f"--set {text}", exc.value, exc.fix, exc.choices) from None
-            out.setdefault(name, {})[pid.strip()] = value
+            try:
+                value = parse_quantity(raw, units, field=f"--set {text}")
+            except ConfigError:
+                raise ConfigError(
+                    "--set",
+                    text,
+                    f"the value must be a number, optionally in units ({units}); {fix}",
+                ) from None
+            try:
+                params.updated({pid: value})  # a negative or non-finite value
+            except ConfigError as exc:
+                raise ConfigError(f"--set {text}", exc.value, exc.fix) from None
+            out.setdefault(name, {})[pid] = value
     return out
 
 
@@ -137,6 +153,47 @@ def _published_text(target: Target) -> str:
     return f"{want} {a.no_effect:g}"
 
 
+def simulate_target(
+    target: Target,
+    n: int,
+    parameters: Overrides,
+    runs: dict[str, TrialResult | str],
+    folder: Path,
+    *,
+    threads: int | None = None,
+    progress: bool = False,
+) -> MetricValue:
+    """The target's metric, simulated with `n` subjects per group and the preset values
+    `parameters` replaced. Studies are run once into `folder` and kept in `runs` (by study key),
+    so targets that describe the same study share it; a study that fails is kept as its reason
+    and fails every target that reads it. Used by `tmesim validate` and `tmesim calibrate`."""
+    from tmesim.trials.trial import Trial
+
+    if target.kind == "pk":
+        assert target.pk is not None and target.metric.drug_observable is not None
+        return half_life_value(
+            target.pk,
+            target.metric.drug_observable,
+            parameters=parameters.get(target.pk.preset, {}),
+            n_threads=threads,
+        )
+    scenario = target.scenario_at(n, parameters)
+    key = study_key(scenario)
+    if key not in runs:
+        try:
+            runs[key] = Trial(scenario).run(
+                folder / key, n_threads=threads, report=False, progress=progress
+            )
+        except ConfigError:
+            raise
+        except Exception as exc:  # a failed study fails its targets, not the suite
+            runs[key] = _failure(exc)
+    run = runs[key]
+    if isinstance(run, str):
+        raise RuntimeError(f"study failed: {run}")
+    return compute_metric(target, run)
+
+
 def _simulate(
     targets: Sequence[Target],
     out: Path,
@@ -145,40 +202,15 @@ def _simulate(
     progress: bool,
     parameters: Overrides,
 ) -> list[tuple[Target, MetricValue | None, Verdict, float, int]]:
-    from tmesim.trials.trial import Trial, TrialResult
-
     runs: dict[str, TrialResult | str] = {}
     rows = []
     for target in targets:
         start = time.perf_counter()
-        n = target.simulate.n_fast if fast else target.simulate.n
+        n = 1 if target.kind == "pk" else target.simulate.n_fast if fast else target.simulate.n
         try:
-            if target.kind == "pk":
-                assert target.pk is not None and target.metric.drug_observable is not None
-                value = half_life_value(
-                    target.pk,
-                    target.metric.drug_observable,
-                    parameters=parameters.get(target.pk.preset, {}),
-                    n_threads=threads,
-                )
-                n = 1
-            else:
-                scenario = target.scenario_at(n, parameters)
-                key = study_key(scenario)
-                if key not in runs:
-                    try:
-                        runs[key] = Trial(scenario).run(
-                            out / "studies" / key,
-                            n_threads=threads,
-                            report=False,
-                            progress=progress,
-                        )
-                    except Exception as exc:  # a failed study fails its targets, not the suite
-                        runs[key] = _failure(exc)
-                run = runs[key]
-                if isinstance(run, str):
-                    raise RuntimeError(f"study failed: {run}")
-                value = compute_metric(target, run)
+            value = simulate_target(
+                target, n, parameters, runs, out / "studies", threads=threads, progress=progress
+            )
             verdict = judge(target, value)
         except Exception as exc:
             value, verdict = None, Verdict(False, _failure(exc))

@@ -5,7 +5,7 @@ only by such a depot (rate -k·y + a·y_depot, e.g. an oral drug's plasma amount
 solutions between doses: exp(-k t) and the Bateman function. Which states qualify, and their
 rate constants per virtual patient, are read from the model's symbolic equations; the solver
 then uses the closed form instead of resolving the exponentials with steps
-(`tmesim.solvers.solve(..., exact=...)`).
+(`tmesim.simulation.simulate(..., exact_depots=True)`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tmesim.model.builder import Model
-from tmesim.solvers import CohortSolution, DoseSchedule, ExactStates, SolverSettings, solve
+from tmesim.solvers import ExactStates
 
 DEPOT_COMPARTMENTS = ("gut", "skin")
 """Compartments of the model's drug depots (oral gut depot, s.c. and vaccine depots)."""
@@ -88,30 +88,3 @@ def _find_exact(model: Model) -> tuple[np.ndarray, np.ndarray, list[Any], list[A
     k_fn = [sp.lambdify(params, k, "numpy") for k in ks]
     a_fn = [sp.lambdify(params, a, "numpy") for a in gains]
     return np.array(idx, dtype=np.int64), np.array(src, dtype=np.int64), k_fn, a_fn
-
-
-def solve_with_exact_depots(
-    model: Model,
-    P: np.ndarray,
-    Y0: np.ndarray,
-    t_save: np.ndarray,
-    doses: DoseSchedule,
-    settings: SolverSettings,
-    n_threads: int | None = None,
-) -> CohortSolution:
-    """Integrate virtual patients under their doses from day 0, the model's depots in closed
-    form (see :func:`exact_states`)."""
-    from tmesim.engines.qsp.compiled import compiled_kernel
-
-    return solve(
-        compiled_kernel(model),
-        Y0,
-        P,
-        0.0,
-        t_save,
-        doses,
-        extinct_idx=np.array(model.extinguishable_indices, dtype=np.int64),
-        settings=settings,
-        n_threads=n_threads,
-        exact=exact_states(model, P),
-    )

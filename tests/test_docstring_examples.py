@@ -57,6 +57,7 @@ MODULES = [
     "tmesim.validation",
     "tmesim.validation.acceptance",
     "tmesim.validation.calibrate",
+    "tmesim.validation.ledger",
     "tmesim.validation.metrics",
     "tmesim.validation.record",
     "tmesim.validation.targets",

@@ -199,7 +199,8 @@ SHARED: dict[str, Parameter] = _table(
         "cell/mm^3",
         assumed(
             "half-maximal at ~1e5 dead-cell equivalents in a 75 mm³ mouse tumor at treatment start "
-            "(the absolute half-maximum of 1e5 the mouse calibrations were made with, as a density)"
+            "(the model's earlier absolute half-maximum of 1e5, which the mouse presets' recorded "
+            "values were found with, written as a density)"
         ),
     ),
     _p(
@@ -502,9 +503,9 @@ SHARED: dict[str, Parameter] = _table(
         "cart_expansion_rate",
         1.05,
         "1/day",
-        calibrated(
-            f"net expansion 0.89 /day to a ~3,900-fold peak at day ~9.3 ({STEIN}) plus the contraction rate"
-        ),
+        f"{STEIN} (Table 1): net expansion ln(3,900)/9.3 days = 0.89 /day (a ~3,900-fold peak "
+        "at day ~9.3) plus the contraction rate α 0.16 /day; arithmetic on the published "
+        "kinetics, no simulated outcome",
     ),
     _p(
         "cart_product_fitness",

@@ -105,9 +105,11 @@ def build() -> ParameterSet:
             "cart_product_fitness",
             1.0,
             "1",
-            calibrated(
-                f"between-patient spread of CAR-T fold-expansion, sd of log fold-expansion 1.55 ({STEIN}, Table 1: ω² 2.4); products differ in memory-like vs exhausted or effector-skewed T cells (Fraietta 2018 Nat Med 24:563; Finney 2019 J Clin Invest 129:2123)"
-            ),
+            f"the typical product is the reference (1 by definition); its between-patient CV "
+            f"carries the spread of CAR-T fold-expansion, sd of log fold-expansion 1.55 ({STEIN}, "
+            "Table 1: ω² 2.4; the CV reproduces it in simulation, see PRODUCT_FITNESS_CV); "
+            "products differ in memory-like vs exhausted or effector-skewed T cells (Fraietta 2018 "
+            "Nat Med 24:563; Finney 2019 J Clin Invest 129:2123)",
             Prior("lognormal", PRODUCT_FITNESS_CV),
         ),
         Parameter(

@@ -21,7 +21,7 @@ from tmesim.report.figures import figure_to_base64
 from tmesim.report.html import render_template
 from tmesim.validation.acceptance import Verdict
 from tmesim.validation.metrics import MetricValue
-from tmesim.validation.record import FAR_FACTOR, CalibrationRecord
+from tmesim.validation.record import FAR_FACTOR, CalibrationRecord, FittedParameter
 from tmesim.validation.targets import Target
 
 PUBLISHED_COLOR = "#4d4d4d"
@@ -80,6 +80,21 @@ def _moved_far(record: CalibrationRecord) -> list[list[str]]:
     return rows
 
 
+def _ledger_row(p: FittedParameter) -> list[str]:
+    """preset, parameter, value, literature value with the fold change, how it was set, and the
+    targets (or the outcome in words) it was set to reach."""
+    where = f"{p.preset} ({p.drug})" if p.drug else p.preset
+    fold = p.fold_from_literature
+    literature = "" if p.literature_value is None else f"{p.literature_value:g}"
+    if fold is not None:
+        literature += f" (×{fold:.2g})"
+    how = "by hand" if p.method == "hand" else "tmesim calibrate"
+    aim = ", ".join(p.targets) or p.outcome
+    if p.targets and p.outcome:
+        aim += f" ({p.outcome})"
+    return [where, p.id, f"{p.value:g} {p.units}", literature, how, aim]
+
+
 def render_page(
     table: pd.DataFrame,
     rows: Sequence[tuple[Target, MetricValue | None, Verdict, float, int]],
@@ -125,16 +140,7 @@ def render_page(
             }
         )
     n_pass = int(table["passed"].sum())
-    parameters = [
-        [
-            p.preset,
-            p.id,
-            f"{p.value:g} {p.units}",
-            "" if p.literature_value is None else f"{p.literature_value:g}",
-            p.source,
-        ]
-        for p in record.parameters
-    ]
+    parameters = [_ledger_row(p) for p in record.parameters]
     return render_template(
         "tmesim.validation",
         "validation.html.j2",

@@ -8,7 +8,9 @@ what their tumor model or indication changes.
 Source conventions: a citation is the paper (and table or equation); `[r]` marks a value recalled
 from the literature that is still to be checked against the original; "assumed: ..." states the
 reasoning for a value no paper gives directly; "calibrated: ..." names the behaviour it was set to
-reproduce. Which published targets were used for calibration is recorded by the validation suite.
+reproduce. Which published targets were used for calibration is recorded by the validation suite:
+every value whose source says calibrated (or tuned, fitted, chosen to match) has an entry in the
+calibration ledger (`tmesim.validation.ledger`, records in ``validation/calibrations/``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def assumed(reason: str) -> str:
 
 
 def calibrated(behaviour: str) -> str:
+    """A calibrated value's source; the value needs an entry in the calibration ledger."""
     return f"calibrated: {behaviour}"
 
 

@@ -56,7 +56,7 @@ MetricType = Literal[
     "fraction_difference",
     "half_life",
 ]
-Rule = Literal["within_ci", "tolerance", "binomial_consistent", "direction", "range"]
+Rule = Literal["consistent", "tolerance", "direction", "range"]
 Endpoint = Literal["endpoint", "pfs", "os"]
 
 FRACTION_METRICS = frozenset(get_args(FractionMetric))
@@ -106,12 +106,21 @@ class Published(_Strict):
         None, description="Published value (omit only for direction-only results)."
     )
     units: Units = Field(description="percent, fraction, months, weeks, days or ratio.")
-    ci: tuple[float, float] | None = Field(None, description="Published 95% interval.")
+    ci: tuple[float, float] | None = Field(None, description="Published interval (see ci_level).")
+    ci_level: float = Field(
+        0.95, gt=0, lt=1, description="Confidence level of `ci` (e.g. 0.995 for a 99.5% CI)."
+    )
     range: tuple[float, float] | None = Field(
         None, description="Published range across studies, e.g. CR 81–88%."
     )
     n: int | None = Field(None, ge=1, description="Subjects behind the value.")
     events: int | None = Field(None, ge=0, description="Responders / events among n.")
+    reference_n: int | None = Field(
+        None, ge=1, description="fraction_difference: subjects of the reference group."
+    )
+    reference_events: int | None = Field(
+        None, ge=0, description="fraction_difference: responders / events of the reference group."
+    )
     notes: str = Field("", description="Where the number is in the paper, caveats.")
 
 
@@ -156,11 +165,13 @@ class Acceptance(_Strict):
     relative: float | None = Field(
         None, gt=0, description="tolerance: |sim − pub| ≤ relative·|pub|."
     )
-    alpha: float = Field(0.05, gt=0, lt=1, description="binomial_consistent: test level.")
     sign: Literal["positive", "negative"] | None = Field(
         None, description="direction: expected sign of (simulated − no_effect)."
     )
     min_size: float = Field(0.0, ge=0, description="direction: smallest |simulated − no_effect|.")
+    max_size: float | None = Field(
+        None, ge=0, description="direction: largest |simulated − no_effect| (a ceiling)."
+    )
     no_effect: float = Field(
         0.0, description="direction: value of no effect (0 differences, 1 ratios)."
     )
@@ -389,29 +400,50 @@ def _check_metric_settings(t: Target, where: str) -> None:
         )
 
 
+def counts_published(t: Target) -> bool:
+    """The target publishes its k of n (both groups' for a difference) for a metric that counts
+    subjects, so its interval comes from the counts."""
+    p, kind = t.published, t.metric.type
+    if p.n is None or p.events is None:
+        return False
+    if kind == "fraction_difference":
+        return p.reference_n is not None and p.reference_events is not None
+    return kind in FRACTION_METRICS | {"survival_at"}
+
+
 def _check_acceptance(t: Target, where: str) -> None:
     a, p = t.acceptance, t.published
     if a.rule != "direction" and p.value is None:
         raise _fail(where, "published.value", None, f"rule {a.rule} compares with a value")
-    if a.rule == "within_ci" and p.ci is None:
-        raise _fail(where, "published.ci", None, "rule within_ci needs the published 95% CI")
     if a.rule == "tolerance" and a.absolute is None and a.relative is None:
         raise _fail(where, "acceptance.absolute", None, "give absolute or relative tolerance")
     if a.rule == "range" and p.range is None:
         raise _fail(where, "published.range", None, "rule range needs the published range")
-    if a.rule == "binomial_consistent":
-        if t.metric.type not in FRACTION_METRICS | {"survival_at"}:
+    counts = p.n is not None and p.events is not None
+    reference = (p.reference_n, p.reference_events)
+    if any(x is not None for x in reference) and (
+        t.metric.type != "fraction_difference" or None in reference or not counts
+    ):
+        raise _fail(
+            where,
+            "published.reference_events",
+            p.reference_events,
+            "reference_n and reference_events go together, with n and events, in a "
+            "fraction_difference target (the two groups' k of n)",
+        )
+    pairs = ((p.events, p.n, "events"), (p.reference_events, p.reference_n, "reference_events"))
+    for k, n, name in pairs:
+        if k is not None and n is not None and k > n:
+            raise _fail(where, f"published.{name}", k, f"events cannot exceed n ({n})")
+    if a.rule == "consistent":
+        if not counts_published(t) and p.ci is None:
             raise _fail(
                 where,
-                "acceptance.rule",
-                a.rule,
-                "binomial_consistent applies to a fraction (or survival at a time)",
-                choices=sorted(FRACTION_METRICS | {"survival_at"}),
+                "published.ci",
+                None,
+                "rule consistent needs the published interval: ci (with ci_level if not 95%), "
+                "or k of n (n, events; for a difference also reference_n, reference_events)",
             )
-        if p.n is None or p.events is None:
-            raise _fail(where, "published.events", None, "give published n and events (k of n)")
-        if p.events > p.n:
-            raise _fail(where, "published.events", p.events, f"events cannot exceed n ({p.n})")
     if a.rule == "direction" and a.sign is None:
         raise _fail(where, "acceptance.sign", None, "say positive or negative")
 

@@ -54,6 +54,7 @@ MetricType = Literal[
     "observable_ratio",
     "observable_median",
     "fraction_difference",
+    "difference_in_differences",
     "half_life",
 ]
 Rule = Literal["consistent", "tolerance", "direction", "range"]
@@ -72,11 +73,14 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
     "clinical": frozenset({"orr", "cr_rate", "dcr"}) | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }
-CONTRASTS = frozenset({"hazard_ratio", "observable_ratio", "fraction_difference"})
+CONTRASTS = frozenset(
+    {"hazard_ratio", "observable_ratio", "fraction_difference", "difference_in_differences"}
+)
 # Units a metric's canonical value (fraction, days or ratio) can be reported in.
 UNITS_BY_METRIC: dict[str, frozenset[str]] = {
     **{m: frozenset({"percent", "fraction"}) for m in FRACTION_METRICS},
     "fraction_difference": frozenset({"percent", "fraction"}),
+    "difference_in_differences": frozenset({"percent", "fraction"}),
     "median_survival": frozenset({"months", "weeks", "days"}),
     "survival_at": frozenset({"percent", "fraction"}),
     "hazard_ratio": frozenset({"ratio"}),
@@ -151,6 +155,16 @@ class MetricSpec(_Strict):
     )
     of: FractionMetric | None = Field(
         None, description="fraction_difference: the fraction compared between groups."
+    )
+    versus: GroupRef | None = Field(
+        None,
+        description="difference_in_differences: the group of the second difference (unset "
+        "entries: as read), e.g. the same arm in a myeloid-poor cohort.",
+    )
+    versus_reference: GroupRef | None = Field(
+        None,
+        description="difference_in_differences: the reference of the second difference (unset "
+        "entries: as versus).",
     )
     drug_observable: str | None = Field(
         None, description="half_life: plasma concentration observable, e.g. anti_pd1_plasma."
@@ -330,7 +344,13 @@ def _check(t: Target, where: str) -> None:
     _check_presets_and_regimens(scenario, where)
     cohorts = [c.name for c in scenario.cohorts]
     arms = [a.name for a in scenario.arms]
-    for label, ref in (("metric", m), ("metric.reference", m.reference)):
+    labelled = (
+        ("metric", m),
+        ("metric.reference", m.reference),
+        ("metric.versus", m.versus),
+        ("metric.versus_reference", m.versus_reference),
+    )
+    for label, ref in labelled:
         if ref is None:
             continue
         if ref.cohort is not None and ref.cohort not in cohorts:
@@ -379,6 +399,7 @@ def _check_metric_settings(t: Target, where: str) -> None:
         "observable_ratio": ("observable", "day", "reference"),
         "observable_median": ("observable", "day"),
         "fraction_difference": ("of", "reference"),
+        "difference_in_differences": ("of", "reference", "versus", "versus_reference"),
         "half_life": ("drug_observable",),
     }
     for name in required.get(m.type, ()):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tmesim.errors import ConfigError
+from tmesim.validation.acceptance import published_estimate
 from tmesim.validation.calibrate import calibrate, config_from_dict, standardized_distance
 from tmesim.validation.metrics import MetricValue
 from tmesim.validation.record import load_record
@@ -27,13 +28,22 @@ def test_unknown_parameter_and_target_are_named():
 
 
 def test_standardized_distance_uses_the_published_uncertainty():
-    ci_target = load_targets(["checkmate067_orr_nivolumab"])[0]
-    low, high = ci_target.published.ci
-    centre = (low + high) / 2 / 100
-    se = (high - low) / 3.92
-    at_centre = standardized_distance(ci_target, MetricValue(centre, 0, 1, 100))
-    one_se_up = standardized_distance(ci_target, MetricValue(centre + se / 100, 0, 1, 100))
-    assert one_se_up - at_centre == pytest.approx(1.0)
+    # The standard error is that of the interval the acceptance rule uses: Wilson from k of n
+    # for a response rate, the published CI for a median.
+    for name in ("checkmate067_orr_nivolumab", "checkmate067_median_pfs_nivolumab"):
+        ci_target = load_targets([name])[0]
+        estimate, (low, high) = published_estimate(ci_target)
+        scale = ci_target.scale
+        se = (high - low) / 3.92
+        at_estimate = standardized_distance(ci_target, MetricValue(estimate / scale, 0, 1, 100))
+        one_se_up = standardized_distance(
+            ci_target, MetricValue((estimate + se) / scale, 0, 1, 100)
+        )
+        assert at_estimate == pytest.approx(0.0, abs=1e-9), name
+        assert one_se_up == pytest.approx(1.0), name
+    assert published_estimate(load_targets(["checkmate067_median_pfs_nivolumab"])[0])[1] == (
+        load_targets(["checkmate067_median_pfs_nivolumab"])[0].published.ci
+    )
     direction_target = load_targets(["gao_2016_ifngr1_knockdown_escapes_anti_ctla4"])[0]
     big = direction_target.acceptance.min_size / 100 * 2
     assert standardized_distance(direction_target, MetricValue(big, 0, 1, 10)) == 0.0

@@ -16,6 +16,7 @@ from scipy import stats
 
 from tmesim.validation.metrics import (
     bootstrap_ci,
+    difference_in_differences_value,
     fraction_difference_value,
     fraction_value,
     hazard_ratio_value,
@@ -145,6 +146,23 @@ def test_fraction_difference_by_hand_and_bootstrap_is_reproducible():
     again = fraction_difference_value(p, "tumor_free_fraction", G, R)
     assert (v.ci_low, v.ci_high) == (again.ci_low, again.ci_high)
     assert v.ci_low < 0.5 < v.ci_high
+
+
+def test_difference_in_differences_by_hand():
+    # Gain 8/10 - 2/10 in cohort c, gain 4/10 - 3/10 in cohort d: 0.6 - 0.1 = 0.5.
+    flags = {("c", "a"): 8, ("c", "b"): 2, ("d", "a"): 4, ("d", "b"): 3}
+    rows = [
+        {"cohort": c, "arm": a, "tumor_free": i < k}
+        for (c, a), k in flags.items()
+        for i in range(10)
+    ]
+    p = pd.DataFrame(rows).astype({"tumor_free": "boolean"})
+    groups = (("c", "a"), ("c", "b"), ("d", "a"), ("d", "b"))
+    v = difference_in_differences_value(p, "tumor_free_fraction", groups)
+    assert v.value == pytest.approx(0.5) and v.n == 40
+    assert v.ci_low < 0.5 < v.ci_high
+    same = difference_in_differences_value(p, "tumor_free_fraction", groups[:2] * 2)
+    assert same.value == 0.0
 
 
 def test_bootstrap_interval_covers_a_known_difference_of_means():

@@ -35,7 +35,7 @@ def _tiny_mouse_target() -> dict:
         },
         "published": {"value": 0, "units": "percent", "n": 5, "events": 0},
         "metric": {"type": "tumor_free_fraction"},
-        "acceptance": {"rule": "binomial_consistent"},
+        "acceptance": {"rule": "consistent"},
         "simulate": {"n": 3, "n_fast": 3},
     }
 

@@ -45,7 +45,7 @@ def _base() -> dict:
         },
         "published": {"value": 50, "units": "percent", "n": 10, "events": 5},
         "metric": {"type": "tumor_free_fraction", "arm": "treated"},
-        "acceptance": {"rule": "binomial_consistent"},
+        "acceptance": {"rule": "consistent"},
         "simulate": {"n": 20, "n_fast": 4},
     }
 
@@ -132,8 +132,9 @@ def test_invalid_study_is_reported_under_study():
 
 def test_rule_needs_its_settings():
     data = copy.deepcopy(_base())
-    data["acceptance"] = {"rule": "within_ci"}
-    assert "published.ci" in _error(data)
+    data["acceptance"] = {"rule": "consistent"}
+    data["published"] = {"value": 50, "units": "percent"}
+    assert "published.ci" in _error(data)  # neither k of n nor an interval
     data["acceptance"] = {"rule": "direction"}
     data["published"] = {"units": "percent"}
     assert "acceptance.sign" in _error(data)
@@ -150,6 +151,42 @@ def test_contrast_needs_another_group():
     }
     data["acceptance"] = {"rule": "tolerance", "absolute": 10}
     assert "metric.reference" in _error(data)
+
+
+def test_reference_counts_belong_to_a_difference_with_both_counts():
+    data = _base()
+    data["published"]["reference_n"] = 10
+    data["published"]["reference_events"] = 2
+    assert "published.reference_events" in _error(data)  # tumor_free_fraction is no difference
+    data["metric"] = {
+        "type": "fraction_difference",
+        "of": "tumor_free_fraction",
+        "arm": "treated",
+        "reference": {"arm": "control"},
+    }
+    target_from_dict(data)
+    data["published"]["reference_events"] = 11
+    assert "events cannot exceed n" in _error(data)
+
+
+def test_every_contrast_of_a_consistent_rule_publishes_both_sides():
+    """A difference judged by `consistent` carries both groups' k of n or an interval; every
+    contrast of the shipped targets that a paper published has a target of its own."""
+    contrasts = {
+        t.id: t for t in load_targets() if t.metric.type in ("fraction_difference", "hazard_ratio")
+    }
+    for name in (
+        "de_henau_2016_4t1_ipi549_gain",
+        "de_henau_2016_b16gmcsf_ipi549_gain",
+        "le_2015_orr_dmmr_vs_pmmr",
+        "le_2015_pfs_hazard_ratio_dmmr_vs_pmmr",
+        "checkmate067_pfs_hazard_ratio_nivolumab_ipilimumab_vs_ipilimumab",
+        "checkmate067_pfs_hazard_ratio_nivolumab_vs_ipilimumab",
+    ):
+        target = contrasts[name]
+        assert target.acceptance.rule == "consistent"
+        p = target.published
+        assert p.ci is not None or p.reference_n is not None, name
 
 
 def test_unknown_only_id_suggests_the_nearest():

@@ -108,7 +108,15 @@ class Study:
 
     def _arm_simulation(self, params: ParameterSet, arm: ArmSpec, ci: int) -> Simulation:
         try:
-            return Simulation(params, regimen=arm.regimen, solver=self.solver, model=self.model)
+            # The cohort's overrides are applied again over the regimen's drug PK, so that an
+            # override of a drug parameter (e.g. an antibody's Kd) holds in every arm.
+            return Simulation(
+                params,
+                regimen=arm.regimen,
+                parameters_override=self.scenario.cohorts[ci].parameters,
+                solver=self.solver,
+                model=self.model,
+            )
         except ConfigError as exc:
             raise ConfigError(
                 f"arms.{arm.name}.regimen (cohort {self.scenario.cohorts[ci].name})",

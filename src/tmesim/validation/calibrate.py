@@ -6,9 +6,10 @@ trial parameters set; the studies' own seeds give every evaluation the same virt
 parameters. The loss is the sum over targets of a squared standardized distance, in published
 units:
 
-- a published value: ((simulated − published) / s)², s the published standard error — the 95% CI
-  width / 3.92, or √(p(1−p)/n) from k of n — else the stated tolerance / 1.96 (a tolerance is a
-  95% band, as the CIs the other rules pass within);
+- a published value: ((simulated − published) / s)², s the published standard error — the width
+  of the published 95% interval the acceptance rule uses (Wilson from k of n, Newcombe for a
+  difference, the published CI rescaled to 95%) / 3.92 — else the stated tolerance / 1.96 (a
+  tolerance is a 95% band, as the intervals of the other rules);
 - a published range: the distance outside the range over its margin / 1.96, squared;
 - a direction: the shortfall from the minimum effect over that minimum, squared;
 - a target that cannot be simulated: a fixed penalty of 100.
@@ -43,6 +44,7 @@ from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, read_yaml
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
+from tmesim.validation.acceptance import published_estimate
 from tmesim.validation.metrics import MetricValue
 from tmesim.validation.record import CalibrationRecord, FittedParameter, record_to_yaml
 from tmesim.validation.targets import Target, load_targets, target_files
@@ -148,13 +150,10 @@ def standardized_distance(target: Target, simulated: MetricValue) -> float:
         outside = max(low - value, value - high, 0.0)
         return outside / max(a.margin / Z95, 1e-9) if outside > 0 else 0.0
     assert p.value is not None
-    if p.ci is not None:
-        se = (p.ci[1] - p.ci[0]) / 3.92
-    elif p.n is not None and p.events is not None:
-        rate = min(max(p.events / p.n, 0.5 / p.n), 1 - 0.5 / p.n)
-        se = math.sqrt(rate * (1 - rate) / p.n) * target.scale
-    else:
-        se = max(a.absolute or 0.0, (a.relative or 0.0) * abs(p.value)) / Z95
+    if a.rule == "consistent":
+        published, (low, high) = published_estimate(target)
+        return (value - published) / max((high - low) / (2 * Z95), 1e-12)
+    se = max(a.absolute or 0.0, (a.relative or 0.0) * abs(p.value)) / Z95
     return (value - p.value) / max(se, 1e-12)
 
 

@@ -203,6 +203,30 @@ def fraction_difference_value(
     return MetricValue(diff(a, b), low, high, int(a.size + b.size), detail=detail)
 
 
+def difference_in_differences_value(
+    patients: pd.DataFrame,
+    metric: str,
+    groups: tuple[Group, Group, Group, Group],
+    *,
+    day: float | None = None,
+    resamples: int = 1000,
+) -> MetricValue:
+    """(fraction in A − in A₀) − (fraction in B − in B₀) for `groups` = (A, A₀, B, B₀), with a
+    bootstrap 95% interval: how much larger an effect is in one setting than in another (e.g.
+    IPI-549's gain in a myeloid-rich tumor minus its gain in a myeloid-poor one)."""
+    flags = [_flags(_rows(patients, g), metric, day).dropna().to_numpy(dtype=float) for g in groups]
+    if any(f.size == 0 for f in flags):
+        return MetricValue(NAN, NAN, NAN, sum(f.size for f in flags), detail="no evaluable subject")
+
+    def did(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray) -> float:
+        return float(a.mean() - a0.mean() - (b.mean() - b0.mean()))
+
+    low, high = bootstrap_ci(flags, did, resamples=resamples)
+    detail = " − ".join(f"{int(f.sum())}/{f.size}" for f in flags[:2])
+    detail = f"({detail}) − ({' − '.join(f'{int(f.sum())}/{f.size}' for f in flags[2:])})"
+    return MetricValue(did(*flags), low, high, sum(f.size for f in flags), detail=detail)
+
+
 def observable_at(burden: pd.DataFrame, observable: str, group: Group, day: float) -> np.ndarray:
     """Per subject of the primary tumor: `observable` at the last saved day ≤ `day`.
 
@@ -356,6 +380,16 @@ def compute_metric(target: Target, tables: StudyTables) -> MetricValue:
     if m.type == "fraction_difference":
         assert m.of is not None
         return fraction_difference_value(patients, m.of, group, reference, day=m.day)
+    if m.type == "difference_in_differences":
+        assert m.of is not None and m.versus is not None and m.versus_reference is not None
+        versus = (m.versus.cohort or group[0], m.versus.arm or group[1])
+        versus_reference = (
+            m.versus_reference.cohort or versus[0],
+            m.versus_reference.arm or versus[1],
+        )
+        return difference_in_differences_value(
+            patients, m.of, (group, reference, versus, versus_reference), day=m.day
+        )
     if m.type == "observable_ratio":
         assert m.observable is not None and m.day is not None
         return observable_ratio_value(tables.burden, m.observable, group, reference, m.day)

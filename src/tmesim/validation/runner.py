@@ -131,15 +131,20 @@ class ValidationReport:
 
 
 def published_interval(target: Target) -> str:
-    """The published uncertainty as text: an interval 'low–high', 'k/n', or 'range low–high'."""
+    """The published uncertainty as text: an interval 'low–high' (its level if not 95%), 'k/n'
+    ('k/n vs k₀/n₀' for a difference), or 'range low–high'."""
     p = target.published
     parts = []
     if p.ci is not None:
-        parts.append(f"{p.ci[0]:g}–{p.ci[1]:g}")
+        level = "" if p.ci_level == 0.95 else f" ({p.ci_level:.1%} CI)"
+        parts.append(f"{p.ci[0]:g}–{p.ci[1]:g}{level}")
     if p.range is not None:
         parts.append(f"range {p.range[0]:g}–{p.range[1]:g}")
     if p.events is not None and p.n is not None:
-        parts.append(f"{p.events}/{p.n}")
+        versus = ""
+        if p.reference_events is not None and p.reference_n is not None:
+            versus = f" vs {p.reference_events}/{p.reference_n}"
+        parts.append(f"{p.events}/{p.n}{versus}")
     elif p.n is not None:
         parts.append(f"n = {p.n}")
     return "; ".join(parts)

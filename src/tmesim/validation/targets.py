@@ -54,9 +54,10 @@ MetricType = Literal[
     "observable_ratio",
     "observable_median",
     "fraction_difference",
+    "difference_in_differences",
     "half_life",
 ]
-Rule = Literal["within_ci", "tolerance", "binomial_consistent", "direction", "range"]
+Rule = Literal["consistent", "tolerance", "direction", "range"]
 Endpoint = Literal["endpoint", "pfs", "os"]
 
 FRACTION_METRICS = frozenset(get_args(FractionMetric))
@@ -72,11 +73,14 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
     "clinical": frozenset({"orr", "cr_rate", "dcr"}) | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }
-CONTRASTS = frozenset({"hazard_ratio", "observable_ratio", "fraction_difference"})
+CONTRASTS = frozenset(
+    {"hazard_ratio", "observable_ratio", "fraction_difference", "difference_in_differences"}
+)
 # Units a metric's canonical value (fraction, days or ratio) can be reported in.
 UNITS_BY_METRIC: dict[str, frozenset[str]] = {
     **{m: frozenset({"percent", "fraction"}) for m in FRACTION_METRICS},
     "fraction_difference": frozenset({"percent", "fraction"}),
+    "difference_in_differences": frozenset({"percent", "fraction"}),
     "median_survival": frozenset({"months", "weeks", "days"}),
     "survival_at": frozenset({"percent", "fraction"}),
     "hazard_ratio": frozenset({"ratio"}),
@@ -106,12 +110,21 @@ class Published(_Strict):
         None, description="Published value (omit only for direction-only results)."
     )
     units: Units = Field(description="percent, fraction, months, weeks, days or ratio.")
-    ci: tuple[float, float] | None = Field(None, description="Published 95% interval.")
+    ci: tuple[float, float] | None = Field(None, description="Published interval (see ci_level).")
+    ci_level: float = Field(
+        0.95, gt=0, lt=1, description="Confidence level of `ci` (e.g. 0.995 for a 99.5% CI)."
+    )
     range: tuple[float, float] | None = Field(
         None, description="Published range across studies, e.g. CR 81–88%."
     )
     n: int | None = Field(None, ge=1, description="Subjects behind the value.")
     events: int | None = Field(None, ge=0, description="Responders / events among n.")
+    reference_n: int | None = Field(
+        None, ge=1, description="fraction_difference: subjects of the reference group."
+    )
+    reference_events: int | None = Field(
+        None, ge=0, description="fraction_difference: responders / events of the reference group."
+    )
     notes: str = Field("", description="Where the number is in the paper, caveats.")
 
 
@@ -143,6 +156,16 @@ class MetricSpec(_Strict):
     of: FractionMetric | None = Field(
         None, description="fraction_difference: the fraction compared between groups."
     )
+    versus: GroupRef | None = Field(
+        None,
+        description="difference_in_differences: the group of the second difference (unset "
+        "entries: as read), e.g. the same arm in a myeloid-poor cohort.",
+    )
+    versus_reference: GroupRef | None = Field(
+        None,
+        description="difference_in_differences: the reference of the second difference (unset "
+        "entries: as versus).",
+    )
     drug_observable: str | None = Field(
         None, description="half_life: plasma concentration observable, e.g. anti_pd1_plasma."
     )
@@ -156,11 +179,13 @@ class Acceptance(_Strict):
     relative: float | None = Field(
         None, gt=0, description="tolerance: |sim − pub| ≤ relative·|pub|."
     )
-    alpha: float = Field(0.05, gt=0, lt=1, description="binomial_consistent: test level.")
     sign: Literal["positive", "negative"] | None = Field(
         None, description="direction: expected sign of (simulated − no_effect)."
     )
     min_size: float = Field(0.0, ge=0, description="direction: smallest |simulated − no_effect|.")
+    max_size: float | None = Field(
+        None, ge=0, description="direction: largest |simulated − no_effect| (a ceiling)."
+    )
     no_effect: float = Field(
         0.0, description="direction: value of no effect (0 differences, 1 ratios)."
     )
@@ -319,7 +344,13 @@ def _check(t: Target, where: str) -> None:
     _check_presets_and_regimens(scenario, where)
     cohorts = [c.name for c in scenario.cohorts]
     arms = [a.name for a in scenario.arms]
-    for label, ref in (("metric", m), ("metric.reference", m.reference)):
+    labelled = (
+        ("metric", m),
+        ("metric.reference", m.reference),
+        ("metric.versus", m.versus),
+        ("metric.versus_reference", m.versus_reference),
+    )
+    for label, ref in labelled:
         if ref is None:
             continue
         if ref.cohort is not None and ref.cohort not in cohorts:
@@ -368,6 +399,7 @@ def _check_metric_settings(t: Target, where: str) -> None:
         "observable_ratio": ("observable", "day", "reference"),
         "observable_median": ("observable", "day"),
         "fraction_difference": ("of", "reference"),
+        "difference_in_differences": ("of", "reference", "versus", "versus_reference"),
         "half_life": ("drug_observable",),
     }
     for name in required.get(m.type, ()):
@@ -389,29 +421,50 @@ def _check_metric_settings(t: Target, where: str) -> None:
         )
 
 
+def counts_published(t: Target) -> bool:
+    """The target publishes its k of n (both groups' for a difference) for a metric that counts
+    subjects, so its interval comes from the counts."""
+    p, kind = t.published, t.metric.type
+    if p.n is None or p.events is None:
+        return False
+    if kind == "fraction_difference":
+        return p.reference_n is not None and p.reference_events is not None
+    return kind in FRACTION_METRICS | {"survival_at"}
+
+
 def _check_acceptance(t: Target, where: str) -> None:
     a, p = t.acceptance, t.published
     if a.rule != "direction" and p.value is None:
         raise _fail(where, "published.value", None, f"rule {a.rule} compares with a value")
-    if a.rule == "within_ci" and p.ci is None:
-        raise _fail(where, "published.ci", None, "rule within_ci needs the published 95% CI")
     if a.rule == "tolerance" and a.absolute is None and a.relative is None:
         raise _fail(where, "acceptance.absolute", None, "give absolute or relative tolerance")
     if a.rule == "range" and p.range is None:
         raise _fail(where, "published.range", None, "rule range needs the published range")
-    if a.rule == "binomial_consistent":
-        if t.metric.type not in FRACTION_METRICS | {"survival_at"}:
+    counts = p.n is not None and p.events is not None
+    reference = (p.reference_n, p.reference_events)
+    if any(x is not None for x in reference) and (
+        t.metric.type != "fraction_difference" or None in reference or not counts
+    ):
+        raise _fail(
+            where,
+            "published.reference_events",
+            p.reference_events,
+            "reference_n and reference_events go together, with n and events, in a "
+            "fraction_difference target (the two groups' k of n)",
+        )
+    pairs = ((p.events, p.n, "events"), (p.reference_events, p.reference_n, "reference_events"))
+    for k, n, name in pairs:
+        if k is not None and n is not None and k > n:
+            raise _fail(where, f"published.{name}", k, f"events cannot exceed n ({n})")
+    if a.rule == "consistent":
+        if not counts_published(t) and p.ci is None:
             raise _fail(
                 where,
-                "acceptance.rule",
-                a.rule,
-                "binomial_consistent applies to a fraction (or survival at a time)",
-                choices=sorted(FRACTION_METRICS | {"survival_at"}),
+                "published.ci",
+                None,
+                "rule consistent needs the published interval: ci (with ci_level if not 95%), "
+                "or k of n (n, events; for a difference also reference_n, reference_events)",
             )
-        if p.n is None or p.events is None:
-            raise _fail(where, "published.events", None, "give published n and events (k of n)")
-        if p.events > p.n:
-            raise _fail(where, "published.events", p.events, f"events cannot exceed n ({p.n})")
     if a.rule == "direction" and a.sign is None:
         raise _fail(where, "acceptance.sign", None, "say positive or negative")
 

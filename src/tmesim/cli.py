@@ -272,8 +272,8 @@ def report(
 
 @app.command(
     epilog=(
-        "Examples: tmesim validate --fast | tmesim validate --only le_2015_dmmr_orr "
-        "--out runs/validation | tmesim validate --only checkmate067_orr_nivolumab "
+        "Examples: tmesim validate --list | tmesim validate --fast | tmesim validate --only "
+        "le_2015_dmmr_orr --out runs/validation | tmesim validate --only checkmate067_orr_nivolumab "
         "--set human_melanoma:tumor_antigen_breadth=0.7 --out runs/what-if"
     )
 )
@@ -290,6 +290,12 @@ def validate(
     fast: Annotated[
         bool,
         typer.Option("--fast", help="Only the fast subset, at its small group sizes."),
+    ] = False,
+    list_: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the targets (id, kind, metric, role, title); simulate nothing."
+        ),
     ] = False,
     set_: Annotated[
         list[str] | None,
@@ -311,6 +317,17 @@ def validate(
     """
     from tmesim.validation import runner
 
+    if list_:
+        from tmesim.validation.targets import list_targets
+
+        rows = list_targets(only, fast=fast)
+        columns = ("Target", "Kind", "Metric", "Role", "Title")
+        table = _table(f"{len(rows)} validation targets", columns, rows)
+        # ids are what --only takes: keep each on one line, whole, so it can be copied
+        table.columns[0].no_wrap = True
+        table.columns[0].min_width = max((len(r[0]) for r in rows), default=6)
+        _stdout().print(table)
+        return
     targets = runner.load_targets(only, fast=fast)
     presets = [name for t in targets for name in t.presets()]
     parameters = runner.parse_overrides(set_ or [], presets)

@@ -58,6 +58,7 @@ MODULES = [
     "tmesim.validation.acceptance",
     "tmesim.validation.calibrate",
     "tmesim.validation.metrics",
+    "tmesim.validation.page",
     "tmesim.validation.record",
     "tmesim.validation.targets",
 ]

@@ -270,6 +270,15 @@ def report(
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
 
 
+def _ids_whole(table: Table) -> Table:
+    """Keep the first column (target ids, what --only takes) on one line each, so they can be
+    copied."""
+    column = table.columns[0]
+    column.no_wrap = True
+    column.min_width = max((len(str(c)) for c in column.cells), default=6)
+    return table
+
+
 @app.command(
     epilog=(
         "Examples: tmesim validate --list | tmesim validate --fast | tmesim validate --only "
@@ -322,11 +331,7 @@ def validate(
 
         rows = list_targets(only, fast=fast)
         columns = ("Target", "Kind", "Metric", "Role", "Title")
-        table = _table(f"{len(rows)} validation targets", columns, rows)
-        # ids are what --only takes: keep each on one line, whole, so it can be copied
-        table.columns[0].no_wrap = True
-        table.columns[0].min_width = max((len(r[0]) for r in rows), default=6)
-        _stdout().print(table)
+        _stdout().print(_ids_whole(_table(f"{len(rows)} validation targets", columns, rows)))
         return
     targets = runner.load_targets(only, fast=fast)
     presets = [name for t in targets for name in t.presets()]
@@ -356,7 +361,7 @@ def validate(
     title = f"Validation: {n_pass} of {len(rows)} targets pass" + (
         f" (what-if: {len(set_ or [])} --set values)" if parameters else ""
     )
-    _stdout().print(_table(title, columns, rows))
+    _stdout().print(_ids_whole(_table(title, columns, rows)))
     _stdout().print(f"written: {report.csv} and {report.html}", soft_wrap=True, markup=False)
     if not report.passed:
         raise typer.Exit(code=1)

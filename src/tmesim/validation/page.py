@@ -42,6 +42,8 @@ class Interval:
     low: float
     high: float
     label: str
+    from_counts: bool = False
+    """Computed here from the published k of n (not printed in the paper)."""
 
 
 def published_bounds(target: Target) -> Interval | None:
@@ -53,7 +55,7 @@ def published_bounds(target: Target) -> Interval | None:
         >>> t = load_targets(["le_2015_dmmr_orr"])[0]
         >>> i = published_bounds(t)
         >>> round(i.low), round(i.high), i.label
-        (12, 74, '4/10, exact 95% CI (Clopper–Pearson)')
+        (12, 74, 'exact 95% CI of 4/10 (Clopper–Pearson)')
     """
     p = target.published
     if p.ci is not None:
@@ -63,7 +65,7 @@ def published_bounds(target: Target) -> Interval | None:
     if p.events is not None and p.n is not None:
         low, high = proportion_ci(p.events, p.n, method="clopper-pearson")
         s = target.scale
-        return Interval(low * s, high * s, f"{p.events}/{p.n}, exact 95% CI ({CP})")
+        return Interval(low * s, high * s, f"exact 95% CI of {p.events}/{p.n} ({CP})", True)
     return None
 
 
@@ -89,10 +91,14 @@ def accepted_region(target: Target) -> tuple[float, float] | None:
 
 
 def _binomial_acceptance(k: int, n: int, alpha: float, scale: float) -> tuple[float, float] | None:
-    """Rates at which the exact test of k of n gives p ≥ alpha (on a grid of 0.1%)."""
+    """Rates (on a grid of 0.1%) at which the two-sided exact test of k of n gives p ≥ alpha;
+    the p-value is scipy's `binomtest` (outcomes no more likely than k), for all rates at once."""
     rates = np.linspace(0.0, 1.0, 1001)
-    ok = [r for r in rates if stats.binomtest(k, n, float(r)).pvalue >= alpha]
-    return (ok[0] * scale, ok[-1] * scale) if ok else None
+    pmf = stats.binom.pmf(np.arange(n + 1)[None, :], n, rates[:, None])
+    as_likely = pmf <= pmf[:, [k]] * (1 + 1e-7)
+    p_values = np.minimum(1.0, np.where(as_likely, pmf, 0.0).sum(axis=1))
+    ok = rates[p_values >= alpha]
+    return (float(ok[0]) * scale, float(ok[-1]) * scale) if ok.size else None
 
 
 def _limits(values: Sequence[float]) -> tuple[float, float]:
@@ -188,11 +194,21 @@ def _interval_text(interval: Interval | None) -> str:
     return "" if interval is None else f"{interval.label}: {interval.low:.3g}–{interval.high:.3g}"
 
 
+def _published_card_text(target: Target, row: pd.Series) -> str:
+    text = f"{row['published']} {row['units']}"
+    if row["published_ci"]:
+        text += f" ({row['published_ci']})"
+    interval = published_bounds(target)
+    if interval is not None and interval.from_counts:
+        text += f"; {_interval_text(interval)}"
+    return text
+
+
 def _summary_row(target: Target, row: pd.Series) -> dict[str, Any]:
     interval = published_bounds(target)
     published = str(row["published"])
-    detail = str(row["published_ci"] or "")
-    if interval is not None and interval.label not in ("published 95% CI", "published range"):
+    detail = str(row["published_ci"] or "").replace("n = ", "n\u00a0=\u00a0")
+    if interval is not None and interval.from_counts:
         detail = f"{detail}; exact CI {interval.low:.3g}–{interval.high:.3g}".lstrip("; ")
     low, high = _cell(row["simulated_ci_low"]), _cell(row["simulated_ci_high"])
     return {
@@ -236,15 +252,7 @@ def render_page(
                 "passed": bool(row["passed"]),
                 "reason": row["reason"],
                 "rule": row["rule"],
-                "published": " ".join(
-                    part
-                    for part in (
-                        f"{row['published']} {units}",
-                        f"({row['published_ci']})" if row["published_ci"] else "",
-                        f"— {_interval_text(published_bounds(target))}",
-                    )
-                    if part and part != "— "
-                ),
+                "published": _published_card_text(target, row),
                 "accepted": _range_text(accepted_region(target), units),
                 "simulated": (
                     f"{_cell(row['simulated'])} {units} (95% CI "

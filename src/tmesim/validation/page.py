@@ -135,7 +135,9 @@ def target_figure(target: Target, value: MetricValue | None, verdict: Verdict) -
     if region is not None:
         r0, r1 = max(region[0], low), min(region[1], high)
         if p.value is None:  # direction only: the region is what was published
-            ax.fill_between([r0, r1], 0.7, 1.3, color=ACCEPTED_COLOR, hatch="///", lw=0)
+            ax.fill_between(
+                [r0, r1], 0.7, 1.3, facecolor="none", edgecolor="#9a9a9a", hatch="///", lw=0
+            )
         ax.fill_between([r0, r1], -0.35, 0.35, color=ACCEPTED_COLOR, lw=0)
     if p.value is None:
         ax.axvline(target.acceptance.no_effect, color=PUBLISHED_COLOR, ls=":", lw=1)

@@ -1,8 +1,9 @@
 """Validation targets: one YAML file per published result, read into a checked :class:`Target`.
 
-A target file says which study was published (``citation``), how to repeat it (``study``: an
-inline study scenario in the format of ``tmesim trial``, or ``pk`` for a drug's pharmacokinetics
-alone), what was measured (``metric``), the published value with its uncertainty
+A target file says which study was published (``citation``: the reference alone; caveats about
+the source, such as a recalled detail or a secondary source, in ``citation_notes``), how to repeat
+it (``study``: an inline study scenario in the format of ``tmesim trial``, or ``pk`` for a drug's
+pharmacokinetics alone), what was measured (``metric``), the published value with its uncertainty
 (``published``), how close the simulation must come (``acceptance``) and how many virtual
 subjects to simulate (``simulate``). Adding a study means adding a file to ``targets/``.
 

@@ -282,8 +282,9 @@ def _ids_whole(table: Table) -> Table:
 @app.command(
     epilog=(
         "Examples: tmesim validate --list | tmesim validate --fast | tmesim validate --only "
-        "le_2015_dmmr_orr --out runs/validation | tmesim validate --only checkmate067_orr_nivolumab "
-        "--set human_melanoma:tumor_antigen_breadth=0.7 --out runs/what-if"
+        "le_2015_dmmr_orr --out runs/validation | tmesim validate --only "
+        "checkmate067_orr_nivolumab --set human_melanoma:tumor_antigen_breadth=0.7 "
+        "--out runs/what-if"
     )
 )
 @_reports_errors

@@ -146,6 +146,18 @@ def target_figure(target: Target, value: MetricValue | None, verdict: Verdict) -
     if interval is not None:
         ax.plot([interval.low, interval.high], [1, 1], "-", color=PUBLISHED_COLOR, lw=2)
         ax.plot([interval.low, interval.high], [1, 1], "|", color=PUBLISHED_COLOR, ms=8)
+    elif p.value is not None:  # the note goes on the side away from the point
+        left = p.value > (low + high) / 2
+        ax.text(
+            0.02 if left else 0.98,
+            1.0,
+            "no interval published",
+            ha="left" if left else "right",
+            va="center",
+            transform=ax.get_yaxis_transform(),
+            color="#9a9a9a",
+            fontsize=8,
+        )
     color = PASS_COLOR if verdict.passed else FAIL_COLOR
     if simulated is not None:
         ax.plot([simulated[0]], [0], "s", color=color)

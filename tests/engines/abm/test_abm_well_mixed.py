@@ -10,9 +10,9 @@ started without T-cell pools, primes and delivers less than 0.01 CD8 T cells wit
 compared: checked below, so the tissue's zero supply is the QSP model's own). Other cells the QSP
 lesion receives from blood (NK cells, Tregs, monocytes, bystander CD8 T cells) act on neither the
 tumor nor the effector CD8 T cells with their mechanisms switched off, so the tissue leaves them
-out. Both engines then compute the same things — tumor growth, spontaneous death, CD8
-killing in the QSP-IO form k·C·E/(K_TC·C + E + 1), CD8 death — and are compared on tumor cells and
-CD8 T cells over four days, with T cells and without.
+out. Both engines then compute the same things — tumor growth, spontaneous death, CD8 killing in
+the QSP-IO form k·C·E/(K_TC·C + E + 1), CD8 death — and are compared on tumor cells and CD8 T
+cells over four days, with T cells and without.
 
 Tolerance: the agent-based run is a birth–death process of a few hundred cells; its mean over
 seeds differs from the ODE by sampling noise, estimated from the replicates themselves (standard

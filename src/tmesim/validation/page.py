@@ -1,6 +1,8 @@
-"""The validation page: one self-contained HTML file with a summary table, one small figure per
-target (published value and interval next to the simulated one), each target's role, and the
-parameters that moved far from their literature values.
+"""The validation page: one self-contained HTML file with a summary table (target ids, what
+`tmesim validate --only` takes), one small figure per target (the published value and its
+interval — a k of n drawn as its exact interval — above the simulated value and its 95% CI, with
+the region the target's rule accepts), each target's role and source, and the parameters that
+moved far from their literature values.
 
 Figures are base64 PNGs through :func:`tmesim.report.figures.figure_to_base64`, as in the study
 report, so the page can be mailed or archived as one file.
@@ -272,6 +274,8 @@ def render_page(
                     f"{_cell(row['simulated'])} {units} (95% CI "
                     f"{_cell(row['simulated_ci_low'])}–{_cell(row['simulated_ci_high'])}; "
                     f"{row['simulated_detail']}; n = {row['n_simulated']} per group)"
+                    if value is not None
+                    else "not simulated (see the result)"
                 ),
                 "figure": figure_to_base64(target_figure(target, value, verdict), dpi=DPI),
             }

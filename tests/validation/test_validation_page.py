@@ -78,7 +78,9 @@ def test_k_of_n_is_drawn_as_its_exact_interval_not_a_point():
 
 
 @pytest.mark.parametrize(
-    "target", [t for t in TARGETS if t.acceptance.rule == "binomial_consistent"], ids=str
+    "target",
+    [t for t in TARGETS if t.acceptance.rule == "binomial_consistent"],
+    ids=lambda t: t.id,
 )
 def test_binomial_accepted_region_is_where_the_exact_test_passes(target):
     """Just inside the region the exact test gives p ≥ alpha; 0.2 points outside, p < alpha."""

@@ -59,6 +59,7 @@ MODULES = [
     "tmesim.validation.calibrate",
     "tmesim.validation.ledger",
     "tmesim.validation.metrics",
+    "tmesim.validation.page",
     "tmesim.validation.record",
     "tmesim.validation.targets",
 ]

@@ -270,11 +270,21 @@ def report(
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
 
 
+def _ids_whole(table: Table) -> Table:
+    """Keep the first column (target ids, what --only takes) on one line each, so they can be
+    copied."""
+    column = table.columns[0]
+    column.no_wrap = True
+    column.min_width = max((len(str(c)) for c in column.cells), default=6)
+    return table
+
+
 @app.command(
     epilog=(
-        "Examples: tmesim validate --fast | tmesim validate --only le_2015_dmmr_orr "
-        "--out runs/validation | tmesim validate --only checkmate067_orr_nivolumab "
-        "--set human_melanoma:tumor_antigen_breadth=0.7 --out runs/what-if"
+        "Examples: tmesim validate --list | tmesim validate --fast | tmesim validate --only "
+        "le_2015_dmmr_orr --out runs/validation | tmesim validate --only "
+        "checkmate067_orr_nivolumab --set human_melanoma:tumor_antigen_breadth=0.7 "
+        "--out runs/what-if"
     )
 )
 @_reports_errors
@@ -290,6 +300,12 @@ def validate(
     fast: Annotated[
         bool,
         typer.Option("--fast", help="Only the fast subset, at its small group sizes."),
+    ] = False,
+    list_: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the targets (id, kind, metric, role, title); simulate nothing."
+        ),
     ] = False,
     set_: Annotated[
         list[str] | None,
@@ -311,6 +327,13 @@ def validate(
     """
     from tmesim.validation import runner
 
+    if list_:
+        from tmesim.validation.targets import list_targets
+
+        rows = list_targets(only, fast=fast)
+        columns = ("Target", "Kind", "Metric", "Role", "Title")
+        _stdout().print(_ids_whole(_table(f"{len(rows)} validation targets", columns, rows)))
+        return
     targets = runner.load_targets(only, fast=fast)
     presets = [name for t in targets for name in t.presets()]
     parameters = runner.parse_overrides(set_ or [], presets)
@@ -339,7 +362,7 @@ def validate(
     title = f"Validation: {n_pass} of {len(rows)} targets pass" + (
         f" (what-if: {len(set_ or [])} --set values)" if parameters else ""
     )
-    _stdout().print(_table(title, columns, rows))
+    _stdout().print(_ids_whole(_table(title, columns, rows)))
     _stdout().print(f"written: {report.csv} and {report.html}", soft_wrap=True, markup=False)
     if not report.passed:
         raise typer.Exit(code=1)

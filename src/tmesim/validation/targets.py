@@ -1,8 +1,9 @@
 """Validation targets: one YAML file per published result, read into a checked :class:`Target`.
 
-A target file says which study was published (``citation``), how to repeat it (``study``: an
-inline study scenario in the format of ``tmesim trial``, or ``pk`` for a drug's pharmacokinetics
-alone), what was measured (``metric``), the published value with its uncertainty
+A target file says which study was published (``citation``: the reference alone; caveats about
+the source, such as a recalled detail or a secondary source, in ``citation_notes``), how to repeat
+it (``study``: an inline study scenario in the format of ``tmesim trial``, or ``pk`` for a drug's
+pharmacokinetics alone), what was measured (``metric``), the published value with its uncertainty
 (``published``), how close the simulation must come (``acceptance``) and how many virtual
 subjects to simulate (``simulate``). Adding a study means adding a file to ``targets/``.
 
@@ -216,6 +217,11 @@ class Target(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable id, the file's name.")
     title: str = Field(min_length=1)
     citation: str = Field(min_length=1, description="Full reference and figure/table.")
+    citation_notes: str = Field(
+        "",
+        description="Caveats about the source, kept out of the reference: a recalled detail "
+        "still to be checked ([r]), a secondary source, where a quoted text is kept.",
+    )
     kind: Kind
     setting: str = Field("", description="Tumor model or indication, line of therapy.")
     study: dict[str, Any] | None = Field(
@@ -479,7 +485,12 @@ def load_targets(only: Sequence[str] | None = None, *, fast: bool = False) -> li
     if only:
         for name in only:
             if name not in files:
-                raise ConfigError("--only", name, "name a target id", choices=sorted(files))
+                raise ConfigError(
+                    "--only",
+                    name,
+                    "name a target id (`tmesim validate --list` lists them)",
+                    choices=sorted(files),
+                )
         chosen = [files[name] for name in dict.fromkeys(only)]
     else:
         chosen = list(files.values())
@@ -489,6 +500,20 @@ def load_targets(only: Sequence[str] | None = None, *, fast: bool = False) -> li
     return targets
 
 
-def list_targets() -> list[tuple[str, str, str, str]]:
-    """(id, kind, metric, title) of every shipped target."""
-    return [(t.id, t.kind, t.metric.type, t.title) for t in load_targets()]
+def list_targets(
+    only: Sequence[str] | None = None, *, fast: bool = False
+) -> list[tuple[str, str, str, str, str]]:
+    """(id, kind, metric, role, title) of the shipped targets (chosen as by `load_targets`);
+    role is calibration or validation, from the calibration records.
+
+    Example:
+        >>> list_targets(["antibody_half_life_nivolumab"])[0][:3]
+        ('antibody_half_life_nivolumab', 'pk', 'half_life')
+    """
+    from tmesim.validation.record import load_record
+
+    record = load_record()
+    return [
+        (t.id, t.kind, t.metric.type, record.role(t.id), t.title)
+        for t in load_targets(only, fast=fast)
+    ]

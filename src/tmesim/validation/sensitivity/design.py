@@ -234,8 +234,9 @@ def analyze(
     """Indices per factor (columns parameter, index, value, ci_low, ci_high) and the number of
     groups left out because a run failed.
 
-    Morris: mu_star (mean absolute elementary effect, per unit of u, with its bootstrap 95%
-    interval), mu and sigma. Sobol: S1 and ST with their bootstrap 95% intervals. An output that
+    Morris: mu_star (mean absolute elementary effect with its bootstrap 95% interval), mu and
+    sigma, in output units per whole range: a linear effect gives the change of the output from
+    value/fold to value·fold. Sobol: S1 and ST with their bootstrap 95% intervals. An output that
     does not vary gives indices 0.
     """
     from SALib.analyze import morris as morris_analyze

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 COLORS = {"sourced": "#4477aa", "calibrated": "#ccbb44", "assumed": "#ee6677"}
@@ -56,22 +57,26 @@ def _panel(ax, rows: pd.DataFrame, method: str) -> None:  # noqa: ANN001 (a matp
     colors = [COLORS[p] for p in values(main)["provenance"]]
     if method == "morris":
         m = values("mu_star")
-        err = [(m["value"] - m["ci_low"]).clip(lower=0), (m["ci_high"] - m["value"]).clip(lower=0)]
-        ax.barh(list(y), m["value"], xerr=err, color=colors, ecolor="#333333", capsize=2)
-        ax.scatter(values("sigma")["value"], list(y), marker="D", s=14, color="black", zorder=3)
-        ax.set_xlabel("mu* (bars, 95% CI) and sigma (◆), per unit of log-fold level", fontsize=8)
+        ax.barh(
+            list(y),
+            m["value"].to_numpy(),
+            xerr=_errors(m),
+            color=colors,
+            ecolor="#333333",
+            capsize=2,
+        )
+        ax.scatter(
+            values("sigma")["value"].to_numpy(), list(y), marker="D", s=14, color="black", zorder=3
+        )
+        ax.set_xlabel("mu* (bars, 95% CI) and sigma (◆): output change over the range", fontsize=8)
     else:
         for index, shift, alpha in (("S1", 0.2, 0.5), ("ST", -0.2, 1.0)):
             v = values(index)
-            err = [
-                (v["value"] - v["ci_low"]).clip(lower=0),
-                (v["ci_high"] - v["value"]).clip(lower=0),
-            ]
             ax.barh(
                 [yi + shift for yi in y],
-                v["value"],
+                v["value"].to_numpy(),
                 height=0.4,
-                xerr=err,
+                xerr=_errors(v),
                 color=colors,
                 alpha=alpha,
                 ecolor="#333333",
@@ -82,3 +87,11 @@ def _panel(ax, rows: pd.DataFrame, method: str) -> None:  # noqa: ANN001 (a matp
     ax.set_yticks(list(y))
     ax.set_yticklabels(order, fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
+
+
+def _errors(rows: pd.DataFrame) -> np.ndarray:
+    """Error bar lengths (2, n) from the 95% interval (none where it is missing)."""
+    value = rows["value"].to_numpy(dtype=float)
+    low = np.nan_to_num(value - rows["ci_low"].to_numpy(dtype=float)).clip(min=0)
+    high = np.nan_to_num(rows["ci_high"].to_numpy(dtype=float) - value).clip(min=0)
+    return np.vstack([low, high])

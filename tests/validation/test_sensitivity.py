@@ -174,6 +174,15 @@ def test_default_parameters_are_those_with_a_prior_and_switches_are_refused() ->
         )
 
 
+def test_values_a_target_study_sets_itself_are_not_varied() -> None:
+    """The drug catalog's PK replaces the preset's in every treated arm, and a cohort's own
+    values are its experiment: varying either would be a no-op or undo the experiment."""
+    with pytest.raises(ConfigError, match="drug catalog"):
+        plan_sensitivity(targets=["checkmate067_orr_nivolumab"], parameters=["anti_pd1_clearance"])
+    plan = plan_sensitivity(targets=["gao_2016_ifngr1_knockdown_escapes_anti_ctla4"])
+    assert "clone_0_ifng_sensing" not in {f.id for f in plan.factors}
+
+
 def test_a_target_study_is_cut_to_the_groups_its_metric_reads() -> None:
     ids = ["de_henau_2016_4t1_checkpoint_ipi549_cr", "de_henau_2016_4t1_checkpoint_cr"]
     cut = trimmed_targets(load_targets(ids))

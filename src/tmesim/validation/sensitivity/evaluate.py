@@ -80,16 +80,33 @@ def trimmed_targets(targets: Sequence[Target]) -> list[Target]:
     return out
 
 
-def cohort_settings(targets: Sequence[Target]) -> dict[str, str]:
-    """Parameter ids a cohort of a target's study sets itself (the experiment's manipulation,
-    such as a knock-out), each with the reason it cannot be varied."""
+def fixed_in_study(targets: Sequence[Target]) -> dict[str, str]:
+    """Parameter ids a target's study sets itself, each with the reason it cannot be varied: a
+    cohort's own values (the experiment's manipulation, such as a knock-out) and the drug
+    catalog's PK values of its regimens, which replace the preset's in every arm."""
+    from tmesim.parameters.presets import get_preset
+    from tmesim.therapies.dosing import Subject, pk_parameters
+    from tmesim.therapies.regimen import regimen_from_config
+
     out: dict[str, str] = {}
     for t in targets:
-        for cohort in (t.study or {}).get("cohorts", []):
-            for pid in cohort.get("parameters", {}) or {}:
+        if t.study is None:
+            continue
+        scenario = t.scenario_at(1)
+        for cohort in scenario.cohorts:
+            for pid in cohort.parameters:
                 out.setdefault(
-                    pid, f"cohort {cohort.get('name')!r} of target {t.id} sets it as the experiment"
+                    pid, f"cohort {cohort.name!r} of target {t.id} sets it as the experiment"
                 )
+            subject = Subject(species=get_preset(cohort.preset).species)
+            for arm in scenario.arms:
+                regimen = regimen_from_config(arm.regimen)
+                if regimen.is_untreated:
+                    continue
+                for pid in pk_parameters(regimen, subject):
+                    out.setdefault(
+                        pid, f"the drug catalog sets it for arm {arm.name!r} of target {t.id}"
+                    )
     return out
 
 

@@ -45,9 +45,9 @@ from tmesim.validation.sensitivity.design import (
 )
 from tmesim.validation.sensitivity.evaluate import (
     check_observable,
-    cohort_settings,
     evaluate_observable,
     evaluate_targets,
+    fixed_in_study,
     observable_factors,
     trimmed_targets,
 )
@@ -191,7 +191,7 @@ def plan_sensitivity(
                 raise
             raise ConfigError("--target", exc.value, exc.fix, exc.choices) from None
         presets = [name for t in loaded for name in t.presets()]
-        factors, notes = choose_factors(presets, parameters, exclude=cohort_settings(loaded))
+        factors, notes = choose_factors(presets, parameters, exclude=fixed_in_study(loaded))
         return Plan(checked, size, seed, fold, factors, notes, loaded, n_per_sample)
     if preset is None:
         raise ConfigError("--preset", None, "an observable is read from a preset: give --preset")

@@ -8,6 +8,7 @@ intervals. Bars are coloured by provenance (sourced, calibrated, assumed).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,9 @@ TOP = 12
 """Parameters drawn per output (the highest ranked)."""
 
 
-def draw_figure(table: pd.DataFrame, method: str, path: Path) -> None:
-    """Draw the figure of a sensitivity table (see the module docstring) into `path` (PNG)."""
+def draw_figure(table: pd.DataFrame, method: str, target: Path | BinaryIO) -> None:
+    """Draw the figure of a sensitivity table (see the module docstring) as PNG into `target`,
+    a path or a binary file."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -42,7 +44,7 @@ def draw_figure(table: pd.DataFrame, method: str, path: Path) -> None:
     handles = [Patch(color=c, label=p) for p, c in COLORS.items()]
     axes[0, 0].legend(handles=handles, fontsize=7, loc="lower right", frameon=False)
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=120)
+    fig.savefig(target, format="png", dpi=120)
     plt.close(fig)
 
 

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Sequence
@@ -381,7 +382,8 @@ def run_sensitivity(
     threads: int | None = None,
     progress: bool = False,
 ) -> SensitivityResult:
-    """Run the plan and write its files into `out` (each atomically, after every run is done)."""
+    """Run the plan and write its files into `out` (each atomically, once every run is done and
+    every file's content is ready)."""
     from tmesim.validation.sensitivity.figure import draw_figure
 
     start = time.perf_counter()
@@ -390,12 +392,14 @@ def run_sensitivity(
     flags = carried_by(table, plan.method)
     samples = samples_table(plan, U, Y)
     summary = summary_text(plan, table, flags, dropped)
+    figure = io.BytesIO()  # drawn before any file is written: an error leaves the folder as it was
+    draw_figure(table, plan.method, figure)
     seconds = time.perf_counter() - start
     out = Path(out)
     atomic_write(out / CSV_FILE, lambda p: table.to_csv(p, index=False))
     atomic_write(out / FLAGS_FILE, lambda p: flags.to_csv(p, index=False))
     atomic_write(out / SAMPLES_FILE, lambda p: samples.to_csv(p, index=False))
-    atomic_write(out / FIGURE_FILE, lambda p: draw_figure(table, plan.method, p))
+    atomic_write(out / FIGURE_FILE, lambda p: p.write_bytes(figure.getvalue()))
     atomic_write_text(out / SUMMARY_FILE, summary)
     _write_manifest(plan, out, seconds, dropped)
     return SensitivityResult(table, flags, samples, out, seconds)

@@ -119,6 +119,21 @@ def test_an_untreated_tumor_does_not_depend_on_a_drug_it_is_not_given(tmp_path) 
     assert set(written["provenance"]) <= {"sourced", "calibrated", "assumed"}
 
 
+def test_a_target_metric_moves_with_what_it_depends_on(tmp_path) -> None:
+    """Through the validation runner: nivolumab's simulated half-life moves with its clearance,
+    not with IPI-549's maximal effect."""
+    plan = plan_sensitivity(
+        targets=["antibody_half_life_nivolumab"],
+        parameters=["anti_pd1_clearance", "ipi549_emax"],
+        size=2,
+    )
+    result = run_sensitivity(plan, tmp_path, threads=1)
+    t = result.table
+    clearance = _index(t, "anti_pd1_clearance", "mu_star")
+    assert clearance > 0.2 * result.samples["antibody_half_life_nivolumab"].mean()
+    assert _index(t, "ipi549_emax", "mu_star") <= 1e-6 * clearance
+
+
 def test_same_seed_same_indices_whatever_the_thread_count(tmp_path) -> None:
     plan = _observable_plan(size=3, seed=5)
     one = run_sensitivity(plan, tmp_path / "one", threads=1)

@@ -132,9 +132,11 @@ def evaluate_targets(
     *,
     threads: int | None = None,
     progress: bool = False,
+    failures: dict[str, str] | None = None,
 ) -> np.ndarray:
     """Metric values (points, targets), in each target's published units; NaN where the
-    simulation failed. `targets` are already cut (:func:`trimmed_targets`)."""
+    simulation failed (`failures` receives each target's first reason). `targets` are already
+    cut (:func:`trimmed_targets`)."""
     from rich.progress import Progress
 
     from tmesim.validation.runner import simulate_target
@@ -153,9 +155,13 @@ def evaluate_targets(
                         )
                     except ConfigError:
                         raise
-                    except Exception:  # a failed run is a missing point, left out of analysis
-                        continue
-                    Y[i, j] = value.value * target.scale
+                    except Exception as exc:  # a missing point, left out of the analysis
+                        reason = f"point {i}: {type(exc).__name__}: {exc}"
+                    else:
+                        Y[i, j] = value.value * target.scale
+                        reason = f"point {i}: {value.detail or 'no value'}"
+                    if failures is not None and not np.isfinite(Y[i, j]):
+                        failures.setdefault(target.id, reason)
             bar.advance(task)
     return Y
 

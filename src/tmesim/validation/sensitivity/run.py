@@ -9,8 +9,9 @@ number of evaluations), before anything runs. The run writes into `out`, each fi
 - ``carried_by.csv``: per output, the top parameter, the share of the main index (Morris mu_star,
   Sobol ST) carried by assumed values, and the flag: carried mostly by assumed values when the
   top parameter is assumed or assumed values carry more than half;
-- ``samples.csv`` (the design points as fold multipliers, and every output), ``sensitivity.png``,
-  ``summary.md`` and ``manifest.json`` (seed, versions, configuration).
+- ``samples.csv`` (the design points as fold multipliers, of the odds for a fraction, and every
+  output), ``sensitivity.png``, ``summary.md`` and ``manifest.json`` (seed, versions,
+  configuration).
 
 Example:
     >>> plan = plan_sensitivity(observable="tumor_volume", preset="mouse_4t1",
@@ -227,9 +228,13 @@ class SensitivityResult:
     seconds: float
 
 
-def evaluate(plan: Plan, *, threads: int | None = None, progress: bool = False) -> tuple:
-    """Design points U (runs, k) and outputs Y (runs, outputs)."""
+def evaluate(
+    plan: Plan, *, threads: int | None = None, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """Design points U (runs, k), outputs Y (runs, outputs) and, per output that failed at
+    some point, the first reason."""
     U = sample(plan.method, plan.factors, plan.size, plan.seed)
+    failures: dict[str, str] = {}
     if plan.targets:
         Y = evaluate_targets(
             plan.targets,
@@ -239,6 +244,7 @@ def evaluate(plan: Plan, *, threads: int | None = None, progress: bool = False) 
             plan.n_per_sample,
             threads=threads,
             progress=progress,
+            failures=failures,
         )
     else:
         assert plan.preset is not None and plan.observable is not None and plan.days
@@ -252,7 +258,9 @@ def evaluate(plan: Plan, *, threads: int | None = None, progress: bool = False) 
             plan.fold,
             threads=threads,
         )[:, None]
-    return U, Y
+        if not np.isfinite(Y).all():
+            failures[str(plan.observable)] = "integration failed (solver status not 0)"
+    return U, Y, failures
 
 
 def _units(plan: Plan) -> list[str]:
@@ -341,7 +349,12 @@ def samples_table(plan: Plan, U: np.ndarray, Y: np.ndarray) -> pd.DataFrame:
 
 
 def summary_text(
-    plan: Plan, table: pd.DataFrame, flags: pd.DataFrame, dropped: list[int], top: int = 5
+    plan: Plan,
+    table: pd.DataFrame,
+    flags: pd.DataFrame,
+    dropped: list[int],
+    failures: dict[str, str] | None = None,
+    top: int = 5,
 ) -> str:
     """A short markdown summary: the run, then per output its top parameters and its flag."""
     index = MAIN_INDEX[plan.method]
@@ -360,7 +373,8 @@ def summary_text(
         if flag["reason"]:
             lines.append(f"{flag['reason']}.")
         if lost:
-            lines.append(f"{lost} design group(s) left out: a run failed.")
+            why = (failures or {}).get(str(output), "")
+            lines.append(f"{lost} design group(s) left out: a run failed ({why}).")
         lines += [
             "",
             f"| rank | parameter | provenance | {index} | 95% CI |",
@@ -387,11 +401,11 @@ def run_sensitivity(
     from tmesim.validation.sensitivity.figure import draw_figure
 
     start = time.perf_counter()
-    U, Y = evaluate(plan, threads=threads, progress=progress)
+    U, Y, failures = evaluate(plan, threads=threads, progress=progress)
     table, dropped = sensitivity_table(plan, U, Y)
     flags = carried_by(table, plan.method)
     samples = samples_table(plan, U, Y)
-    summary = summary_text(plan, table, flags, dropped)
+    summary = summary_text(plan, table, flags, dropped, failures)
     figure = io.BytesIO()  # drawn before any file is written: an error leaves the folder as it was
     draw_figure(table, plan.method, figure)
     seconds = time.perf_counter() - start
@@ -401,11 +415,13 @@ def run_sensitivity(
     atomic_write(out / SAMPLES_FILE, lambda p: samples.to_csv(p, index=False))
     atomic_write(out / FIGURE_FILE, lambda p: p.write_bytes(figure.getvalue()))
     atomic_write_text(out / SUMMARY_FILE, summary)
-    _write_manifest(plan, out, seconds, dropped)
+    _write_manifest(plan, out, seconds, dropped, failures)
     return SensitivityResult(table, flags, samples, out, seconds)
 
 
-def _write_manifest(plan: Plan, out: Path, seconds: float, dropped: list[int]) -> None:
+def _write_manifest(
+    plan: Plan, out: Path, seconds: float, dropped: list[int], failures: dict[str, str]
+) -> None:
     from importlib import metadata
 
     from tmesim.io.manifest import hash_json, write_manifest
@@ -424,6 +440,7 @@ def _write_manifest(plan: Plan, out: Path, seconds: float, dropped: list[int]) -
             "salib": metadata.version("SALib"),
             "evaluations": plan.evaluations,
             "groups_left_out": dict(zip(plan.outputs, dropped, strict=True)),
+            "first_failure": failures,
             "seconds": round(seconds, 3),
         },
     )

@@ -33,7 +33,7 @@ import pandas as pd
 
 from tmesim.errors import ConfigError
 from tmesim.validation.provenance import Provenance, classify_parameter, weakest
-from tmesim.validation.record import CalibrationRecord
+from tmesim.validation.record import CalibrationRecord, load_record
 
 Method = Literal["morris", "sobol"]
 METHODS: tuple[Method, ...] = ("morris", "sobol")
@@ -120,6 +120,7 @@ def choose_factors(
     from tmesim.model import build_model
     from tmesim.parameters.presets import get_preset
 
+    record = record if record is not None else load_record()  # read once, not per value
     descriptions = {p.id: p.description for p in build_model().parameters}
     sets = {name: get_preset(name) for name in dict.fromkeys(presets)}
     first = next(iter(sets.values()))

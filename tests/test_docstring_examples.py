@@ -58,7 +58,11 @@ MODULES = [
     "tmesim.validation.acceptance",
     "tmesim.validation.calibrate",
     "tmesim.validation.metrics",
+    "tmesim.validation.provenance",
     "tmesim.validation.record",
+    "tmesim.validation.sensitivity",
+    "tmesim.validation.sensitivity.design",
+    "tmesim.validation.sensitivity.run",
     "tmesim.validation.targets",
 ]
 

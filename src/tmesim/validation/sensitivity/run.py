@@ -53,7 +53,7 @@ from tmesim.validation.sensitivity.evaluate import (
     observable_factors,
     trimmed_targets,
 )
-from tmesim.validation.targets import Target
+from tmesim.validation.targets import Target, study_key
 
 DEFAULT_OUT = "tmesim-sensitivity"
 DEFAULT_FOLD = 2.0
@@ -119,7 +119,7 @@ class Plan:
             else f"{self.size} Sobol base samples × ({k} + 2)"
         )
         if self.targets:
-            studies = len({json_key(t) for t in self.targets if t.study is not None})
+            studies = len({study_key(t.scenario) for t in self.targets if t.study is not None})
             pk = sum(t.study is None for t in self.targets)
             runs = f"{studies} study run(s) at n = {self.n_per_sample} per group" + (
                 f" and {pk} PK simulation(s)" if pk else ""
@@ -141,12 +141,6 @@ class Plan:
             "regimen": self.regimen,
             "days": self.days,
         }
-
-
-def json_key(target: Target) -> str:
-    import json
-
-    return json.dumps(target.study, sort_keys=True)
 
 
 def plan_sensitivity(

@@ -19,7 +19,7 @@ from tmesim.validation.provenance import classify_parameter, weakest
 from tmesim.validation.record import CalibrationRecord, FittedParameter, load_record
 from tmesim.validation.sensitivity import plan_sensitivity, run_sensitivity
 from tmesim.validation.sensitivity.design import Factor, analyze, choose_factors, sample
-from tmesim.validation.sensitivity.evaluate import trimmed_targets
+from tmesim.validation.sensitivity.evaluate import presets_read, trimmed_targets
 from tmesim.validation.sensitivity.run import carried_by
 from tmesim.validation.targets import load_targets
 
@@ -205,6 +205,11 @@ def test_a_target_study_is_cut_to_the_groups_its_metric_reads() -> None:
         assert [c.name for c in t.scenario.cohorts] == ["4T1"]
         assert [a.name for a in t.scenario.arms] == ["checkpoint", "checkpoint + IPI-549"]
         assert t.scenario.rechallenge is None
+    b16 = ["de_henau_2016_b16gmcsf_checkpoint_ipi549_cr", "de_henau_2016_b16f10_no_ipi549_benefit"]
+    gmcsf, f10 = trimmed_targets(load_targets(b16))
+    assert {c.name for c in f10.scenario.cohorts} == {"B16-GMCSF", "B16-F10"}  # one shared run
+    assert presets_read(gmcsf) == ["mouse_b16_gmcsf"]
+    assert presets_read(f10) == ["mouse_b16f10"]
     (rechallenge,) = trimmed_targets(load_targets(["de_henau_2016_rechallenge_rejection"]))
     assert rechallenge.scenario.rechallenge is not None
 

@@ -45,6 +45,14 @@ def _groups_read(target: Target) -> tuple[set[str], set[str], bool]:
     return {c for c, _ in groups}, {a for _, a in groups}, rechallenge
 
 
+def presets_read(target: Target) -> list[str]:
+    """The presets of the cohorts the target's metric reads (its PK preset for a PK target)."""
+    if target.study is None:
+        return target.presets()
+    cohorts, _, _ = _groups_read(target)
+    return list(dict.fromkeys(c.preset for c in target.scenario_at(1).cohorts if c.name in cohorts))
+
+
 def trimmed_targets(targets: Sequence[Target]) -> list[Target]:
     """The targets with their studies cut to the groups their metrics read (see the module);
     targets that describe the same study keep one shared, cut study. PK targets are unchanged."""

@@ -51,6 +51,7 @@ from tmesim.validation.sensitivity.evaluate import (
     evaluate_targets,
     fixed_in_study,
     observable_factors,
+    presets_read,
     trimmed_targets,
 )
 from tmesim.validation.targets import Target, study_key
@@ -279,7 +280,7 @@ def sensitivity_table(plan: Plan, U: np.ndarray, Y: np.ndarray) -> tuple[pd.Data
         indices.insert(0, "output", output)
         indices.insert(1, "output_kind", "target" if plan.targets else "observable")
         indices.insert(2, "units", units)
-        presets = plan.targets[j].presets() if plan.targets else [str(plan.preset)]
+        presets = presets_read(plan.targets[j]) if plan.targets else [str(plan.preset)]
         indices.insert(
             4, "provenance", [by_id[p].provenance_in(presets) for p in indices["parameter"]]
         )

@@ -28,6 +28,7 @@ COMMANDS = [
     "trial",
     "report",
     "validate",
+    "sensitivity",
     "calibrate",
     "stratify",
     "presets",

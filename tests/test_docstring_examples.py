@@ -60,7 +60,11 @@ MODULES = [
     "tmesim.validation.ledger",
     "tmesim.validation.metrics",
     "tmesim.validation.page",
+    "tmesim.validation.provenance",
     "tmesim.validation.record",
+    "tmesim.validation.sensitivity",
+    "tmesim.validation.sensitivity.design",
+    "tmesim.validation.sensitivity.run",
     "tmesim.validation.targets",
 ]
 

@@ -368,6 +368,114 @@ def validate(
         raise typer.Exit(code=1)
 
 
+@app.command(
+    epilog=(
+        "Examples: tmesim sensitivity --target de_henau_2016_4t1_checkpoint_ipi549_cr | "
+        "tmesim sensitivity --observable tumor_volume --preset mouse_4t1 --regimen "
+        "'rmp1-14 200 ug biw x6' --days 30 --method sobol --samples 256"
+    )
+)
+@_reports_errors
+def sensitivity(
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", help="Validation target id; repeatable.", metavar="ID"),
+    ] = None,
+    observable: Annotated[
+        str | None,
+        typer.Option(
+            help="A model observable, read at --days (instead of --target).", metavar="NAME"
+        ),
+    ] = None,
+    preset: Annotated[str | None, typer.Option(help="Preset of --observable.")] = None,
+    regimen: Annotated[
+        str | None, typer.Option(help="Regimen of --observable (default: untreated).")
+    ] = None,
+    days: Annotated[float, typer.Option(help="Day --observable is read (days).")] = 60.0,
+    method: Annotated[str, typer.Option(help="morris (screening) or sobol.")] = "morris",
+    trajectories: Annotated[
+        int | None,
+        typer.Option(help="Morris trajectories (default 4 for targets, 20 for an observable)."),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(help="Sobol base samples, a power of 2 (default 8 targets, 256 observable)."),
+    ] = None,
+    n_per_sample: Annotated[
+        int, typer.Option(help="Targets: virtual subjects per group at each point.")
+    ] = 10,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Vary this parameter id or glob (cd8_*); repeatable. Default: those with a prior.",
+            metavar="ID",
+        ),
+    ] = None,
+    fold: Annotated[
+        float, typer.Option(help="Range: value / fold to value × fold (odds for fractions).")
+    ] = 2.0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the design and the bootstrap.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "tmesim-sensitivity"
+    ),
+    threads: Threads = None,
+    quiet: Quiet = False,
+) -> None:
+    """Global sensitivity (Morris or Sobol) of target metrics or an observable to preset values;
+    each parameter labelled sourced, calibrated or assumed."""
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "tmesim sensitivity", "SALib", "install it: pip install salib==1.6.0"
+        ) from None
+    from tmesim.validation.sensitivity import plan_sensitivity, run_sensitivity
+
+    wrong = samples if method == "morris" else trajectories
+    if wrong is not None:
+        option = "--samples" if method == "morris" else "--trajectories"
+        raise ConfigError(
+            option,
+            wrong,
+            f"it sets a {'sobol' if method == 'morris' else 'morris'} design; "
+            "use --trajectories with --method morris, --samples with --method sobol",
+        )
+    size = trajectories if method == "morris" else samples
+    plan = plan_sensitivity(
+        targets=target,
+        observable=observable,
+        preset=preset,
+        regimen=regimen,
+        days=days,
+        method=method,
+        size=size,
+        n_per_sample=n_per_sample,
+        parameters=parameter,
+        fold=fold,
+        seed=seed,
+    )
+    console = _stdout()
+    console.print(
+        f"{len(plan.factors)} parameters; cost: {plan.cost_text()}", soft_wrap=True, markup=False
+    )
+    for note in plan.notes:
+        console.print(f"  {note}", soft_wrap=True, markup=False)
+    result = run_sensitivity(plan, out, threads=threads, progress=not quiet)
+    rows = [
+        (
+            r.output,
+            r.top_parameter,
+            r.top_provenance,
+            f"{r.share_assumed:.0%}",
+            "yes" if r.carried_by_assumed else "",
+        )
+        for r in result.carried_by.itertuples()
+    ]
+    columns = ("Output", "Top parameter", "Provenance", "Assumed share", "Carried by assumed")
+    console.print(_table(f"Sensitivity ({plan.method}, {result.seconds:.0f} s)", columns, rows))
+    console.print(f"written: {result.out}", soft_wrap=True, markup=False)
+
+
 @app.command(epilog="Example: tmesim calibrate calibration.yaml --out runs/calibration")
 @_reports_errors
 def calibrate(

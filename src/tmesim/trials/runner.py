@@ -29,7 +29,7 @@ from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.trials.clinical import clinical_unit, lesion_counts
-from tmesim.trials.eligibility import enroll
+from tmesim.trials.eligibility import enroll, screening_summary
 from tmesim.trials.mouse import mouse_unit
 from tmesim.trials.store import (
     TABLES,
@@ -224,6 +224,8 @@ def _finalize(
     for name, df in tables.items():
         atomic_write(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
     study_json = study_description(study, seconds)
+    if study.kind == "clinical_trial":
+        study_json["screening"] = screening_summary(tables["patients"])
     atomic_write_text(out_dir / "study.json", json.dumps(study_json, indent=2))
     patients = tables["patients"]
     failed = int((patients["status"] != "success").sum()) if len(patients) else 0

@@ -78,10 +78,11 @@ class Eligibility(_Strict):
         description="Total tumor burden at baseline (target lesions × survival.non_target_factor) "
         "at most this fraction of survival.lethal_burden_mm3. Assumed 0.5: protocols enroll "
         "patients expected to live at least about 12 weeks [r] (e.g. Le 2015 NEJM 372:2509, "
-        "Larkin 2015 NEJM 373:23), and half the lethal burden leaves one volume doubling to live "
-        "untreated — about 4 months at colorectal carcinoma's median doubling time (130 d, Bolin "
-        "1983) and 1 month at melanoma's fastest quartile, so patients close to death are not "
-        "enrolled and the disease still spans the burdens trials see.",
+        "Larkin 2015 NEJM 373:23), and half the lethal burden leaves at least one volume doubling "
+        "to live untreated — about 4 months at colorectal carcinoma's median doubling time (130 d, "
+        "Bolin 1983), about 1 month at that of melanoma metastases (33 d, Carlson 2003), so a "
+        "melanoma protocol's life expectancy would ask for a lower limit (about 0.2); set it per "
+        "cohort.",
     )
     max_ecog: int | None = Field(
         None,

@@ -97,3 +97,29 @@ def test_states_stay_finite_and_non_negative(model, factors, dose_day):
     assert np.isfinite(result.observables).all()
     assert (result.observables >= 0).all()
     assert (result.y_final >= 0).all()
+
+
+def test_a_tumor_gone_before_treatment_is_redrawn_not_counted_as_eradicated():
+    # examples/human_melanoma_nivo_ipi.yaml: grown untreated from the inoculum for the preset's
+    # pretreatment days, some drawn patients reject their tumor before day 0; they used to be
+    # counted as eradicated by the regimen.
+    from pathlib import Path
+
+    from tmesim.config.scenario import load_scenario
+    from tmesim.solvers import SolverSettings
+
+    example = Path(__file__).parents[1] / "examples" / "human_melanoma_nivo_ipi.yaml"
+    s = load_scenario(example)
+    sim = Simulation(s.preset, regimen=s.regimen, solver=SolverSettings(**s.solver))
+    result = sim.solve(days=14, save_every=7, n_patients=12, seed=s.seed, variability=True)
+    p = result.patients
+    cells_day0 = result.observable("tumor_cells")[:, 0]
+    assert (p["attempts"] > 1).any()  # some first draws had no tumor left on day 0
+    assert p["tumor_at_start"].all() and (cells_day0 >= 1.0).all()
+    assert not (p["tumor_eradicated"] & ~p["tumor_at_start"]).any()
+    # redraws come from each patient's own streams: a patient drawn alone is the same
+    tail = sim.solve(
+        days=14, save_every=7, n_patients=4, seed=s.seed, variability=True, first_patient=8
+    )
+    np.testing.assert_array_equal(tail.observables, result.observables[8:])
+    np.testing.assert_array_equal(tail.patients["attempts"], p["attempts"].to_numpy()[8:])

@@ -46,6 +46,10 @@ from tmesim.therapies.regimen import Regimen, regimen_from_config
 if TYPE_CHECKING:
     from tmesim.config.scenario import SimulationScenario
 
+MAX_ATTEMPTS = 10
+"""Draws per virtual patient before one without a tumor on day 0 is kept as it is (as cohorts'
+`BaselineSettings.max_attempts`)."""
+
 
 def simulate(
     model: Model,
@@ -182,7 +186,12 @@ class Simulation:
 
         The model first runs untreated for the preset's `pretreatment_days` (from its initial state
         to the size at treatment start). With `variability`, patient i draws its parameters from the
-        priors with its own stream of the root `seed`.
+        priors with its own stream of the root `seed`; a patient whose tumor is gone before
+        treatment starts (fewer than one tumor cell on day 0: its immune system rejected it
+        untreated) is not one the regimen can treat, and is replaced by a fresh draw from its own
+        streams (attempt 1, 2, ..., up to `MAX_ATTEMPTS` draws, as cohorts replace implausible
+        patients), so no other patient changes. The table records `attempts` and
+        `tumor_at_start`; `tumor_eradicated` counts only tumors present on day 0.
         """
         if not (days > 0 and math.isfinite(days)):
             raise ConfigError("duration_days", days, "give a positive, finite number of days")
@@ -195,20 +204,37 @@ class Simulation:
         Y0 = np.tile(self.parameters.initial_state(self.model), (n_patients, 1))
         n_save = int(math.floor(days / save_every + 1e-9)) + 1
         t_save = np.arange(n_save) * save_every
-        sol = simulate(
-            self.model,
-            P,
-            Y0,
-            t_save,
-            self.dose_schedule(n_patients, until_day=days),
-            t0=-self.parameters.pretreatment_days,
-            settings=self.solver,
-            n_threads=n_threads,
-        )
-        patients = _patient_table(self.model, table, sol)
-        return SimulationResult(
-            self.model, t_save, sol.observables, sol.status, patients, sol.y_final
-        )
+        doses = self.dose_schedule(n_patients, until_day=days)
+        k_cells = self.model.observable_ids.index("tumor_cells")
+        attempts = np.zeros(n_patients, dtype=np.int64)
+        obs = np.full((n_patients, n_save, len(self.model.observables)), np.nan)
+        y_final = np.full_like(Y0, np.nan)
+        status = np.zeros(n_patients, dtype=np.int64)
+        todo = np.arange(n_patients)
+        while todo.size:
+            sol = simulate(
+                self.model,
+                P[todo],
+                Y0[todo],
+                t_save,
+                doses if todo.size == n_patients else self.dose_schedule(todo.size, until_day=days),
+                t0=-self.parameters.pretreatment_days,
+                settings=self.solver,
+                n_threads=n_threads,
+            )
+            obs[todo], y_final[todo], status[todo] = sol.observables, sol.y_final, sol.status
+            gone = (sol.status == 0) & (sol.observables[:, 0, k_cells] < 1.0)
+            retry = todo[gone & (attempts[todo] + 1 < MAX_ATTEMPTS)]
+            if retry.size == 0 or not variability:
+                break
+            attempts[retry] += 1
+            P[retry], redrawn = sample_population(
+                self.parameters, self.model, ids[retry], seed, attempts=attempts[retry]
+            )
+            table.loc[retry, redrawn.columns] = redrawn.to_numpy()
+            todo = retry
+        patients = _patient_table(self.model, table, obs, status, attempts)
+        return SimulationResult(self.model, t_save, obs, status, patients, y_final)
 
 
 def new_tumor_site(
@@ -233,19 +259,23 @@ def new_tumor_site(
     return out
 
 
-def _patient_table(model: Model, sampled: pd.DataFrame, sol: CohortSolution) -> pd.DataFrame:
+def _patient_table(
+    model: Model, sampled: pd.DataFrame, obs: np.ndarray, status: np.ndarray, attempts: np.ndarray
+) -> pd.DataFrame:
     table = sampled.copy()
-    table.insert(1, "status", [SolverStatus(int(s)).name.lower() for s in sol.status])
-    table.insert(2, "status_code", sol.status.astype(np.int64))
-    table.insert(3, "message", ["" if s == 0 else describe(int(s)) for s in sol.status])
-    obs = sol.observables
+    table.insert(1, "status", [SolverStatus(int(s)).name.lower() for s in status])
+    table.insert(2, "status_code", status.astype(np.int64))
+    table.insert(3, "message", ["" if s == 0 else describe(int(s)) for s in status])
+    table.insert(4, "attempts", attempts + 1)
     k_vol = model.observable_ids.index("tumor_volume")
     k_cells = model.observable_ids.index("tumor_cells")
+    at_start = obs[:, 0, k_cells] >= 1.0
+    table["tumor_at_start"] = at_start
     table["tumor_volume_day0"] = obs[:, 0, k_vol]
     table["tumor_volume_final"] = obs[:, -1, k_vol]
     table["tumor_volume_nadir"] = np.fmin.reduce(obs[:, :, k_vol], axis=1)  # skips a failed tail
     table["tumor_cells_final"] = obs[:, -1, k_cells]
-    table["tumor_eradicated"] = obs[:, -1, k_cells] < 1.0
+    table["tumor_eradicated"] = at_start & (obs[:, -1, k_cells] < 1.0)
     return table
 
 
@@ -258,12 +288,18 @@ class RunSummary:
     n_failed: int
     seconds: float
     eradicated: int
+    no_tumor_at_start: int = 0
 
     def summary(self) -> str:
         rate = self.n_patients / self.seconds if self.seconds > 0 else float("inf")
+        absent = (
+            f"; no tumor at treatment start in {self.no_tumor_at_start} (not counted)"
+            if self.no_tumor_at_start
+            else ""
+        )
         return (
             f"{self.n_patients} virtual patients in {self.seconds:.1f} s ({rate:.0f}/s); "
-            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}; "
+            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}{absent}; "
             f"results in {self.out_dir}"
         )
 
@@ -293,7 +329,7 @@ def run_scenario(
     compiled_kernel(sim.model)  # compile (or load from cache) before the clock starts
     writer = ResultWriter(out_dir)
     start = time.perf_counter()
-    n_failed = eradicated = 0
+    n_failed = eradicated = absent = 0
     chunks = range(0, scenario.n_patients, scenario.chunk_size)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("simulating", total=scenario.n_patients)
@@ -311,6 +347,8 @@ def run_scenario(
             writer.write_chunk(index, result.patients, result.to_xarray())
             n_failed += int((result.status != 0).sum())
             eradicated += int(result.patients["tumor_eradicated"].sum())
+            ok = result.status == 0
+            absent += int((ok & ~result.patients["tumor_at_start"].to_numpy(dtype=bool)).sum())
             bar.advance(task, n)
     writer.finalize()
     seconds = time.perf_counter() - start
@@ -323,4 +361,4 @@ def run_scenario(
         parameter_hash=sim.parameters.content_hash(),
         extra={"regimen": str(sim.regimen_), "seconds": round(seconds, 3)},
     )
-    return RunSummary(out_dir, scenario.n_patients, n_failed, seconds, eradicated)
+    return RunSummary(out_dir, scenario.n_patients, n_failed, seconds, eradicated, absent)

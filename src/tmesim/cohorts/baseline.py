@@ -9,7 +9,8 @@ log-linear interpolation of the lesion volume and the state is then integrated t
 Plausibility filters reject a patient whose tumor never reaches the size within `start.max_days`,
 whose integration fails, or whose pre-treatment observables fall outside user ranges; a rejected
 patient is replaced by a fresh draw from its own streams (attempt 1, 2, ...), so no other patient
-changes. Results are cached on disk, keyed by everything they depend on, so that the arms of a trial,
+changes. A clinical trial's screening (`trials.eligibility`) grows a screen failure's replacement
+the same way, from the streams of candidate `screening` of the same enrollment slot. Results are cached on disk, keyed by everything they depend on, so that the arms of a trial,
 a re-run and a resumed run share the same patients without growing them again.
 """
 
@@ -109,11 +110,12 @@ def start_targets(
     seed: int,
     *,
     variability: bool = True,
+    screening: int = 0,
 ) -> np.ndarray:
     """Each patient's lesion volume at treatment start (mm³), from its own stream."""
     z = np.array(
         [
-            patient_rng(seed, int(i), Stream.START_SIZE, int(a)).standard_normal()
+            patient_rng(seed, int(i), Stream.START_SIZE, int(a), screening).standard_normal()
             for i, a in zip(patients, attempts, strict=True)
         ]
     )
@@ -130,8 +132,12 @@ def grow_to_start(
     settings: BaselineSettings | None = None,
     n_threads: int | None = None,
     cache: bool = True,
+    screening: int = 0,
 ) -> Baseline:
     """Grow virtual patients `patients` untreated to their size at treatment start.
+
+    `screening` > 0 grows the candidates drawn after that many screen failures of each
+    enrollment slot instead of the first ones (see `cohorts.population.patient_rng`).
 
     Example:
         >>> from tmesim.model import build_model
@@ -150,10 +156,14 @@ def grow_to_start(
                 "filter on an observable of the model",
                 choices=model.observable_ids,
             )
-    path = _cache_path(parameters, model, patients, seed, variability, settings) if cache else None
+    path = (
+        _cache_path(parameters, model, patients, seed, variability, settings, screening)
+        if cache
+        else None
+    )
     if path is not None and path.exists():
         return _load(path)
-    result = _grow(parameters, model, patients, seed, variability, settings, n_threads)
+    result = _grow(parameters, model, patients, seed, variability, settings, n_threads, screening)
     if path is not None:
         _save(path, result)
     return result
@@ -167,10 +177,14 @@ def _grow(
     variability: bool,
     settings: BaselineSettings,
     n_threads: int | None,
+    screening: int = 0,
 ) -> Baseline:
     n = len(patients)
     attempts = np.zeros(n, dtype=np.int64)
-    P, sampled = sample_population(parameters, model, patients, seed, variability=variability)
+    screenings = np.full(n, screening, dtype=np.int64)
+    P, sampled = sample_population(
+        parameters, model, patients, seed, variability=variability, screenings=screenings
+    )
     Y = np.full((n, len(model.species)), np.nan)
     days = np.full(n, np.nan)
     volume = np.full(n, np.nan)
@@ -178,7 +192,12 @@ def _grow(
     todo = np.arange(n)
     while todo.size:
         targets = start_targets(
-            parameters, patients[todo], attempts[todo], seed, variability=variability
+            parameters,
+            patients[todo],
+            attempts[todo],
+            seed,
+            variability=variability,
+            screening=screening,
         )
         y, d, v, why = _grow_once(parameters, model, P[todo], targets, settings, n_threads)
         ok = why == ""
@@ -189,7 +208,13 @@ def _grow(
             break
         attempts[retry] += 1
         P[retry], redrawn = sample_population(
-            parameters, model, patients[retry], seed, variability=True, attempts=attempts[retry]
+            parameters,
+            model,
+            patients[retry],
+            seed,
+            variability=True,
+            attempts=attempts[retry],
+            screenings=screenings[retry],
         )
         sampled.loc[retry, redrawn.columns] = redrawn.to_numpy()
         todo = retry
@@ -282,6 +307,7 @@ def _cache_path(
     seed: int,
     variability: bool,
     settings: BaselineSettings,
+    screening: int = 0,
 ) -> Path:
     from tmesim import __version__
 
@@ -294,6 +320,8 @@ def _cache_path(
         "variability": bool(variability),
         "settings": settings.key(),
     }
+    if screening:
+        payload["screening"] = int(screening)
     key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
     ids = hashlib.sha256(patients.tobytes()).hexdigest()[:12]
     return cache_root() / "baselines" / key / f"{patients[0]}-{patients[-1]}-{ids}.npz"
@@ -342,6 +370,7 @@ def grow_lesions(
     present: np.ndarray,
     settings: BaselineSettings | None = None,
     n_threads: int | None = None,
+    screening: int = 0,
 ) -> Baseline:
     """Lesion number `lesion` (≥ 1) of metastatic patients whose first lesion is `first`.
 
@@ -349,7 +378,8 @@ def grow_lesions(
     (`LESION_VARIED`, log-normal with CV `heterogeneity_cv`) and has its own size at treatment
     start; both come from the patient's lesion stream, so lesions differ in their
     microenvironment and respond unevenly (mixed responses). A lesion that fails to grow is
-    left out of its patient (its row is not plausible); the patient stays.
+    left out of its patient (its row is not plausible); the patient stays. `screening` is the
+    screened candidate whose lesions these are (as for :func:`grow_to_start`).
     """
     settings = settings or BaselineSettings()
     ids = first.patient_id
@@ -357,7 +387,7 @@ def grow_lesions(
     z = (
         np.stack(
             [
-                patient_rng(seed, int(i), Stream.LESIONS, lesion).standard_normal(
+                patient_rng(seed, int(i), Stream.LESIONS, lesion, screening).standard_normal(
                     1 + len(LESION_VARIED)
                 )
                 for i in ids

@@ -32,9 +32,18 @@ class Stream(IntEnum):
 
 
 def patient_rng(
-    seed: int, patient: int, stream: Stream = Stream.PARAMETERS, attempt: int = 0
+    seed: int,
+    patient: int,
+    stream: Stream = Stream.PARAMETERS,
+    attempt: int = 0,
+    screening: int = 0,
 ) -> np.random.Generator:
     """The random stream of one virtual patient for one purpose (and one draw attempt).
+
+    `screening` numbers the candidates screened for enrollment slot `patient` of a clinical trial
+    (0: the first candidate, whose streams are those of the patient itself; k: the candidate
+    drawn after k screen failures), so a screen failure is replaced by a fresh patient without
+    moving any other patient's draws.
 
     Example:
         >>> a = patient_rng(1, 7).standard_normal()
@@ -43,6 +52,8 @@ def patient_rng(
         (True, False)
     """
     key = (int(patient), int(stream), int(attempt))
+    if screening:
+        key = (*key, int(screening))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
@@ -54,11 +65,13 @@ def sample_population(
     *,
     variability: bool = True,
     attempts: np.ndarray | None = None,
+    screenings: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Parameter matrix (len(patients), n_params) and a table of the sampled (varied) values.
 
     `attempts[j]` selects which draw of patient `patients[j]` to take (0 by default); cohorts use it
-    to replace an implausible patient by a fresh draw from the same patient's streams.
+    to replace an implausible patient by a fresh draw from the same patient's streams;
+    `screenings[j]` selects the screened candidate (see :func:`patient_rng`).
 
     Example:
         >>> from tmesim.model import build_model
@@ -70,6 +83,7 @@ def sample_population(
     base = parameters.vector(model)
     patients = np.asarray(patients, dtype=np.int64)
     attempts = np.zeros(len(patients), np.int64) if attempts is None else np.asarray(attempts)
+    screenings = np.zeros(len(patients), np.int64) if screenings is None else np.asarray(screenings)
     P = np.tile(base, (len(patients), 1))
     varied = sorted(parameters.varied(), key=lambda p: p.id) if variability else []
     table = pd.DataFrame({"patient_id": patients})
@@ -78,8 +92,10 @@ def sample_population(
         chol = np.linalg.cholesky(parameters.correlation_matrix(ids))
         z = np.stack(
             [
-                patient_rng(seed, int(i), Stream.PARAMETERS, int(a)).standard_normal(len(varied))
-                for i, a in zip(patients, attempts, strict=True)
+                patient_rng(seed, int(i), Stream.PARAMETERS, int(a), int(r)).standard_normal(
+                    len(varied)
+                )
+                for i, a, r in zip(patients, attempts, screenings, strict=True)
             ]
         )
         z = z @ chol.T

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +33,88 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+ECOG_BURDEN_FRACTIONS = (0.05, 0.15, 0.3, 0.6)
+"""Performance-status proxy: the total tumor burden, as a fraction of the lethal burden, above which
+a patient counts as ECOG 1, 2, 3 and 4 (below the first: ECOG 0). Assumed: a proxy, not a model of
+performance status — symptoms grow with the disease that organs carry, so a patient near the lethal
+burden is bedridden (ECOG 3–4) and one with a small fraction of it is fully active; the cut points
+spread the burden range of enrolled patients over the scale and are not fitted to any data."""
+
+
+class Eligibility(_Strict):
+    """Who a clinical trial enrolls, checked at baseline as a protocol's eligibility criteria are.
+
+    A drawn virtual patient who fails a criterion is a screen failure: it is counted with its
+    reason and replaced by the next candidate of its enrollment slot (`trials.eligibility`).
+    Mouse studies enroll every tumor-bearing mouse (no RECIST eligibility).
+
+    Example:
+        >>> Eligibility().max_burden_fraction, Eligibility(max_ecog=1).max_ecog
+        (0.5, 1)
+    """
+
+    measurable_disease: bool = Field(
+        True,
+        description="Require at least one lesion with a longest diameter ≥ min_lesion_diameter_mm "
+        "(RECIST 1.1 measurable disease, Eisenhauer 2009 §3.1.1; the model has no lymph nodes, so "
+        "the 15 mm short-axis rule for nodes does not arise). Not applied in the adjuvant setting, "
+        "whose disease is resected.",
+    )
+    min_lesion_diameter_mm: float = Field(
+        10.0,
+        ge=10.0,
+        le=100.0,
+        allow_inf_nan=False,
+        description="Longest diameter (mm) of a measurable lesion: RECIST 1.1's 10 mm by CT "
+        "(slice thickness ≤ 5 mm); a protocol may ask for more, never less.",
+    )
+    max_burden_fraction: float = Field(
+        0.5,
+        gt=0.0,
+        lt=1.0,
+        allow_inf_nan=False,
+        description="Total tumor burden at baseline (target lesions × survival.non_target_factor) "
+        "at most this fraction of survival.lethal_burden_mm3. Assumed 0.5: protocols enroll "
+        "patients expected to live at least about 12 weeks [r] (e.g. Le 2015 NEJM 372:2509, "
+        "Larkin 2015 NEJM 373:23), and half the lethal burden leaves at least one volume doubling "
+        "to live untreated — about 4 months at colorectal carcinoma's median doubling time (130 d, "
+        "Bolin 1983), about 1 month at that of melanoma metastases (33 d, Carlson 2003), so a "
+        "melanoma protocol's life expectancy would ask for a lower limit (about 0.2); set it per "
+        "cohort.",
+    )
+    max_ecog: int | None = Field(
+        None,
+        ge=0,
+        le=4,
+        description="Optional performance-status criterion (e.g. 1 for ECOG 0–1): the ECOG proxy "
+        "read from the baseline burden (ecog_burden_fractions) must not exceed it.",
+    )
+    ecog_burden_fractions: tuple[float, float, float, float] = Field(
+        ECOG_BURDEN_FRACTIONS,
+        description="Cut points (fractions of the lethal burden, increasing) of the ECOG 1, 2, 3 "
+        "and 4 proxy; see ECOG_BURDEN_FRACTIONS for the reasoning.",
+    )
+    max_screenings: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Candidates screened per enrollment slot; a slot with no eligible candidate "
+        "among them is recorded as not enrolled (status 'ineligible') with the last reason.",
+    )
+
+    @model_validator(mode="after")
+    def _cut_points(self) -> Eligibility:
+        cuts = self.ecog_burden_fractions
+        if not all(0 < c < 1 for c in cuts) or any(b <= a for a, b in pairwise(cuts)):
+            raise ConfigError(
+                "eligibility.ecog_burden_fractions",
+                list(cuts),
+                "give four increasing fractions of the lethal burden, each between 0 and 1, "
+                "e.g. [0.05, 0.15, 0.3, 0.6]",
+            )
+        return self
 
 
 class CohortSpec(_Strict):
@@ -63,6 +146,12 @@ class CohortSpec(_Strict):
         description="Accept a patient only if observable ∈ [low, high] at treatment start.",
     )
     description: str = Field("", description="What this cohort stands for (shown in the report).")
+    eligibility: Eligibility | None = Field(
+        None,
+        description="Clinical trials: eligibility at baseline (default: Eligibility(), RECIST "
+        "measurable disease and a total burden at most half the lethal burden); mouse studies "
+        "have none.",
+    )
 
 
 class ArmSpec(_Strict):
@@ -135,6 +224,14 @@ class ResponseCriteria(_Strict):
     confirm: bool = Field(True, description="CR/PR need a confirming scan ≥ confirmation_days.")
     confirmation_days: float = Field(28.0, ge=0)
     min_sd_days: float = Field(42.0, ge=0, description="Minimum duration of stable disease.")
+    early_death: Literal["NE", "PD"] = Field(
+        "NE",
+        description="Best response of a patient who dies before the first scan: NE (default; "
+        "RECIST 1.1, Eisenhauer 2009 §4.4: without a post-baseline assessment the best response "
+        "is not evaluable, and symptomatic deterioration is a reason to stop therapy, not an "
+        "objective progression) or PD (protocols that record a death from the disease as "
+        "clinical progression; a death from other causes stays NE).",
+    )
     detection_limit_mm: float = Field(
         3.0,
         ge=0,

@@ -922,6 +922,57 @@ def _status_section(run: RunData) -> dict[str, Any]:
     return {"id": "statuses", "title": "Statuses", "blocks": blocks}
 
 
+def _enrollment_section(run: RunData) -> list[dict[str, Any]]:
+    """Clinical trials: candidates screened, screen failures by reason, and early deaths."""
+    from tmesim.trials.eligibility import REASONS, screening_summary
+
+    summary = screening_summary(run.patients)
+    if not summary:
+        return []
+    codes = [c for c in REASONS if any(c in s["reasons"] for s in summary)]
+    blocks = [
+        _table(
+            "Screening",
+            ["Cohort", "Slots", "Screened", "Enrolled", "Screen failures"]
+            + [REASONS[c].capitalize() for c in codes],
+            [
+                [s["cohort"], s["slots"], s["screened"], s["enrolled"], s["screen_failures"]]
+                + [s["reasons"].get(c, 0) for c in codes]
+                for s in summary
+            ],
+            "Each virtual patient drawn is screened at baseline against the cohort's eligibility "
+            "criteria (RECIST 1.1 measurable disease, alive with tumor, total burden within the "
+            "limit, optional performance-status proxy); a screen failure is replaced by the next "
+            "candidate of its enrollment slot. The first criterion failed is counted.",
+        )
+    ]
+    ok = run.succeeded
+    if _has(ok, "early_death", "best_response"):
+        early = ok[ok["early_death"].astype("boolean").fillna(False).astype(bool)]
+        counts = ok.groupby(list(BY)).size()
+        dead = early.groupby(list(BY)).size()
+        scored = early.groupby([*BY, "best_response"]).size()
+        rows = []
+        for g in _groups(run):
+            if g not in counts:
+                continue
+            labels = {r: int(n) for (c, a, r), n in scored.items() if (c, a) == g}
+            text = ", ".join(f"{r} {n}" for r, n in sorted(labels.items())) or "—"
+            rows.append([*g, int(counts[g]), int(dead.get(g, 0)), text])
+        blocks.append(
+            _table(
+                "Deaths before the first scan",
+                ["Cohort", "Arm", "Enrolled", "Died before the first scan", "Best response"],
+                rows,
+                "A patient who dies before any post-baseline scan has no assessment to grade: "
+                "RECIST 1.1 (Eisenhauer 2009, §4.4) makes the best response not evaluable (NE) "
+                "and counts the patient in the ORR denominator; with response.early_death: PD, "
+                "a death from the disease is recorded as clinical progression.",
+            )
+        )
+    return [{"id": "enrollment", "title": "Enrollment", "blocks": blocks}]
+
+
 def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -942,6 +993,7 @@ def build_context(run: RunData) -> dict[str, Any]:
         results, key = _mouse_sections(run, colors, reference)
     else:
         results, key = _trial_sections(run, colors, reference)
+        sections += _enrollment_section(run)
     sections += results
     sections.append(_status_section(run))
     description = str(study.get("description") or "")

@@ -38,10 +38,17 @@ MAX_NEW_LESIONS = 4
 """New lesions followed per patient (enough for iRECIST's "more new lesions" rule)."""
 
 
-def lesion_counts(seed: int, ids: np.ndarray, mean: float) -> np.ndarray:
-    """Target lesions per patient: 1 + Poisson(mean − 1), at most 5 (RECIST 1.1's limit)."""
+def lesion_counts(
+    seed: int, ids: np.ndarray, mean: float, screenings: np.ndarray | int = 0
+) -> np.ndarray:
+    """Target lesions per patient: 1 + Poisson(mean − 1), at most 5 (RECIST 1.1's limit);
+    `screenings` picks the screened candidate of each enrollment slot (`trials.eligibility`)."""
+    k = np.broadcast_to(np.asarray(screenings, dtype=np.int64), np.shape(ids))
     return np.array(
-        [min(5, 1 + patient_rng(seed, int(i), Stream.LESIONS).poisson(mean - 1.0)) for i in ids],
+        [
+            min(5, 1 + patient_rng(seed, int(i), Stream.LESIONS, 0, int(r)).poisson(mean - 1.0))
+            for i, r in zip(ids, k, strict=True)
+        ],
         dtype=np.int64,
     )
 
@@ -55,7 +62,12 @@ def clinical_unit(
     n = len(first.patient_id)
     ok = first.plausible
     counts = (
-        lesion_counts(s.seed, first.patient_id, s.lesions.mean_target_lesions)
+        lesion_counts(
+            s.seed,
+            first.patient_id,
+            s.lesions.mean_target_lesions,
+            first.table["screen_failures"].to_numpy(dtype=np.int64),
+        )
         if s.setting == "metastatic"
         else np.ones(n, dtype=np.int64)
     )
@@ -92,13 +104,21 @@ def clinical_unit(
     volumes[~solved] = np.nan
     # RECIST needs measurable disease at baseline: a patient without it is not evaluable (NE).
     measurable = solved & (np.nan_to_num(target_d[:, 0]) > 0)
-    out = status_columns(status, first.table["implausible_reason"].to_numpy())
+    reasons = first.table["implausible_reason"].to_numpy()
+    out = status_columns(status, reasons)
+    ineligible = np.array([str(r).startswith("not eligible") for r in reasons], dtype=bool)
+    out.loc[ineligible, "status"] = "ineligible"
     out["n_lesions"] = n_present  # a lesion that could not be grown is left out
     out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
     factor = 1.0 if s.setting == "adjuvant" else s.survival.non_target_factor
     background = _background_death(s, first.patient_id)
     death = death_days(days, volumes * factor, s.survival.lethal_burden_mm3, background)
     death[~solved] = np.nan
+    lethal = first_crossing_day(days, volumes * factor, s.survival.lethal_burden_mm3)
+    from_disease = np.isfinite(death) & (lethal <= death)
+    out["death_cause"] = np.where(
+        np.isfinite(death), np.where(from_disease, "tumor burden", "other causes"), ""
+    )
     os_day, os_event = time_to_event(death, s.follow_up_days)
     out["os_day"] = np.where(solved, os_day, np.nan)
     out["os_event"] = nullable(os_event, solved)
@@ -123,6 +143,13 @@ def clinical_unit(
     for col in ("best_response", "best_percent_change", "response_day", "progression_day"):
         out[col] = assessed[col].to_numpy()
     out.loc[solved & ~measurable, "best_response"] = "NE"
+    scanned = visits[visits["day"] > 0].groupby("patient_id").size()
+    after_baseline = scanned.reindex(first.patient_id, fill_value=0).to_numpy()
+    early = measurable & np.isfinite(death) & (after_baseline == 0)
+    out["early_death"] = nullable(early, solved)
+    out.loc[early, "best_response"] = early_death_response(
+        s.response.early_death, s.response.criteria, from_disease[early]
+    )
     last_visit = visits.groupby("patient_id")["day"].max().reindex(first.patient_id).to_numpy()
     progression = assessed["progression_day"].to_numpy(dtype=float)
     pfs_end = np.fmin(progression, death)
@@ -136,6 +163,25 @@ def clinical_unit(
     out["dor_event"] = nullable(dor_event, responder)
     visit_rows = visit_rows.drop(columns=["cohort", "arm"])
     return out, burden, visit_rows
+
+
+def early_death_response(rule: str, criteria: str, from_disease: np.ndarray) -> np.ndarray:
+    """Best response of patients who died before their first scan (no post-baseline assessment).
+
+    RECIST 1.1 (Eisenhauer 2009, §4.4) grades response only from assessments: with none after
+    baseline the best response is not evaluable (NE), and a global deterioration of health without
+    documented progression is "symptomatic deterioration", a reason to stop therapy rather than an
+    objective progression. Rule "NE" follows that; rule "PD" records a death from the disease
+    (the lethal burden reached) as clinical progression, as some protocols do, PD under RECIST 1.1
+    and iCPD under iRECIST; a death from other causes stays NE under both rules.
+
+    Example:
+        >>> early_death_response("PD", "recist1.1", np.array([True, False])).tolist()
+        ['PD', 'NE']
+    """
+    progressed = "iCPD" if criteria == "irecist" else "PD"
+    clinical = np.asarray(from_disease, dtype=bool) & (rule == "PD")
+    return np.where(clinical, progressed, "NE").astype(object)
 
 
 def _background_death(s: TrialScenario, ids: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.trials.clinical import clinical_unit, lesion_counts
+from tmesim.trials.eligibility import enroll, screening_summary
 from tmesim.trials.mouse import mouse_unit
 from tmesim.trials.store import (
     TABLES,
@@ -119,7 +120,22 @@ def _chunk_ids(study: Study, unit: Unit) -> np.ndarray:
 
 
 def _baselines(study: Study, ci: int, ids: np.ndarray) -> list[Baseline]:
-    """The chunk's patients at treatment start: one Baseline per lesion (1 unless metastatic)."""
+    """The chunk's patients at treatment start: one Baseline per lesion (1 unless metastatic);
+    in a clinical trial, the candidates enrolled after screening (`trials.eligibility`)."""
+    if study.kind != "clinical_trial":
+        return _candidates(study, ci, ids, 0)[0]
+    rules = study.eligibility[ci]
+    lesions, _ = enroll(
+        study.scenario, study.model, ids, rules, lambda i, k: _candidates(study, ci, i, k)
+    )
+    return lesions
+
+
+def _candidates(
+    study: Study, ci: int, ids: np.ndarray, screening: int
+) -> tuple[list[Baseline], np.ndarray]:
+    """Candidate `screening` of slots `ids` grown to treatment start: (a Baseline per lesion,
+    target lesions per patient)."""
     s = study.scenario
     spec = s.cohorts[ci]
     params = study.cohort_parameters[ci]
@@ -131,10 +147,12 @@ def _baselines(study: Study, ci: int, ids: np.ndarray) -> list[Baseline]:
         variability=spec.variability,
         settings=study.baseline_settings[ci],
         n_threads=study.n_threads,
+        screening=screening,
     )
     out = [first]
+    counts = np.ones(len(ids), dtype=np.int64)
     if s.setting == "metastatic":
-        counts = lesion_counts(s.seed, ids, s.lesions.mean_target_lesions)
+        counts = lesion_counts(s.seed, ids, s.lesions.mean_target_lesions, screening)
         for j in range(1, int(counts.max(initial=1))):
             out.append(
                 grow_lesions(
@@ -147,9 +165,10 @@ def _baselines(study: Study, ci: int, ids: np.ndarray) -> list[Baseline]:
                     present=counts > j,
                     settings=study.baseline_settings[ci],
                     n_threads=study.n_threads,
+                    screening=screening,
                 )
             )
-    return out
+    return out, counts
 
 
 def _select(b: Baseline, ids: np.ndarray) -> Baseline:
@@ -205,6 +224,8 @@ def _finalize(
     for name, df in tables.items():
         atomic_write(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
     study_json = study_description(study, seconds)
+    if study.kind == "clinical_trial":
+        study_json["screening"] = screening_summary(tables["patients"])
     atomic_write_text(out_dir / "study.json", json.dumps(study_json, indent=2))
     patients = tables["patients"]
     failed = int((patients["status"] != "success").sum()) if len(patients) else 0

@@ -14,7 +14,7 @@ import pandas as pd
 
 from tmesim.cohorts.baseline import BaselineSettings, PlausibilityFilter
 from tmesim.cohorts.population import Stream, patient_rng
-from tmesim.config.trial import ArmSpec, CohortSpec, TrialScenario
+from tmesim.config.trial import ArmSpec, CohortSpec, Eligibility, TrialScenario
 from tmesim.config.validation import validate_config
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
@@ -67,6 +67,7 @@ class Study:
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"
             )
+        self.eligibility = [self._eligibility(c) for c in scenario.cohorts]
         self.arm_sims = [
             [self._arm_simulation(p, arm, ci) for arm in scenario.arms]
             for ci, p in enumerate(self.cohort_parameters)
@@ -105,6 +106,17 @@ class Study:
             )
         sd = start.volume_log_sd if spec.start_volume_log_sd is None else spec.start_volume_log_sd
         return replace(params, start=TreatmentStart(volume, sd, start.max_days))
+
+    def _eligibility(self, spec: CohortSpec) -> Eligibility:
+        """The cohort's eligibility rules (clinical trials; default ones unless it sets them)."""
+        if self.kind == "mouse_study" and spec.eligibility is not None:
+            raise ConfigError(
+                f"cohorts.{spec.name}.eligibility",
+                "set",
+                "eligibility (RECIST measurable disease, burden limits) is for clinical trials; "
+                "remove it from this mouse study",
+            )
+        return spec.eligibility or Eligibility()
 
     def _arm_simulation(self, params: ParameterSet, arm: ArmSpec, ci: int) -> Simulation:
         try:

@@ -78,6 +78,30 @@ SHARED: dict[str, Parameter] = _table(
         assumed("dead-cell antigen cleared within about a day"),
     ),
     _p(
+        "nonviable_residue_fraction",
+        0.2,
+        "1",
+        assumed(
+            "a fifth of a dead tumor cell's volume stays as necrosis or is replaced by scar; "
+            "responding melanomas leave a regression bed of necrosis, fibrosis and pigment-laden "
+            "macrophages in place of the tumor (Tetzlaff 2018 Ann Oncol 29:1861), and so an "
+            "untreated lesion near treatment start is ~15–20% non-viable here"
+        ),
+    ),
+    _p(
+        "nonviable_clearance_rate",
+        0.0077,
+        "1/day",
+        assumed(
+            "the regression bed resolves over months (half-life 90 days): pathological complete "
+            "response is several times more frequent than radiological complete response after "
+            "6–8 weeks of checkpoint blockade (Amaria 2018 Nat Med 24:1649: RECIST ORR 73%, pCR "
+            "45%; Menzies 2021 Nat Med 27:301: pCR 33% with immunotherapy), and masses of necrosis "
+            "and fibrosis without melanoma persist for years in some patients after ipilimumab ± "
+            "nivolumab (J Immunother 2023;46:192)"
+        ),
+    ),
+    _p(
         "tumor_interstitial_fraction",
         0.3,
         "1",

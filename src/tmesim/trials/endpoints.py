@@ -8,9 +8,10 @@ partial response for a while). A lesion whose diameter is below the imaging dete
 disappeared (recorded as 0 mm, as RECIST records a vanished target lesion); one that is seen but
 smaller than 5 mm is recorded as 5 mm, RECIST's "too small to measure".
 
-Death (clinical trials): a patient dies when the total tumor burden — the simulated target lesions
-times `non_target_factor` (the non-target and unmeasured disease, held in proportion) — reaches the
-lethal burden, or earlier from background mortality (exponential, from the patient's own stream).
+Death (clinical trials): a patient dies when the total tumor burden — the living part (tumor cells
+and infiltrate, not the necrosis and scar) of the simulated target lesions times `non_target_factor`
+(the non-target and unmeasured disease, held in proportion) — reaches the lethal burden, or earlier
+from background mortality (exponential, from the patient's own stream).
 This ties OS to the simulated disease course rather than to a separate survival model.
 
 Several lesions (metastatic setting): each target lesion is simulated as its own tumor site with its

@@ -864,7 +864,8 @@ def _spectrum_block(run: RunData, ok: pd.DataFrame) -> dict[str, Any]:
     published = {g: {c: v for c, (v, _) in shares.items()} for g, shares in found.items()}
     sources = sorted({tid for shares in found.values() for _, tid in shares.values()})
     note = (
-        f" Published shares from the validation targets {', '.join(sources)}."
+        f" Published shares from the validation targets {', '.join(sources)} (read at the "
+        "publication's data cutoff, which may come earlier than the end of simulated follow-up)."
         if sources
         else " No validation target gives published shares for these arms."
     )

@@ -307,7 +307,13 @@ def test_clinical_trial_report(tmp_path):
     assert "Virtual phase III" in html
     for arm in TRIAL_ARMS:
         assert arm in html
-    for alt in ("Waterfall plot", "Spider plot", "Swimmer plot", "Regimen diagram"):
+    for alt in (
+        "Waterfall plot",
+        "Response spectrum",
+        "Spider plot",
+        "Swimmer plot",
+        "Regimen diagram",
+    ):
         assert f'alt="{alt}"' in html
     assert "Median PFS, months" in html and "Median OS, months" in html
     assert "Hazard ratio (95% CI)" in html

@@ -42,6 +42,13 @@ CELL_STATES: tuple[tuple[str, str, str, str], ...] = (
         "tumor",
         "antigen released by dying tumor cells, in dead-cell equivalents weighted by antigenicity",
     ),
+    (
+        "tumor_nonviable",
+        "cell",
+        "tumor",
+        "non-viable mass of the lesion (necrotic debris and fibrotic scar left by dead tumor "
+        "cells), in volume equivalents of tumor cells",
+    ),
     ("dc_tumor", "cell", "tumor", "dendritic cells in the tumor, taking up antigen"),
     (
         "dc_lymph_node",

@@ -128,14 +128,30 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
 def apply_tumor_balance(
     b: ModelBuilder, s: SimpleNamespace, t: SimpleNamespace, kills: list[list[sp.Expr]]
 ) -> None:
-    """Growth minus every death flux for each clone; dead cells release antigen.
+    """Growth minus every death flux for each clone; dead cells release antigen and leave
+    non-viable mass (necrosis, then scar) that stays in the lesion until it is cleared.
 
     `kills[k]` lists the immune kill fluxes (cells/day) of clone k.
     """
     antigen_release = sp.Integer(0)
+    all_deaths = sp.Integer(0)
     for k, clone in enumerate(s.clones):
         deaths = t.death_rate * clone + t.ifng_deaths[k] + sp.Add(*kills[k])
         b.add_rate(clone, t.growth[k] - deaths)
         antigen_release += t.antigenicity[k] * deaths
+        all_deaths += deaths
     decay = b.parameter("tumor_antigen_decay_rate", "1/day", "clearance of released tumor antigen")
     b.add_rate(s.tumor_antigen, antigen_release - decay * s.tumor_antigen)
+    # Residual mass: the regression bed (necrosis, fibrosis, pigment-laden macrophages) that
+    # radiology and calipers still measure after the tumor cells are gone (Tetzlaff 2018).
+    residue = b.parameter(
+        "nonviable_residue_fraction",
+        "1",
+        "fraction of a dead tumor cell's volume left in the lesion as necrotic debris or scar",
+    )
+    clearance = b.parameter(
+        "nonviable_clearance_rate",
+        "1/day",
+        "resorption rate of the lesion's non-viable mass (necrosis and scar)",
+    )
+    b.add_rate(s.tumor_nonviable, residue * all_deaths - clearance * s.tumor_nonviable)

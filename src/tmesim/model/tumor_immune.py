@@ -97,18 +97,33 @@ def _observables(
     vol = t.volume_mm3
     b.observable("tumor_cells", "cell", "viable tumor cells, all clones", t.total)
     density = b.symbol("tumor_cell_density")
-    lesion = t.lesion_cells / density
+    cellular = t.lesion_cells / density
+    nonviable = s.tumor_nonviable / density
+    lesion = cellular + nonviable
     b.observable(
         "tumor_volume",
         "mm^3",
-        "lesion volume: viable tumor cells and infiltrate / cell density",
+        "measured lesion volume (calipers, CT): viable tumor cells, infiltrate and non-viable "
+        "mass (necrosis, scar) / cell density",
         lesion,
     )
     b.observable(
         "tumor_diameter",
         "mm",
-        "diameter of a sphere of the lesion volume",
+        "diameter of a sphere of the measured lesion volume",
         (6 * lesion / sp.pi) ** sp.Rational(1, 3),
+    )
+    b.observable(
+        "lesion_cell_volume",
+        "mm^3",
+        "volume of the lesion's living cells: viable tumor cells and infiltrate / cell density",
+        cellular,
+    )
+    b.observable(
+        "nonviable_volume",
+        "mm^3",
+        "volume of the lesion's non-viable mass (necrotic debris and scar of dead tumor cells)",
+        nonviable,
     )
     for k, clone in enumerate(s.clones):
         b.observable(

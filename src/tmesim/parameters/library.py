@@ -81,6 +81,32 @@ SHARED: dict[str, Parameter] = _table(
         assumed("dead-cell antigen cleared within about a day"),
     ),
     _p(
+        "nonviable_residue_fraction",
+        0.2,
+        "1",
+        assumed(
+            "a fifth of a dead tumor cell's volume stays as necrosis or is replaced by scar; "
+            "responding melanomas leave a regression bed of necrosis, fibrosis and pigment-laden "
+            "macrophages in place of the tumor (Tetzlaff 2018 Ann Oncol 29:1861), and so an "
+            "untreated lesion near treatment start is ~15–20% non-viable here"
+        ),
+    ),
+    _p(
+        "nonviable_clearance_rate",
+        0.0085,
+        "1/day",
+        "resorption of a necrotic mass in human tissue: mean volumes of radiofrequency-ablation "
+        "zones of liver metastases on CT from day 1 to 24 months (Zimmermann 2018 Indian J "
+        "Radiol Imaging 28:320: 55.2, 34.7, 26.3, 16.5, 12.7, 10.0, 8.9, 8.1, 7.5 mL) follow "
+        "a·exp(−kt) + c by least squares with k = 0.0085/day (half-life 82 days) for the resorbed part; "
+        "the ~16% that stays as permanent scar is not modelled. Melanoma without viable tumor "
+        "cells after 6–8 weeks of neoadjuvant checkpoint blockade is still a mass of necrosis, "
+        "fibrosis and inflammation at resection (Tetzlaff 2018 Ann Oncol 29:1861; pathological "
+        "complete response in 45% with nivolumab + ipilimumab, Amaria 2018 Nat Med 24:1649), "
+        "and masses of necrosis and fibrosis without melanoma persist for years in some "
+        "patients after ipilimumab ± nivolumab (J Immunother 2023;46:192)",
+    ),
+    _p(
         "tumor_interstitial_fraction",
         0.3,
         "1",

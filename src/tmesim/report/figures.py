@@ -551,6 +551,66 @@ def waterfall_figure(
     return fig
 
 
+def response_spectrum_figure(
+    patients: pd.DataFrame,
+    cohorts: Sequence[str],
+    arms: Sequence[str],
+    *,
+    published: Mapping[tuple[str, str], Mapping[str, float]] | None = None,
+) -> Figure:
+    """Shares of each best response (CR, PR, SD, PD, NE) per cohort and arm, one stacked bar per
+    group, with the published shares in a bar under it where they are known.
+
+    ``patients`` has columns cohort, arm, best_response; ``published`` maps (cohort, arm) to
+    {category: fraction} for the categories a publication reports (the rest of its bar is left
+    grey, "not compared").
+    """
+    data = patients.assign(_class=_response_of(patients["best_response"]))
+    published = published or {}
+    rows: list[tuple[str, dict[str, float], bool]] = []
+    for cohort in cohorts:
+        for arm in arms:
+            group = data[(data["cohort"] == cohort) & (data["arm"] == arm)]
+            if group.empty:
+                continue
+            name = arm if len(cohorts) == 1 else f"{cohort} · {arm}"
+            counts = group["_class"].value_counts()
+            shares = {r: float(counts.get(r, 0)) / len(group) for r in RESPONSE_COLORS}
+            rows.append((f"{name}\nsimulated (n = {len(group)})", shares, False))
+            if (cohort, arm) in published:
+                rows.append((f"{name}\npublished", dict(published[(cohort, arm)]), True))
+    fig = _new_figure(7.2, 0.8 + 0.55 * max(len(rows), 1))
+    ax = fig.subplots()
+    for y, (_, shares, is_published) in enumerate(rows):
+        left = 0.0
+        for category, color in RESPONSE_COLORS.items():
+            share = shares.get(category, 0.0)
+            if share <= 0:
+                continue
+            ax.barh(y, 100 * share, left=100 * left, color=color, height=0.7, linewidth=0)
+            if share >= 0.05:
+                ax.text(
+                    100 * (left + share / 2),
+                    y,
+                    f"{100 * share:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                )
+            left += share
+        if is_published and left < 1.0:
+            ax.barh(y, 100 * (1 - left), left=100 * left, color="#e0e0e0", height=0.7, linewidth=0)
+    ax.set_yticks(range(len(rows)), [label for label, _, _ in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("patients (%)")
+    handles = [Patch(color=c, label=r) for r, c in RESPONSE_COLORS.items()]
+    if any(p for _, _, p in rows):
+        handles.append(Patch(color="#e0e0e0", label="not compared"))
+    fig.legend(handles=handles, loc="outside right upper", frameon=False, title="best response")
+    return fig
+
+
 def spider_figure(
     visits: pd.DataFrame,
     patients: pd.DataFrame,

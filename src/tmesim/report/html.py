@@ -811,6 +811,7 @@ def _response_blocks(run: RunData, key_rows: dict[tuple, dict[str, str]]) -> lis
             f"are cut at +{figures.WATERFALL_CAP_PERCENT:.0f}%.{sampled}{irecist}",
         )
     )
+    blocks.append(_spectrum_block(run, ok))
     if run.visits is not None and not run.visits.empty:
         visits = _success_keys(run, run.visits)
         spider_sampled = (
@@ -853,6 +854,27 @@ def _response_blocks(run: RunData, key_rows: dict[tuple, dict[str, str]]) -> lis
             )
         )
     return blocks
+
+
+def _spectrum_block(run: RunData, ok: pd.DataFrame) -> dict[str, Any]:
+    """Response spectrum per arm, next to the published shares of a matching validation target."""
+    from tmesim.validation.published import published_response_shares
+
+    found = published_response_shares(run.study)
+    published = {g: {c: v for c, (v, _) in shares.items()} for g, shares in found.items()}
+    sources = sorted({tid for shares in found.values() for _, tid in shares.values()})
+    note = (
+        f" Published shares from the validation targets {', '.join(sources)} (read at the "
+        "publication's data cutoff, which may come earlier than the end of simulated follow-up)."
+        if sources
+        else " No validation target gives published shares for these arms."
+    )
+    return _figure(
+        figures.response_spectrum_figure(ok, run.cohorts, run.arms, published=published),
+        "Response spectrum",
+        "Share of patients by best overall response (CR, PR, SD, PD, not evaluable) per arm, "
+        f"in percent.{note}",
+    )
 
 
 def _generic_table(caption: str, frame: pd.DataFrame, run: RunData) -> dict[str, Any]:

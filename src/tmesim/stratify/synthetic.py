@@ -237,7 +237,7 @@ def _state_fractions(model: Model, P: np.ndarray, Y: np.ndarray) -> pd.DataFrame
     def y(name: str) -> np.ndarray:
         return Y[:, model.species_index(name)]
 
-    cells = o("tumor_volume") * P[:, model.parameter_index("tumor_cell_density")]
+    cells = o("lesion_cell_volume") * P[:, model.parameter_index("tumor_cell_density")]
     ec50 = P[:, model.parameter_index("ifng_tumor_ec50")]
     sensing = P[:, model.parameter_index("clone_0_ifng_sensing")]
     tumor = o("tumor_cells") / cells

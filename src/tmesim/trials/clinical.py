@@ -72,6 +72,7 @@ def clinical_unit(
         else np.ones(n, dtype=np.int64)
     )
     volumes = np.zeros((n, len(days)))
+    living = np.zeros((n, len(days)))  # without the necrosis and scar: what kills and seeds
     n_present = np.zeros(n, dtype=np.int64)
     obs_first = None
     status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
@@ -91,6 +92,8 @@ def clinical_unit(
             status[failed] = st[failed]
         vol = observable(study, obs, "tumor_volume")
         volumes += np.where(present[:, None], np.nan_to_num(vol), 0.0)
+        cells = observable(study, obs, "lesion_cell_volume")
+        living += np.where(present[:, None], np.nan_to_num(cells), 0.0)
         lesion_volumes.append(vol if j == 0 else np.where(present[:, None], np.nan_to_num(vol), 0))
         if j == 0:
             target_d = measured_diameters_mm(vol, s.response.detection_limit_mm)
@@ -102,6 +105,7 @@ def clinical_unit(
             )
     solved = ok & (status == 0)
     volumes[~solved] = np.nan
+    living[~solved] = np.nan
     # RECIST needs measurable disease at baseline: a patient without it is not evaluable (NE).
     measurable = solved & (np.nan_to_num(target_d[:, 0]) > 0)
     reasons = first.table["implausible_reason"].to_numpy()
@@ -112,7 +116,7 @@ def clinical_unit(
     out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
     factor = 1.0 if s.setting == "adjuvant" else s.survival.non_target_factor
     background = _background_death(s, first.patient_id)
-    death = death_days(days, volumes * factor, s.survival.lethal_burden_mm3, background)
+    death = death_days(days, living * factor, s.survival.lethal_burden_mm3, background)
     death[~solved] = np.nan
     lethal = first_crossing_day(days, volumes * factor, s.survival.lethal_burden_mm3)
     from_disease = np.isfinite(death) & (lethal <= death)
@@ -130,7 +134,7 @@ def clinical_unit(
         out["rfs_event"] = nullable(rfs_event, solved)
         return out, burden, pd.DataFrame()
     visits = _visit_table(
-        study, first.patient_id, days, target_d, lesion_volumes, volumes, death, measurable
+        study, first.patient_id, days, target_d, lesion_volumes, volumes, living, death, measurable
     )
     visit_rows, assessed = assess_visits(
         visits.assign(cohort="", arm=""),
@@ -260,11 +264,14 @@ def _visit_table(
     target_d: np.ndarray,
     lesion_volumes: list[np.ndarray],
     volumes: np.ndarray,
+    living: np.ndarray,
     death: np.ndarray,
     measurable: np.ndarray,
 ) -> pd.DataFrame:
     """Baseline and scans (before death and within follow-up) of the solved patients with
-    measurable disease at baseline.
+    measurable disease at baseline. New lesions are seeded at a rate that follows the living
+    burden (`living`: tumor cells and infiltrate, without necrosis and scar) and, once seen,
+    grow and shrink with the measured burden (`volumes`).
 
     A scan on its scheduled day reads the first saved state at or after it. A scan moved within
     the visit window reads each lesion's volume linearly interpolated between saved days at its
@@ -287,7 +294,7 @@ def _visit_table(
                 for i in ids
             ]
         )
-        ratio = volumes / volumes[:, :1]
+        ratio = living / living[:, :1]
         new_days = new_lesion_days(
             days, ratio, s.lesions.new_lesion_rate_per_year / 365.25, thresholds
         )

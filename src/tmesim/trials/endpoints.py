@@ -1,14 +1,17 @@
 """From simulated lesions to what a study measures: diameters, endpoint times, visits, death.
 
 Geometry: a lesion is a sphere. Its measured longest diameter is d = (6 V / π)^(1/3) of the simulated
-lesion volume V (tumor cells plus infiltrate, as calipers and CT see it; an inflamed lesion can swell
-before it shrinks). A lesion whose diameter is below the imaging detection limit has disappeared
-(recorded as 0 mm, as RECIST records a vanished target lesion); one that is seen but smaller than
-5 mm is recorded as 5 mm, RECIST's "too small to measure".
+lesion volume V (tumor cells, infiltrate and the non-viable mass that dead tumor cells leave, as
+calipers and CT see it: an inflamed lesion can swell before it shrinks, and a lesion whose tumor
+cells are all dead still measures until its necrosis and scar are resorbed, so that it reads as a
+partial response for a while). A lesion whose diameter is below the imaging detection limit has
+disappeared (recorded as 0 mm, as RECIST records a vanished target lesion); one that is seen but
+smaller than 5 mm is recorded as 5 mm, RECIST's "too small to measure".
 
-Death (clinical trials): a patient dies when the total tumor burden — the simulated target lesions
-times `non_target_factor` (the non-target and unmeasured disease, held in proportion) — reaches the
-lethal burden, or earlier from background mortality (exponential, from the patient's own stream).
+Death (clinical trials): a patient dies when the total tumor burden — the living part (tumor cells
+and infiltrate, not the necrosis and scar) of the simulated target lesions times `non_target_factor`
+(the non-target and unmeasured disease, held in proportion) — reaches the lethal burden, or earlier
+from background mortality (exponential, from the patient's own stream).
 This ties OS to the simulated disease course rather than to a separate survival model.
 
 Several lesions (metastatic setting): each target lesion is simulated as its own tumor site with its
@@ -90,7 +93,9 @@ def tumor_free_at_end(
     """Tumor-free at the end of follow-up, as a mouse study scores it: no palpable tumor (tumor-
     cell volume below `palpable_mm3`) at any saved day of the last `window_days`. Residual disease
     below palpability counts as tumor-free, as it does under calipers; the per-patient table
-    keeps the final number of tumor cells for who wants eradication instead. Rows are mice.
+    keeps the final number of tumor cells for who wants eradication instead. The lesion's
+    non-viable mass (necrosis, scar) is not tumor: it stays in the measured volume (growth
+    curves, humane endpoint) but does not keep a mouse from being tumor-free. Rows are mice.
 
     Example:
         >>> d = np.arange(15.0)

@@ -32,8 +32,10 @@ MECHANISM_OBSERVABLES = (
     "tam_density",
     "cd8_total_density",
     "t_cell_macrophage_ratio",
+    "lesion_cell_volume",
 )
-"""Observables saved with the tumor burden, to show how the treatments act."""
+"""Observables saved with the tumor burden, to show how the treatments act (and the volume of the
+living cells, beside the measured volume that includes necrosis and scar)."""
 
 
 @dataclass(frozen=True)

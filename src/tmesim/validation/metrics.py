@@ -33,6 +33,9 @@ NAN = float("nan")
 BOOTSTRAP_SEED = 20161
 """Root seed of every bootstrap, so that a CI is the same at each run."""
 
+PARTIAL_RESPONSES = frozenset({"PR", "iPR"})
+"""Best responses a partial-response rate counts (RECIST 1.1 PR, iRECIST iPR)."""
+
 Group = tuple[str, str]
 """(cohort, arm)"""
 
@@ -81,8 +84,12 @@ def _flags(patients: pd.DataFrame, metric: str, day: float | None) -> pd.Series:
         event = patients["endpoint_event"].astype("boolean")
         dead = event & (patients["endpoint_day"].to_numpy(dtype=float, na_value=np.nan) <= day)
         return dead.astype("boolean").mask(event.isna())
-    if metric in ("orr", "cr_rate", "dcr"):
-        counted = RESPONSE_ENDPOINTS[{"orr": "ORR", "cr_rate": "CR", "dcr": "DCR"}[metric]]
+    if metric in ("orr", "cr_rate", "pr_rate", "dcr"):
+        counted = (
+            PARTIAL_RESPONSES
+            if metric == "pr_rate"
+            else RESPONSE_ENDPOINTS[{"orr": "ORR", "cr_rate": "CR", "dcr": "DCR"}[metric]]
+        )
         best = patients["best_response"]
         return best.isin(counted).astype("boolean").mask(best.isna())
     raise ConfigError("metric.type", metric, "not a fraction metric")

@@ -45,6 +45,7 @@ FractionMetric = Literal[
     "mortality_fraction",
     "orr",
     "cr_rate",
+    "pr_rate",
     "dcr",
 ]
 MetricType = Literal[
@@ -71,7 +72,7 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
         {"tumor_free_fraction", "rechallenge_rejection_fraction", "mortality_fraction"}
     )
     | _SURVIVAL_AND_CONTRASTS,
-    "clinical": frozenset({"orr", "cr_rate", "dcr"}) | _SURVIVAL_AND_CONTRASTS,
+    "clinical": frozenset({"orr", "cr_rate", "pr_rate", "dcr"}) | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }
 CONTRASTS = frozenset(

@@ -88,7 +88,7 @@ SYSTEMIC_NAMES = (
     "il2_plasma",
     "ifna_activity",
     "tumor_growth_law",
-    "tumor_volume",
+    "lesion_cell_volume",
 )
 (
     S_CD8,

@@ -50,6 +50,15 @@ def build() -> ParameterSet:
         ),
         Parameter("tumor_death_rate", 0.04, "1/day", f"{KINETICS}: apoptosis rate"),
         Parameter(
+            "nonviable_residue_fraction",
+            0.0,
+            "1",
+            assumed(
+                "leukemic blasts die in blood and marrow and are cleared by phagocytes: no "
+                "residual mass (response is read from blast counts, not from a lesion's size)"
+            ),
+        ),
+        Parameter(
             "tumor_carrying_capacity",
             1e12,
             "cell",

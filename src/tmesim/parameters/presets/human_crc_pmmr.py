@@ -1,8 +1,8 @@
 """Mismatch-repair-proficient (microsatellite-stable) metastatic colorectal cancer in adults: low
 mutational burden, T-cell-excluded, checkpoint-refractory.
 
-The pMMR arm of Le et al. 2015 (NEJM; pembrolizumab ORR 0/18, 20-week PFS 11%, median PFS 2.2 and OS
-5.0 months; mean 73 somatic mutations per tumor). Most colorectal cancers are pMMR; few neoantigens,
+The pMMR arm of Le et al. 2015 (NEJM; pembrolizumab ORR 0/18, 20-week PFS 11%, median PFS about 2 and OS
+5 months; mean 73 somatic mutations per tumor). Most colorectal cancers are pMMR; few neoantigens,
 TGF-β-rich stroma that excludes T cells (Tauriello 2018 Nature) and a macrophage-rich infiltrate
 leave PD-1 blockade nothing to release. Each virtual patient's lesion (a liver metastasis) grows
 untreated from ~1e6 cells to its size at treatment start (~10 cm³, a 2.7 cm lesion).

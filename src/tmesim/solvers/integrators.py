@@ -1120,7 +1120,9 @@ def integrate(
                 status = NON_FINITE
                 break
         if t >= t_check:
-            # On a checkpoint (at a stop, armed or not): the small-population rule.
+            # On a checkpoint (at a stop, armed or not): the small-population rule. Stay armed
+            # while a population was small here: one rounded to 0 is often fed again.
+            armed = _needs_checkpoint(y, extinct_idx, extinct_threshold)
             if _round_small(y, extinct_idx, extinct_threshold, key, ic):
                 rhs(t, y, p, f0)
                 jac_current = False
@@ -1128,7 +1130,6 @@ def integrate(
             t_check = ic * extinct_every
             if t_check > t_end:
                 t_check = math.inf
-            armed = _needs_checkpoint(y, extinct_idx, extinct_threshold)
         while isave < n_save and t_save[isave] <= t:
             observe(t, y, p, obs_out[isave])
             isave += 1

@@ -201,9 +201,7 @@ def solve_rows(
     return obs, y_final, status
 
 
-def phase_keys(
-    study: Study, ids: np.ndarray, phase: Phase, lesion: int = 0
-) -> np.ndarray:
+def phase_keys(study: Study, ids: np.ndarray, phase: Phase, lesion: int = 0) -> np.ndarray:
     """Keys of the small-population rule of patients `ids` (one lesion, one phase)."""
     return checkpoint_keys(study.scenario.seed, ids, phase, lesion=lesion)
 

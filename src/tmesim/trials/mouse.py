@@ -22,8 +22,8 @@ from tmesim.trials.study import (
     density,
     long_burden,
     observable,
-    save_grid,
     phase_keys,
+    save_grid,
     solve_rows,
     status_columns,
 )

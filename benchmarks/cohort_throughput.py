@@ -99,8 +99,9 @@ def main() -> None:
     )
 
     def error(x: np.ndarray) -> float:
-        # Compared until a tumor first falls under 1,000 cells: below that, tmesim's extinction of
-        # populations under one cell (which the scipy reference does not apply) decides the rest.
+        # Compared until a tumor first falls under 1,000 cells: below that, tmesim's rule for
+        # populations under one cell (decided at random at checkpoints, which the scipy reference
+        # does not do) decides the rest.
         live = np.cumprod(truth >= 1e3, axis=1).astype(bool)
         return float(np.max(np.abs(x[live] - truth[live]) / truth[live]))
 
@@ -121,9 +122,9 @@ def main() -> None:
             f"scipy solve_ivp {method} loop (1 process): {n_ref} patients = {rate:.2f} patients/s"
         )
     print("max relative error of tumor burden vs Radau rtol 1e-10 (same patients, >= 1e3 cells):")
-    # The same equations as the reference: tmesim without its extinction of populations under one
-    # cell (a modelling rule the scipy reference does not apply; with it, a tumor or variant that
-    # falls under one cell stays gone, which is meant to differ).
+    # The same equations as the reference: tmesim without its rule for populations under one cell
+    # (a modelling rule the scipy reference does not apply; with it, a tumor or variant under one
+    # cell becomes one cell or none at random at each checkpoint, which is meant to differ).
     same = ours(P[:n_ref], Y0[:n_ref], settings.model_copy(update={"extinction_threshold": 0.0}))
     print(
         f"  tmesim {error(same.observables[:, :, k]):.2e} (extinction off; "

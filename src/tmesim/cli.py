@@ -318,6 +318,17 @@ def validate(
             metavar="PRESET:PARAMETER=VALUE",
         ),
     ] = None,
+    sensitivity: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--sensitivity",
+            help=(
+                "Folder of a finished `tmesim sensitivity` run: the page shows, per target, the "
+                "parameters that carry it and their provenance; repeatable."
+            ),
+            metavar="DIR",
+        ),
+    ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
@@ -344,6 +355,7 @@ def validate(
         progress=not quiet,
         targets=targets,
         parameters=parameters,
+        sensitivity=sensitivity or (),
     )
     rows = [
         (

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from tmesim.cohorts.population import sample_population
+from tmesim.cohorts.population import Phase, checkpoint_keys, sample_population
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.engines.qsp.exact_depots import exact_states
 from tmesim.errors import ConfigError
@@ -62,10 +62,12 @@ def simulate(
     settings: SolverSettings | None = None,
     n_threads: int | None = None,
     exact_depots: bool = False,
+    keys: np.ndarray | None = None,
 ) -> CohortSolution:
     """Integrate virtual patients (rows of `P`, `Y0`) with the compiled kernel of `model`; with
     `exact_depots`, the drug depots and the compartments they alone feed follow their closed
-    form between doses (:func:`tmesim.engines.qsp.exact_depots.exact_states`)."""
+    form between doses (:func:`tmesim.engines.qsp.exact_depots.exact_states`). `keys` seed each
+    patient's small-population rule (:func:`tmesim.cohorts.population.checkpoint_keys`)."""
     return solve(
         compiled_kernel(model),
         Y0,
@@ -77,6 +79,7 @@ def simulate(
         settings=settings,
         n_threads=n_threads,
         exact=exact_states(model, P) if exact_depots else None,
+        keys=keys,
     )
 
 
@@ -221,6 +224,7 @@ class Simulation:
                 t0=-self.parameters.pretreatment_days,
                 settings=self.solver,
                 n_threads=n_threads,
+                keys=checkpoint_keys(seed, ids[todo], Phase.TREATMENT, attempts=attempts[todo]),
             )
             obs[todo], y_final[todo], status[todo] = sol.observables, sol.y_final, sol.status
             gone = (sol.status == 0) & (sol.observables[:, 0, k_cells] < 1.0)

@@ -1,4 +1,4 @@
-"""Doses, extinction, failure handling and determinism of the cohort solver."""
+"""Doses, small populations, failure handling and determinism of the cohort solver."""
 
 from __future__ import annotations
 
@@ -51,21 +51,78 @@ def test_doses_match_superposition(kernel: ModuleType, method: str) -> None:
     np.testing.assert_allclose(sol.y_final[:, 0], exact(8.0), rtol=1e-8)
 
 
-def test_extinct_population_is_zero_and_stays_zero(kernel: ModuleType) -> None:
-    # 100 cells decaying at rate 1 cross one cell at t = ln(100) = 4.6.
-    t_save = np.linspace(0.0, 10.0, 41)
-    args = (*cohort([linear([100.0, 50.0], elimination(1.0))]), 0.0, t_save)
-    gone = solve(kernel, *args, extinct_idx=[0])
+def test_a_dying_population_goes_extinct_as_its_mean_says(kernel: ModuleType) -> None:
+    # 100 cells decaying at rate 1 cross one cell at t = ln(100) = 4.6. Below a cell, the rule
+    # keeps the mean: at a checkpoint t the population is 1 with probability 100 e^-t, else 0.
+    n = 400
+    t_save = np.array([0.0, 2.0, 6.0, 7.0])
+    args = (*cohort([linear([100.0, 50.0], elimination(1.0))] * n), 0.0, t_save)
+    gone = solve(kernel, *args, extinct_idx=[0], keys=np.arange(n) + 1000)
     kept = solve(kernel, *args, extinct_idx=[])
-    assert gone.status[0] == kept.status[0] == 0
-    before = t_save < np.log(100.0)
-    np.testing.assert_allclose(gone.observables[0, before, 0], 100 * np.exp(-t_save[before]),
-                               rtol=1e-5)  # fmt: skip
-    assert np.all(gone.observables[0, t_save >= 5.5, 0] == 0.0)
-    assert gone.y_final[0, 0] == 0.0
-    # Only the listed state is floored; without extinction the tail stays positive.
-    assert np.all(gone.observables[0, :, 1] > 0.0)
-    assert np.all(kept.observables[0, :, 0] > 0.0)
+    assert np.all(gone.status == 0) and np.all(kept.status == 0)
+    np.testing.assert_allclose(gone.observables[:, 1, 0], 100 * np.exp(-2.0), rtol=1e-5)
+    for k, t in ((2, 6.0), (3, 7.0)):
+        values = gone.observables[:, k, 0]
+        assert set(np.unique(values)) <= {0.0, 1.0}
+        p = 100 * np.exp(-t)
+        assert abs(values.mean() - p) < 4 * np.sqrt(p * (1 - p) / n), (t, values.mean())
+    # Once extinct, extinct: the living at day 7 lived at day 6.
+    assert np.all(gone.observables[:, 2, 0] >= gone.observables[:, 3, 0])
+    # Only the listed state is decided; without the rule the tail stays positive.
+    assert np.all(gone.observables[:, :, 1] > 0.0)
+    assert np.all(kept.observables[:, :, 0] > 0.0)
+
+
+def inflow(rate: float) -> tuple[list[float], list[float]]:
+    """A source y0 = 1 that stays put feeding y1 at `rate` per day: an emerging clone."""
+    return linear([1.0, 0.0], [0.0, 0.0, rate, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("interval", [0.5, 1.0])
+def test_a_clone_fed_below_one_cell_per_step_emerges_at_its_rate(
+    kernel: ModuleType, interval: float
+) -> None:
+    # Inflow r = 0.2 cells/day: at each checkpoint an empty clone holds r·interval < 1 cell and
+    # appears with that probability, so P(present at t) = 1 - (1 - r·interval)^(t/interval),
+    # about 1 - e^(-r t) (a Poisson arrival at rate r), whatever the step size.
+    n, r = 400, 0.2
+    t_save = np.array([0.0, 0.25, 5.0, 10.0])
+    Y0, P = cohort([inflow(r)] * n)
+    runs = [
+        solve(kernel, Y0, P, 0.0, t_save, None, [1], SolverSettings(
+            rtol=rtol, atol=1e-12, extinction_interval=interval
+        ), keys=np.arange(n))
+        for rtol in (1e-6, 1e-10)
+    ]  # fmt: skip
+    coarse, tight = (sol.observables[:, :, 1] for sol in runs)
+    assert np.all(runs[0].status == 0) and np.all(runs[1].status == 0)
+    # Nothing is zeroed between checkpoints: the clone holds r·t before the first one.
+    np.testing.assert_allclose(tight[:, 1], r * 0.25, rtol=1e-8)
+    # The same patients, the same fates at both tolerances.
+    assert np.array_equal(coarse[:, 2:] > 0, tight[:, 2:] > 0)
+    for k, t in ((2, 5.0), (3, 10.0)):
+        p = 1 - (1 - r * interval) ** (t / interval)
+        share = np.mean(tight[:, k] > 0)
+        assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / n), (t, share, p)
+    # A clone that appeared grows from one cell: it holds at least one cell.
+    assert np.all((tight[:, 2:] == 0) | (tight[:, 2:] >= 1.0))
+
+
+def test_fates_depend_on_the_patient_key_not_on_the_chunk(kernel: ModuleType) -> None:
+    n = 60
+    Y0, P = cohort([inflow(0.3)] * n)
+    keys = np.arange(n, dtype=np.uint64) * 7919 + 13
+    t_save = np.array([0.0, 3.0, 6.0])
+    whole = solve(kernel, Y0, P, 0.0, t_save, None, [1], keys=keys)
+    part = solve(kernel, Y0[20:40], P[20:40], 0.0, t_save, None, [1], keys=keys[20:40])
+    assert np.array_equal(whole.observables[20:40], part.observables)
+    other = solve(kernel, Y0, P, 0.0, t_save, None, [1], keys=keys + 1)
+    assert not np.array_equal(whole.observables, other.observables)
+    # A run split at day 3 meets the same checkpoints with the same draws.
+    first = solve(kernel, Y0, P, 0.0, t_save[:2], None, [1], keys=keys)
+    second = solve(kernel, first.y_final, P, 3.0, t_save[1:], None, [1], keys=keys)
+    np.testing.assert_allclose(second.observables[:, -1], whole.observables[:, -1], rtol=1e-5)
+    assert np.array_equal(second.observables[:, -1, 1] > 0, whole.observables[:, -1, 1] > 0)
 
 
 def test_a_blow_up_fails_alone(kernel: ModuleType) -> None:
@@ -95,7 +152,7 @@ def test_invalid_input_in_the_kernel_gives_status_5(kernel: ModuleType) -> None:
     obs, y_final, status, n_steps, _ = kernel.solve_cohort(
         np.array(Y0), np.array(P), 0.0, np.array([[0.0, 2.0, 1.0]]),
         np.zeros(2, dtype=np.int64), empty_f, empty_i, empty_f, empty_i,
-        1.0, 0, 1e-6, 1e-8, 0.0, 30.0, 1000, True,
+        1.0, 0.5, np.zeros(1, dtype=np.uint64), 0, 1e-6, 1e-8, 0.0, 30.0, 1000, True,
     )  # fmt: skip
     assert status[0] == SolverStatus.INVALID_INPUT
     assert np.all(np.isnan(obs)) and np.all(np.isnan(y_final)) and n_steps[0] == 0
@@ -199,6 +256,7 @@ def test_dose_lists_are_sorted_into_csr() -> None:
         ({"doses": DoseSchedule.empty(3)}, "doses.ptr"),
         ({"doses": [([], [], [])] * 2}, "doses"),
         ({"extinct_idx": [N_STATES]}, "extinct_idx"),
+        ({"keys": [1, 2]}, "keys"),
         ({"n_threads": 10_000}, "n_threads"),
     ],
 )

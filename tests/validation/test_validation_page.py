@@ -145,3 +145,50 @@ def test_page_shows_every_target_id_with_a_clean_citation():
             assert target.citation_notes.split("(")[0].strip() in html
     assert int(table["passed"].sum()) < len(table)  # the fails are shown as such
     assert html.count('class="card fail"') == int((~table["passed"]).sum())
+
+
+def _sensitivity_run(folder, output: str, assumed_top: bool):
+    """A finished `tmesim sensitivity` run's two tables, written by the module's own functions."""
+    import pandas as pd
+
+    from tmesim.validation.sensitivity.run import CSV_FILE, FLAGS_FILE, carried_by
+
+    provenances = ["assumed", "calibrated", "sourced"] if assumed_top else ["sourced"] * 3
+    table = pd.DataFrame(
+        {
+            "output": output,
+            "parameter": ["k_a", "k_b", "k_c"],
+            "provenance": provenances,
+            "index": "mu_star",
+            "value": [30.0, 10.0, 1.0],
+            "rank": [1, 2, 3],
+        }
+    )
+    folder.mkdir()
+    table.to_csv(folder / CSV_FILE, index=False)
+    carried_by(table, "morris").to_csv(folder / FLAGS_FILE, index=False)
+    return folder
+
+
+def test_page_shows_what_carries_each_target_from_sensitivity_runs(tmp_path):
+    from tmesim.errors import ConfigError
+    from tmesim.validation.sensitivity.run import read_carrying
+
+    flagged, plain = TARGETS[0].id, TARGETS[1].id
+    carrying = read_carrying(
+        [
+            _sensitivity_run(tmp_path / "a", flagged, assumed_top=True),
+            _sensitivity_run(tmp_path / "b", plain, assumed_top=False),
+        ],
+        top=2,
+    )
+    assert carrying[flagged].startswith("k_a (assumed, mu_star 30); k_b (calibrated")
+    assert "k_c" not in carrying[flagged]  # only the top two
+    assert "carried mostly by assumed values" in carrying[flagged]
+    assert "carried mostly" not in carrying[plain]
+    rows = [(t, _value(t), judge(t, _value(t)), 0.1, 50) for t in TARGETS[:3]]
+    record = load_record()
+    html = render_page(validation_table(rows, record), rows, record, carrying=carrying)
+    assert html.count("Carried by") == 2
+    with pytest.raises(ConfigError, match="tmesim sensitivity"):
+        read_carrying([tmp_path / "missing"])

@@ -25,7 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tmesim.cohorts.population import Stream, patient_rng, sample_population
+from tmesim.cohorts.population import (
+    Phase,
+    Stream,
+    checkpoint_keys,
+    patient_rng,
+    sample_population,
+)
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write
@@ -34,7 +40,7 @@ from tmesim.parameters.parameter_set import ParameterSet
 from tmesim.solvers import SolverSettings, solve
 from tmesim.solvers.kernel import cache_root
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: small populations decided at checkpoints (solver.extinction_*)
 WINDOWS = 8
 
 
@@ -199,7 +205,8 @@ def _grow(
             variability=variability,
             screening=screening,
         )
-        y, d, v, why = _grow_once(parameters, model, P[todo], targets, settings, n_threads)
+        keys = checkpoint_keys(seed, patients[todo], Phase.GROWTH, attempts=attempts[todo])
+        y, d, v, why = _grow_once(parameters, model, P[todo], targets, keys, settings, n_threads)
         ok = why == ""
         Y[todo[ok]], days[todo[ok]], volume[todo[ok]] = y[ok], d[ok], v[ok]
         reason[todo] = why
@@ -233,10 +240,15 @@ def _grow_once(
     model: Model,
     P: np.ndarray,
     targets: np.ndarray,
+    keys: np.ndarray,
     settings: BaselineSettings,
     n_threads: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(state at start, day of start, lesion volume then, '' or why the patient is implausible)."""
+    """(state at start, day of start, lesion volume then, '' or why the patient is implausible).
+
+    Small populations are decided at the checkpoints of days since inoculation, with the draws
+    of `keys`; the windows of the search and the final run to the crossing day meet the same
+    checkpoints with the same draws."""
     kernel = compiled_kernel(model)
     n = P.shape[0]
     k_vol = model.observable_ids.index("tumor_volume")
@@ -253,7 +265,16 @@ def _grow_once(
     for _ in range(WINDOWS):
         grid = t0 + np.linspace(0.0, width, n_grid + 1)
         sol = solve(
-            kernel, y[active], P[active], t0, grid, None, extinct, settings.solver, n_threads
+            kernel,
+            y[active],
+            P[active],
+            t0,
+            grid,
+            None,
+            extinct,
+            settings.solver,
+            n_threads,
+            keys=keys[active],
         )
         vol = sol.observables[:, :, k_vol]
         failed = sol.status != 0
@@ -283,7 +304,16 @@ def _grow_once(
         idx = np.flatnonzero(ok)
         t_own = crossing[idx].reshape(-1, 1)
         sol = solve(
-            kernel, y_start[idx], P[idx], 0.0, t_own, None, extinct, settings.solver, n_threads
+            kernel,
+            y_start[idx],
+            P[idx],
+            0.0,
+            t_own,
+            None,
+            extinct,
+            settings.solver,
+            n_threads,
+            keys=keys[idx],
         )
         y_out[idx] = sol.y_final
         bad = idx[sol.status != 0]
@@ -407,7 +437,10 @@ def grow_lesions(
     reason = np.array(["not present" for _ in ids], dtype=object)
     idx = np.flatnonzero(rows)
     if idx.size:
-        y, d, v, why = _grow_once(parameters, model, P[idx], targets[idx], settings, n_threads)
+        keys = checkpoint_keys(seed, ids[idx], Phase.GROWTH, lesion=lesion)
+        y, d, v, why = _grow_once(
+            parameters, model, P[idx], targets[idx], keys, settings, n_threads
+        )
         Y[idx], days[idx], volume[idx], reason[idx] = y, d, v, why
     good = np.isfinite(days)
     table = pd.DataFrame(

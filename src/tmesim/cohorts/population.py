@@ -29,6 +29,21 @@ class Stream(IntEnum):
     ALLOCATION = 5
     RESECTION = 6
     VISITS = 7
+    CHECKPOINTS = 8
+
+
+class Phase(IntEnum):
+    """Which time axis a run of the small-population rule follows (part of its key), so that
+    checkpoint c of one phase and checkpoint c of another draw different numbers."""
+
+    GROWTH = 0
+    """from inoculation to treatment start (`tmesim.cohorts.baseline`)"""
+    TREATMENT = 1
+    """from treatment start (day 0 of the regimen)"""
+    WASHOUT = 2
+    """a mouse study's wash-out before the rechallenge"""
+    CHALLENGE = 3
+    """from the inoculation of a rechallenge (or of naive mice)"""
 
 
 def patient_rng(
@@ -55,6 +70,37 @@ def patient_rng(
     if screening:
         key = (*key, int(screening))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def checkpoint_keys(
+    seed: int,
+    patients: np.ndarray,
+    phase: Phase,
+    *,
+    lesion: int = 0,
+    attempts: np.ndarray | None = None,
+) -> np.ndarray:
+    """64-bit keys (one per patient) of the counter-based draws of the small-population rule
+    (`tmesim.solvers.SolverSettings.extinction_threshold`): from the root seed, the patient,
+    the lesion, the phase and the draw attempt only, so the same patient meets the same draws
+    in every arm (common random numbers) whatever the chunking or thread count.
+
+    Example:
+        >>> a = checkpoint_keys(1, np.array([7, 8]), Phase.TREATMENT)
+        >>> bool(a[0] == checkpoint_keys(1, np.array([7]), Phase.TREATMENT)[0]), a.dtype
+        (True, dtype('uint64'))
+    """
+    ids = np.asarray(patients, dtype=np.int64).reshape(-1)
+    tries = np.zeros(len(ids), dtype=np.int64) if attempts is None else np.asarray(attempts)
+    return np.array(
+        [
+            np.random.SeedSequence(
+                seed, spawn_key=(int(i), int(Stream.CHECKPOINTS), int(lesion), int(phase), int(a))
+            ).generate_state(1, np.uint64)[0]
+            for i, a in zip(ids, tries, strict=True)
+        ],
+        dtype=np.uint64,
+    )
 
 
 def sample_population(

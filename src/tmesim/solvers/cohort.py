@@ -264,13 +264,18 @@ def solve(
     settings: SolverSettings | None = None,
     n_threads: int | None = None,
     exact: ExactStates | None = None,
+    keys: ArrayLike | None = None,
 ) -> CohortSolution:
     """Integrate a cohort with a kernel from `build_kernel`; one row of Y0 and P per patient.
 
     `t_save` is one sorted row of save times for all patients, or one row per patient
     (shape (n_patients, n_save)). `doses` is a DoseSchedule, a list of
     (times, state_indices, amounts) per patient, or None.
-    `extinct_idx` lists the states that are set to 0 below `settings.extinction_threshold`.
+    `extinct_idx` lists the small populations decided at the checkpoints of model time
+    (every `settings.extinction_interval`): below `settings.extinction_threshold` they become
+    one individual or 0 at random, with patient i's draws seeded by `keys[i]` (64-bit integers,
+    `tmesim.cohorts.population.checkpoint_keys`; by default the row number, so give keys that
+    name the patient whenever results must not depend on the chunking).
     `n_threads` sets numba's thread count for this call (all cores by default). Failures of
     single patients do not raise: see `CohortSolution.status` and `.messages()`.
     `exact` names linear states (a drug's depot and the compartment it feeds) the solver follows
@@ -314,6 +319,14 @@ def solve(
             "extinct_idx", ext, f"indices must lie in 0..{n_states - 1} (the model's state vector)"
         )
 
+    if keys is None:
+        key_arr = np.arange(y0.shape[0], dtype=np.uint64)
+    else:
+        key_arr = np.ascontiguousarray(keys, dtype=np.uint64).reshape(-1)
+        if key_arr.shape[0] != y0.shape[0]:
+            raise ConfigError(
+                "keys", f"{key_arr.shape[0]} keys", f"give one key per patient ({y0.shape[0]})"
+            )
     lin = exact.validate(kernel, y0, p, t0) if exact is not None else None
 
     previous = numba.get_num_threads()
@@ -338,6 +351,8 @@ def solve(
             schedule.amount,
             ext,
             float(settings.extinction_threshold),
+            float(settings.extinction_interval),
+            key_arr,
             int(settings.method_code()),
             float(settings.rtol),
             float(settings.atol),

@@ -8,7 +8,8 @@ module valid on its own; the builder removes it.
 Entry points (both compiled with `@njit(cache=True)`):
 
 * `integrate` — one patient: adaptive steps, doses as exact stops, save times as stops or from
-  the continuous extension, extinction of populations below a threshold; returns
+  the continuous extension, small populations decided at fixed checkpoints of model time
+  (unbiased stochastic rounding with counter-based random numbers); returns
   (status, accepted steps, rejected steps).
 * `solve_cohort` — many patients in parallel (`prange`), each independent with its own work
   arrays, so results do not depend on the number of threads.
@@ -463,18 +464,64 @@ def _error_norm(err, y, ynew, rtol, atol):
 
 
 @njit(cache=True, error_model="numpy")
-def _apply_floor(y, extinct_idx, threshold, clip_negative):
-    """Zero negative states (if asked) and extinct populations; True if anything changed."""
+def _clip(y, clip_negative):
+    """Zero states that came out negative (if asked); True if anything changed."""
     changed = False
     if clip_negative:
         for i in range(y.shape[0]):
             if y[i] < 0.0:
                 y[i] = 0.0
                 changed = True
+    return changed
+
+
+_U64 = np.uint64
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _mix(z):
+    # splitmix64 finalizer (Steele, Lea & Flood 2014): a bijective avalanche on 64 bits.
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+@njit(cache=True, error_model="numpy")
+def checkpoint_uniform(key, checkpoint, state):
+    """A uniform number in [0, 1) that depends only on (patient key, checkpoint index, state).
+
+    Counter-based, so a patient's draws do not depend on its steps, on other patients, on the
+    thread count or on the chunking. `checkpoint` may be negative (times before day 0).
+    """
+    golden = _U64(0x9E3779B97F4A7C15)
+    h = _mix(_U64(key) + golden)
+    h = _mix(h ^ (_U64(checkpoint + 4611686018427387904) + golden))
+    h = _mix(h ^ (_U64(state) * golden))
+    return float(h >> _U64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, error_model="numpy")
+def _needs_checkpoint(y, extinct_idx, threshold):
+    """True if a population lies in (0, 2 threshold): the stochastic rule may act on it soon."""
+    for k in range(extinct_idx.shape[0]):
+        v = y[extinct_idx[k]]
+        if v > 0.0 and v < 2.0 * threshold:
+            return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _round_small(y, extinct_idx, threshold, key, checkpoint):
+    """Unbiased stochastic rounding of small populations at one checkpoint: a population x in
+    (0, threshold) becomes `threshold` with probability x / threshold and 0 otherwise (the mean
+    is kept). True if anything changed."""
+    changed = False
     for k in range(extinct_idx.shape[0]):
         i = extinct_idx[k]
-        if y[i] != 0.0 and y[i] < threshold:
-            y[i] = 0.0
+        x = y[i]
+        if x > 0.0 and x < threshold:
+            u = checkpoint_uniform(key, checkpoint, i)
+            y[i] = threshold if u * threshold < x else 0.0
             changed = True
     return changed
 
@@ -779,6 +826,8 @@ def integrate(
     dose_amount,
     extinct_idx,
     extinct_threshold,
+    extinct_every,
+    key,
     method,
     rtol,
     atol,
@@ -799,9 +848,20 @@ def integrate(
     served by dense output, or are stops too with STOP_AT_SAVES. `method` is RODAS4 or DOPRI5,
     plus the flags FIXED_STEP (steps of exactly `h0`, no error control) and STOP_AT_SAVES.
     `max_steps` bounds accepted plus rejected steps. On failure the unfilled rows of `obs_out`
-    and `y_final` are NaN. States `lin_idx` take their closed form (see the module docstring):
-    state j has right-hand side -lin_k[j]·y plus, if lin_src[j] >= 0, lin_a[j] times the depot
-    lin_idx[lin_src[j]] listed before it; empty arrays for none.
+    and `y_final` are NaN.
+
+    Small populations (`extinct_idx`) are decided at checkpoints c·`extinct_every` in
+    (t0, t_end], not at steps: there a population x below `extinct_threshold` (θ) becomes θ with
+    probability x/θ and 0 otherwise, with the uniform `checkpoint_uniform(key, c, state)`;
+    values saved at a checkpoint are after it. Between checkpoints nothing is floored (negative
+    values are clipped if `clip_negative`). A checkpoint is a stop only when the rule may act: a
+    step across it is retaken to end there if a population at either end, or at the checkpoint
+    by the continuous extension, lies in (0, 2θ); otherwise the rule would change nothing and
+    the step stands. `extinct_every` 0 or θ 0 turns the rule off.
+
+    States `lin_idx` take their closed form (see the module docstring): state j has right-hand
+    side -lin_k[j]·y plus, if lin_src[j] >= 0, lin_a[j] times the depot lin_idx[lin_src[j]]
+    listed before it; empty arrays for none.
     """
     status = _check_inputs(
         y0,
@@ -866,11 +926,22 @@ def integrate(
     while idose < n_dose and dose_t[idose] <= t:
         y[dose_state[idose]] += dose_amount[idose]
         idose += 1
-    _apply_floor(y, extinct_idx, extinct_threshold, clip_negative)
+    _clip(y, clip_negative)
     rhs(t, y, p, f0)
     if not _all_finite(f0):
         _fail(obs_out, 0, y_final)
         return NON_FINITE, 0, 0
+    # Checkpoints of the small-population rule: index ic, time ic * extinct_every, the first one
+    # after t0 (a start on a checkpoint does not repeat it: the run that ended there applied it).
+    checks = extinct_every > 0.0 and extinct_threshold > 0.0 and extinct_idx.shape[0] > 0
+    ic = 0
+    t_check = math.inf
+    if checks:
+        ic = int(math.floor(t0 / extinct_every + 1e-9)) + 1
+        t_check = ic * extinct_every
+        if t_check > t_end:
+            t_check = math.inf
+    armed = checks and _needs_checkpoint(y, extinct_idx, extinct_threshold)
     isave = 0
     while isave < n_save and t_save[isave] <= t:
         observe(t, y, p, obs_out[isave])
@@ -895,6 +966,8 @@ def integrate(
             t_stop = dose_t[idose]
         if stop_at_saves and t_save[isave] < t_stop:
             t_stop = t_save[isave]
+        if armed and t_check < t_stop:
+            t_stop = t_check
         if n_steps + n_rejected >= max_steps:
             status = TOO_MANY_STEPS
             break
@@ -953,8 +1026,35 @@ def integrate(
                 continue
 
             t_new = t_stop if reach else t + hstep
+            if finite and not armed and t_check < t_new:
+                # A checkpoint inside the step: retake the step to end there if the rule may act.
+                need = _needs_checkpoint(y, extinct_idx, extinct_threshold)
+                need = need or _needs_checkpoint(ynew, extinct_idx, extinct_threshold)
+                if not need:
+                    if stiff:
+                        _dense_rodas4(K, da, db)
+                    else:
+                        _dense_dopri5(hstep, y, ynew, f0, fnew, K, da, db, dc)
+                    tc = t_check
+                    jc = ic
+                    while not need and tc < t_new:
+                        _interpolate((tc - t) / hstep, y, ynew, da, db, dc, yi)
+                        need = _needs_checkpoint(yi, extinct_idx, extinct_threshold)
+                        jc += 1
+                        tc = jc * extinct_every
+                if need:
+                    armed = True
+                    n_rejected += 1
+                    h = hstep
+                    continue
+                # The rule changes nothing at the checkpoints inside the step: pass them.
+                while t_check < t_new:
+                    ic += 1
+                    t_check = ic * extinct_every
+                if t_check > t_end:
+                    t_check = math.inf
             if finite:
-                changed = _apply_floor(ynew, extinct_idx, extinct_threshold, clip_negative)
+                changed = _clip(ynew, clip_negative)
                 if stiff or changed:
                     rhs(t_new, ynew, p, fnew)
                 finite = _all_finite(fnew)
@@ -1013,12 +1113,23 @@ def integrate(
             while idose < n_dose and dose_t[idose] <= t:
                 y[dose_state[idose]] += dose_amount[idose]
                 idose += 1
-            _apply_floor(y, extinct_idx, extinct_threshold, clip_negative)
+            _clip(y, clip_negative)
             rhs(t, y, p, f0)
             jac_current = False
             if not _all_finite(f0):
                 status = NON_FINITE
                 break
+        if t >= t_check:
+            # On a checkpoint (at a stop, armed or not): the small-population rule. Stay armed
+            # while a population was small here: one rounded to 0 is often fed again.
+            armed = _needs_checkpoint(y, extinct_idx, extinct_threshold)
+            if _round_small(y, extinct_idx, extinct_threshold, key, ic):
+                rhs(t, y, p, f0)
+                jac_current = False
+            ic += 1
+            t_check = ic * extinct_every
+            if t_check > t_end:
+                t_check = math.inf
         while isave < n_save and t_save[isave] <= t:
             observe(t, y, p, obs_out[isave])
             isave += 1
@@ -1043,6 +1154,8 @@ def solve_cohort_exact(
     dose_amount,
     extinct_idx,
     extinct_threshold,
+    extinct_every,
+    keys,
     method,
     rtol,
     atol,
@@ -1059,6 +1172,7 @@ def solve_cohort_exact(
 
     `t_save` is (n_pat, n_save): each patient has its own save times. States `lin_idx` take
     their closed form, with `lin_k` and `lin_a` of shape (n_pat, len(lin_idx)) (see `integrate`).
+    `keys[i]` (uint64) seeds patient i's small-population rule (see `integrate`).
     Returns (obs[n_pat, n_save, N_OBS], y_final[n_pat, N_STATES], status, n_steps, n_rejected).
     """
     n_pat = Y0.shape[0]
@@ -1070,6 +1184,7 @@ def solve_cohort_exact(
     n_steps = np.zeros(n_pat, dtype=np.int64)
     n_rejected = np.zeros(n_pat, dtype=np.int64)
     shapes_ok = P.shape[0] == n_pat and dose_ptr.shape[0] == n_pat + 1 and t_save.shape[0] == n_pat
+    shapes_ok = shapes_ok and keys.shape[0] == n_pat
     if shapes_ok:
         shapes_ok = dose_state.shape[0] == n_dose and dose_amount.shape[0] == n_dose
     if not shapes_ok:
@@ -1094,6 +1209,8 @@ def solve_cohort_exact(
             dose_amount[a:b],
             extinct_idx,
             extinct_threshold,
+            extinct_every,
+            keys[i],
             method,
             rtol,
             atol,
@@ -1126,6 +1243,8 @@ def solve_cohort(
     dose_amount,
     extinct_idx,
     extinct_threshold,
+    extinct_every,
+    keys,
     method,
     rtol,
     atol,
@@ -1151,6 +1270,8 @@ def solve_cohort(
         dose_amount,
         extinct_idx,
         extinct_threshold,
+        extinct_every,
+        keys,
         method,
         rtol,
         atol,

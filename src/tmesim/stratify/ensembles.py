@@ -35,6 +35,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from tmesim.cohorts.baseline import Baseline, grow_to_start
+from tmesim.cohorts.population import Phase, checkpoint_keys
 from tmesim.config.trial import ResponseCriteria, Visits
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
@@ -169,7 +170,7 @@ def simulate_candidate(
 ) -> pd.DataFrame:
     """Every member of every applicable patient under one regimen: one row per member with
     status, best_response, best_percent_change and responder."""
-    rows_P, rows_Y, keys = [], [], []
+    rows_P, rows_Y, keys, rows_keys = [], [], [], []
     for e in ensembles:
         if not applicable(candidate, e.antigens):
             continue
@@ -182,6 +183,8 @@ def simulate_candidate(
         rows_P.append(P)
         rows_Y.append(e.baseline.Y[ok])
         keys.extend((e.sample, int(m)) for m in e.baseline.patient_id[ok])
+        seed = patient_seed(settings.seed, e.sample)
+        rows_keys.append(checkpoint_keys(seed, e.baseline.patient_id[ok], Phase.TREATMENT))
     columns = ["sample", "regimen", "member", "status", "best_response", "best_percent_change"]
     if not keys:
         return pd.DataFrame(columns=[*columns, "responder"])
@@ -207,6 +210,7 @@ def simulate_candidate(
         settings=settings.solver_settings(),
         n_threads=n_threads,
         exact_depots=True,
+        keys=np.concatenate(rows_keys),
     )
     volume = sol.observables[:, :, model.observable_ids.index("tumor_volume")]
     diameters = measured_diameters_mm(volume, settings.response.detection_limit_mm)

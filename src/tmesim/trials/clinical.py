@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline
-from tmesim.cohorts.population import Stream, patient_rng
+from tmesim.cohorts.population import Phase, Stream, patient_rng
 from tmesim.config.trial import TrialScenario, Visits
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.solvers import SolverStatus
@@ -30,6 +30,7 @@ from tmesim.trials.study import (
     long_burden,
     nullable,
     observable,
+    phase_keys,
     solve_rows,
     status_columns,
 )
@@ -84,7 +85,8 @@ def clinical_unit(
         if s.setting == "adjuvant":
             Y = _resect(study, unit, first.patient_id, Y)
         P, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
-        obs, _, st = solve_rows(study, P, Y, days, doses, present)
+        keys = phase_keys(study, first.patient_id, Phase.TREATMENT, lesion=j)
+        obs, _, st = solve_rows(study, P, Y, days, doses, present, keys)
         if j == 0:
             obs_first, status = obs, st
         else:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline
+from tmesim.cohorts.population import Phase
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.trials.endpoints import first_crossing_day, time_to_event, tumor_free_at_end
 from tmesim.trials.study import (
@@ -21,6 +22,7 @@ from tmesim.trials.study import (
     density,
     long_burden,
     observable,
+    phase_keys,
     save_grid,
     solve_rows,
     status_columns,
@@ -34,7 +36,8 @@ def mouse_unit(
     days = study.t_save
     ok = b.plausible
     P, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
-    obs, y_final, status = solve_rows(study, P, np.nan_to_num(b.Y), days, doses, ok)
+    keys = phase_keys(study, b.patient_id, Phase.TREATMENT)
+    obs, y_final, status = solve_rows(study, P, np.nan_to_num(b.Y), days, doses, ok, keys)
     volume = observable(study, obs, "tumor_volume")
     cells = observable(study, obs, "tumor_cells")
     solved = ok & (status == 0)
@@ -57,7 +60,9 @@ def mouse_unit(
     if s.rechallenge is not None:
         rows = np.flatnonzero(cured)
         if rows.size:
-            free, rc_days, rc_volume = _rechallenge(study, unit.cohort, P[rows], y_final[rows])
+            free, rc_days, rc_volume = _rechallenge(
+                study, unit.cohort, b.patient_id[rows], P[rows], y_final[rows]
+            )
             rechallenged[rows] = free
             burden.append(
                 long_burden(study, b.patient_id[rows], rc_days, rc_volume, None, "rechallenge")
@@ -65,7 +70,9 @@ def mouse_unit(
         if unit.arm == 0:
             naive = np.flatnonzero(ok)
             if naive.size:
-                free, rc_days, rc_volume = _rechallenge(study, unit.cohort, P[naive], None)
+                free, rc_days, rc_volume = _rechallenge(
+                    study, unit.cohort, b.patient_id[naive], P[naive], None
+                )
                 out["naive_challenge_tumor_free"] = pd.array([pd.NA] * len(ok), dtype="boolean")
                 out.loc[naive, "naive_challenge_tumor_free"] = free
                 burden.append(
@@ -76,7 +83,7 @@ def mouse_unit(
 
 
 def _rechallenge(
-    study: Study, cohort: int, P: np.ndarray, y: np.ndarray | None
+    study: Study, cohort: int, ids: np.ndarray, P: np.ndarray, y: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inoculate a new site of mice in states `y` after the wash-out (`y` None: naive mice of
     the same parameters, no wash-out); (tumor-free at the end, days, tumor volumes)."""
@@ -87,11 +94,13 @@ def _rechallenge(
     if y is None:
         y = np.tile(initial, (P.shape[0], 1))
     elif rc.washout_days > 0:
-        _, y, status = solve_rows(study, P, y, np.array([rc.washout_days]), None, ok)
+        keys = phase_keys(study, ids, Phase.WASHOUT)
+        _, y, status = solve_rows(study, P, y, np.array([rc.washout_days]), None, ok, keys)
         ok = status == 0
     y = new_tumor_site(study.model, np.nan_to_num(y), initial, rc.cells)
     days = save_grid(rc.follow_up_days, study.scenario.save_every_days)
-    obs, _, status = solve_rows(study, P, y, days, None, ok)
+    keys = phase_keys(study, ids, Phase.CHALLENGE)
+    obs, _, status = solve_rows(study, P, y, days, None, ok, keys)
     cells = observable(study, obs, "tumor_cells")
     palpable = study.scenario.palpable_mm3
     free = (status == 0) & tumor_free_at_end(days, cells, density(study, P), palpable)

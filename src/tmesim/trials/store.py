@@ -16,6 +16,7 @@ import pandas as pd
 from tmesim.config.trial import TrialScenario
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write, atomic_write_text
+from tmesim.solvers import SolverSettings
 from tmesim.trials.study import Unit
 
 TABLES = ("patients", "burden", "visits")
@@ -30,6 +31,10 @@ OUTPUT_FILES = (
 def config_payload(scenario: TrialScenario) -> dict:
     data = scenario.model_dump(mode="json")
     data.pop("output", None)
+    # Every solver setting, defaults included: the rule for small populations changes results, so
+    # a run started under other defaults (e.g. `extinction_interval`) is not resumed.
+    # (The study has validated them before the folder is prepared.)
+    data["solver_resolved"] = SolverSettings(**scenario.solver).model_dump(mode="json")
     return data
 
 

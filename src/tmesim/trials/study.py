@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tmesim.cohorts.baseline import BaselineSettings, PlausibilityFilter
-from tmesim.cohorts.population import Stream, patient_rng
+from tmesim.cohorts.population import Phase, Stream, checkpoint_keys, patient_rng
 from tmesim.config.trial import ArmSpec, CohortSpec, Eligibility, TrialScenario
 from tmesim.config.validation import validate_config
 from tmesim.errors import ConfigError
@@ -196,9 +196,11 @@ def solve_rows(
     t_save: np.ndarray,
     doses: DoseSchedule | None,
     ok: np.ndarray,
+    keys: np.ndarray,
     t0: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observables (n, n_save, n_obs), final states and statuses; implausible rows stay NaN."""
+    """Observables (n, n_save, n_obs), final states and statuses; implausible rows stay NaN.
+    `keys` seed each row's small-population rule (`checkpoint_keys`)."""
     n = P.shape[0]
     n_obs = len(study.model.observables)
     obs = np.full((n, len(t_save), n_obs), np.nan)
@@ -215,9 +217,15 @@ def solve_rows(
             t0=t0,
             settings=study.solver,
             n_threads=study.n_threads,
+            keys=keys[idx],
         )
         obs[idx], y_final[idx], status[idx] = sol.observables, sol.y_final, sol.status
     return obs, y_final, status
+
+
+def phase_keys(study: Study, ids: np.ndarray, phase: Phase, lesion: int = 0) -> np.ndarray:
+    """Keys of the small-population rule of patients `ids` (one lesion, one phase)."""
+    return checkpoint_keys(study.scenario.seed, ids, phase, lesion=lesion)
 
 
 def _subset_doses(doses: DoseSchedule | None, idx: np.ndarray) -> DoseSchedule | None:

@@ -259,9 +259,11 @@ def render_page(
     *,
     fast: bool = False,
     overrides: Mapping[str, Mapping[str, float]] | None = None,
+    carrying: Mapping[str, str] | None = None,
 ) -> str:
     """The validation page as HTML text; `overrides` (a what-if run's replaced preset values)
-    are named at the top."""
+    are named at the top; `carrying` (target id -> the parameters that carry its metric, with
+    their provenance, from `tmesim sensitivity` runs) is shown on each target's card."""
     cards, summary = [], []
     for (target, value, verdict, _, _), (_, row) in zip(rows, table.iterrows(), strict=True):
         summary.append(_summary_row(target, row))
@@ -272,6 +274,7 @@ def render_page(
                 "title": target.title,
                 "citation": target.citation,
                 "citation_notes": target.citation_notes,
+                "carried_by": (carrying or {}).get(target.id, ""),
                 "setting": target.setting,
                 "notes": target.published.notes,
                 "role": row["role"],

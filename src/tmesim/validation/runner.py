@@ -281,11 +281,14 @@ def run_validation(
     targets: Sequence[Target] | None = None,
     record: CalibrationRecord | None = None,
     parameters: Overrides | None = None,
+    sensitivity: Sequence[str | Path] = (),
 ) -> ValidationReport:
     """Simulate the targets (all, `only` these ids, or the fast subset at its small n), judge
     each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically).
-    `parameters` replaces preset values for a what-if run (see `parse_overrides`)."""
+    `parameters` replaces preset values for a what-if run (see `parse_overrides`); `sensitivity`
+    names finished `tmesim sensitivity` runs whose carrying parameters the page shows per target."""
     from tmesim.validation.page import render_page
+    from tmesim.validation.sensitivity.run import read_carrying
 
     out = Path(out)
     chosen = list(targets) if targets is not None else load_targets(only, fast=fast)
@@ -293,7 +296,8 @@ def run_validation(
     parameters = parameters or {}
     rows = _simulate(chosen, out, fast, threads, progress, parameters)
     table = validation_table(rows, record, parameters)
-    page = render_page(table, rows, record, fast=fast, overrides=parameters)
+    carrying = read_carrying(sensitivity) if sensitivity else {}
+    page = render_page(table, rows, record, fast=fast, overrides=parameters, carrying=carrying)
     csv = atomic_write(out / CSV_FILE, lambda p: table.to_csv(p, index=False))
     html = atomic_write_text(out / HTML_FILE, page)
     return ValidationReport(table, csv, html)

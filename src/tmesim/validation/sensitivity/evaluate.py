@@ -202,10 +202,13 @@ def evaluate_observable(
     U: np.ndarray,
     fold: float,
     *,
+    seed: int = 0,
     threads: int | None = None,
 ) -> np.ndarray:
     """The observable at day `days` for every design point, one virtual patient each, in one
-    cohort solve; NaN where the integration failed."""
+    cohort solve; NaN where the integration failed. Every point meets the same small-population
+    draws (from `seed`), so differences between points come from the parameters alone."""
+    from tmesim.cohorts.population import Phase, checkpoint_keys
     from tmesim.simulation import Simulation, simulate
 
     check_observable(observable)
@@ -227,6 +230,8 @@ def evaluate_observable(
         t0=-sim.parameters.pretreatment_days,
         settings=sim.solver,
         n_threads=threads,
+        # every design point is the same virtual patient: the same small-population draws
+        keys=checkpoint_keys(seed, np.zeros(n, dtype=np.int64), Phase.TREATMENT),
     )
     values = sol.observables[:, -1, model.observable_ids.index(observable)].astype(float)
     values[sol.status != 0] = np.nan

@@ -251,6 +251,7 @@ def evaluate(
             plan.factors,
             U,
             plan.fold,
+            seed=plan.seed,
             threads=threads,
         )[:, None]
         if not np.isfinite(Y).all():
@@ -331,6 +332,39 @@ def carried_by(table: pd.DataFrame, method: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def read_carrying(folders: Sequence[str | Path], top: int = 3) -> dict[str, str]:
+    """What carries each target, read from finished `tmesim sensitivity` runs: per output, its
+    `top` parameters by the main index with their provenance, and the flag when assumed values
+    carry it mostly (one line of text each; a later folder's output replaces an earlier one's).
+
+    Raises:
+        ConfigError: a folder without the run's tables.
+    """
+    out: dict[str, str] = {}
+    for folder in folders:
+        folder = Path(folder)
+        if not (folder / CSV_FILE).exists() or not (folder / FLAGS_FILE).exists():
+            raise ConfigError(
+                "--sensitivity",
+                str(folder),
+                f"name the folder of a finished `tmesim sensitivity` run (it holds {CSV_FILE} "
+                f"and {FLAGS_FILE})",
+            )
+        table = pd.read_csv(folder / CSV_FILE)
+        flags = pd.read_csv(folder / FLAGS_FILE).set_index("output")
+        for output, group in table.groupby("output", sort=False):
+            index = str(flags.loc[output, "index"]) if output in flags.index else "mu_star"
+            main = group[group["index"] == index].sort_values("rank").head(top)
+            parts = [
+                f"{r.parameter} ({r.provenance}, {index} {r.value:.3g})" for r in main.itertuples()
+            ]
+            text = "; ".join(parts)
+            if output in flags.index and bool(flags.loc[output, "carried_by_assumed"]):
+                text += f" — carried mostly by assumed values ({flags.loc[output, 'reason']})"
+            out[str(output)] = f"{text} [{folder.name}]"
+    return out
 
 
 def samples_table(plan: Plan, U: np.ndarray, Y: np.ndarray) -> pd.DataFrame:

@@ -28,7 +28,7 @@ PRESET = PresetInfo(
 def build() -> ParameterSet:
     overrides = [
         *gompertz_growth(
-            0.00424723,
+            0.00414501,
             0.015,
             COLORECTAL_VDT,
             rate_calibration=(

@@ -94,12 +94,18 @@ def calibrated_values() -> list[LedgerItem]:
     return items
 
 
+def names_value(
+    entry: FittedParameter, preset: str, parameter_id: str, drug: str | None = None
+) -> bool:
+    """Whether a record entry is about this value: the same id, the same drug when `drug` is
+    given (a preset's parameter, `drug` None, may be recorded as a drug's PK), and a preset that
+    the entry names or matches by pattern (``*``, ``mouse_*``)."""
+    same_drug = drug is None or entry.drug == drug
+    return entry.id == parameter_id and same_drug and fnmatchcase(preset, entry.preset)
+
+
 def _matches(entry: FittedParameter, item: LedgerItem) -> bool:
-    if entry.id != item.id:
-        return False
-    if item.drug is not None:
-        return entry.drug == item.drug and fnmatchcase(item.preset, entry.preset)
-    return fnmatchcase(item.preset, entry.preset)
+    return names_value(entry, item.preset, item.id, item.drug)
 
 
 def entry_for(item: LedgerItem, record: CalibrationRecord) -> FittedParameter | None:

@@ -3,7 +3,9 @@
 Read from two places: the shipped calibration records (a value `tmesim calibrate` fitted is
 calibrated, whatever its source text says) and the value's `source` text, written by the library's
 conventions (`tmesim.parameters.library`): "assumed: ..." and "calibrated: ..." open the text of a
-value no paper gives; a citation followed by "calibrated to ..." or "tuned" is calibrated; a
+value no paper gives; a citation followed by the ledger's calibration vocabulary
+(:func:`tmesim.validation.ledger.claims_calibration`: "calibrated to ...", "tuned", ...) is
+calibrated; a
 citation whose value is nevertheless "assumed" (a rate assumed small, a typical IgG distribution)
 is assumed; any other citation, recalled ones marked "[r]" included, is sourced.
 
@@ -16,17 +18,16 @@ Example:
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 from typing import Literal
 
 from tmesim.parameters.parameter_set import Parameter
+from tmesim.validation.ledger import claims_calibration, names_value
 from tmesim.validation.record import CalibrationRecord, load_record
 
 Provenance = Literal["sourced", "calibrated", "assumed"]
 PROVENANCES: tuple[Provenance, ...] = ("sourced", "calibrated", "assumed")
 """From best to least supported: several presets' values of one parameter take the last."""
 
-_CALIBRATED = re.compile(r"\b(calibrat\w*|tuned|fitted)\b", re.IGNORECASE)
 _ASSUMED = re.compile(r"\b(assum\w*|user override)\b", re.IGNORECASE)
 
 
@@ -43,17 +44,14 @@ def classify_parameter(
         'calibrated'
     """
     record = record if record is not None else load_record()
-    if any(
-        f.drug is None and f.id == parameter.id and fnmatchcase(preset, f.preset)
-        for f in record.parameters
-    ):  # an entry names the preset or a pattern of presets (`*`, `mouse_*`)
+    if any(names_value(f, preset, parameter.id) for f in record.parameters):
         return "calibrated"
     text = parameter.source.strip().lower()
     if text.startswith("calibrated"):
         return "calibrated"
     if text.startswith("assumed"):
         return "assumed"
-    if _CALIBRATED.search(text):
+    if claims_calibration(text):
         return "calibrated"
     if _ASSUMED.search(text):
         return "assumed"

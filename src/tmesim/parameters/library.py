@@ -899,12 +899,13 @@ HUMAN: dict[str, Parameter] = _table(
     ),
     _p(
         "cd8_max_divisions",
-        11.5,
+        11.44,
         "1",
         calibrated(
             "by hand with cd28_costimulation_half: set so that the untreated expansion of a primed "
-            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture), stays "
-            "~2^7.7 (~200-fold) as with the library's pair (10 divisions, half 0.3); ~3000-fold at "
+            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.672), "
+            "stays 2^7.69 (~200-fold) as with the library's pair (10 divisions, half 0.3, "
+            "co-stimulation 0.769); ~2800-fold at "
             "full co-stimulation, inside the 10^3–10^4-fold expansion of human primary CD8 responses "
             "(yellow-fever vaccine, Akondy 2017 Nature 552:362) [r]"
         ),

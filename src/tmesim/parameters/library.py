@@ -911,6 +911,14 @@ HUMAN: dict[str, Parameter] = _table(
         ),
     ),
     _p(
+        "cd8_memory_death_rate",
+        1.7e-4,
+        "1/day",
+        "Hammarlund et al. 2003 Nat Med 9:1131 (virus-specific CD8 and CD4 T-cell memory after "
+        "smallpox vaccination declines with a half-life of 8–15 years in humans) [v]: ln 2 / 11 "
+        "years",
+    ),
+    _p(
         "cart_stimulation_half",
         1e9,
         "cell",

@@ -192,3 +192,18 @@ def test_every_contrast_of_a_consistent_rule_publishes_both_sides():
 def test_unknown_only_id_suggests_the_nearest():
     with pytest.raises(ConfigError, match="le_2015_dmmr_orr"):
         load_targets(["le_2015_dmmr_or"])
+
+
+def test_checkmate067_primary_analysis_targets_read_one_study_at_its_cutoff():
+    """Every target from Larkin 2015's primary analysis reads its endpoint at that analysis's
+    data cutoff, in one shared virtual study; the 5-year targets (Larkin 2019) have no cutoff."""
+    primary = [t for t in load_targets() if "373:23" in t.citation]
+    assert len(primary) >= 14
+    studies = {repr(t.study) for t in primary}
+    assert len(studies) == 1
+    scenario = primary[0].scenario_at(primary[0].simulate.n)
+    assert scenario.data_cutoff is not None
+    assert scenario.data_cutoff.minimum_follow_up_days < scenario.data_cutoff.cutoff_day
+    assert scenario.follow_up_days >= scenario.data_cutoff.cutoff_day
+    later = [t for t in load_targets() if "381:1535" in t.citation]
+    assert later and all(t.scenario_at(t.simulate.n).data_cutoff is None for t in later)

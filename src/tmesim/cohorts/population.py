@@ -30,6 +30,7 @@ class Stream(IntEnum):
     RESECTION = 6
     VISITS = 7
     CHECKPOINTS = 8
+    ENROLLMENT = 9
 
 
 class Phase(IntEnum):

@@ -290,6 +290,50 @@ class Adjuvant(_Strict):
     )
 
 
+class DataCutoff(_Strict):
+    """The analysis a publication reports: patients enter over an accrual period and every
+    endpoint is read at one data cutoff (database lock), so that each patient is followed from
+    enrollment to the cutoff, not for the study's whole follow-up.
+
+    Patient k enters on a day drawn uniformly over ``accrual_days`` (its own enrollment stream);
+    its follow-up at the analysis is ``cutoff_day`` minus that day, at most ``follow_up_days``.
+    Scans, progression, response and death after it are not yet in the database: best response
+    is read from the scans before it, and PFS, DOR and OS are censored at it. Set both days from
+    the publication: the first and last randomization dates and the date of the data cutoff.
+
+    Example:
+        >>> DataCutoff(accrual_days=271, cutoff_day=545).minimum_follow_up_days
+        274.0
+    """
+
+    accrual_days: float = Field(
+        ge=0,
+        le=20 * 365,
+        allow_inf_nan=False,
+        description="Days from the first to the last enrollment (0: all enter on day 0).",
+    )
+    cutoff_day: Positive = Field(
+        le=40 * 365,
+        description="Day of the data cutoff, counted from the first enrollment.",
+    )
+
+    @property
+    def minimum_follow_up_days(self) -> float:
+        """Follow-up at the cutoff of the last patient enrolled."""
+        return self.cutoff_day - self.accrual_days
+
+    @model_validator(mode="after")
+    def _after_accrual(self) -> DataCutoff:
+        if self.cutoff_day <= self.accrual_days:
+            raise ConfigError(
+                "data_cutoff.cutoff_day",
+                self.cutoff_day,
+                f"the cutoff must come after the last enrollment (accrual_days "
+                f"{self.accrual_days:g}); give the cutoff's day counted from the first enrollment",
+            )
+        return self
+
+
 class TrialScenario(_Strict):
     """A virtual mouse study or clinical trial.
 
@@ -328,6 +372,11 @@ class TrialScenario(_Strict):
     lesions: Lesions = Field(default_factory=Lesions)
     survival: Survival = Field(default_factory=Survival)
     adjuvant: Adjuvant = Field(default_factory=Adjuvant)
+    data_cutoff: DataCutoff | None = Field(
+        None,
+        description="Read the endpoints at a data cutoff after staggered accrual (clinical "
+        "trials; default: every patient followed for follow_up_days).",
+    )
     solver: dict[str, Any] = Field(default_factory=dict)
     engine: Literal["qsp", "abm"] = Field(
         "qsp",
@@ -365,6 +414,10 @@ class TrialScenario(_Strict):
             validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
+        if self.data_cutoff is not None and self.kind == "mouse_study":
+            raise ConfigError(
+                "data_cutoff", "set", "a data cutoff is for clinical trials; remove it"
+            )
         return self
 
 

@@ -876,11 +876,47 @@ HUMAN: dict[str, Parameter] = _table(
     ),
     _p(
         "anti_ctla4_treg_depletion_rate",
-        0.05,
+        0.0,
         "1/day",
-        "Sharma et al. 2019 Clin Cancer Res (ipilimumab does not deplete FOXP3+ Tregs in human tumors) [r]; rate assumed small, not zero: "
-        "most of the simulated ipilimumab response in melanoma rests on it (compare "
-        "`tmesim validate --set '*:anti_ctla4_treg_depletion_rate=0'`)",
+        "Sharma et al. 2019 Clin Cancer Res 25:1233 (quantitative IHC of melanoma, prostate and "
+        "bladder tumors after ipilimumab, paired melanoma biopsies after tremelimumab, mass "
+        "cytometry of paired melanoma: CD4 and CD8 infiltration rises, FOXP3+ cell density does "
+        "not change; the authors' position: anti-CTLA-4 does not deplete FOXP3+ Tregs in human "
+        "tumors) [v]; so none here. Romano 2015 PNAS 112:6140 saw Fc-mediated Treg lysis by "
+        "CD16+ monocytes ex vivo [r], not a depletion measured in tumors. Human anti-CTLA-4 acts "
+        "through CD28 co-stimulation in the node (ctla4_treg_b7_capture, cd28_costimulation_half)",
+    ),
+    _p(
+        "cd28_costimulation_half",
+        0.6,
+        "1",
+        calibrated(
+            "by hand to checkmate067_orr_ipilimumab, the free-B7 fraction for half-maximal CD28 "
+            "co-stimulation of human priming, once anti-CTLA-4 acts only through B7 released from "
+            "CTLA-4 (trans-endocytosis of CD80/CD86 by CTLA-4, Qureshi 2011 Science 332:600; Treg "
+            "CTLA-4 keeps DC B7 low, Wing 2008 Science 322:271) [r]"
+        ),
+    ),
+    _p(
+        "cd8_max_divisions",
+        11.44,
+        "1",
+        calibrated(
+            "by hand with cd28_costimulation_half: set so that the untreated expansion of a primed "
+            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.672), "
+            "stays 2^7.69 (~200-fold) as with the library's pair (10 divisions, half 0.3, "
+            "co-stimulation 0.769); ~2800-fold at "
+            "full co-stimulation, inside the 10^3–10^4-fold expansion of human primary CD8 responses "
+            "(yellow-fever vaccine, Akondy 2017 Nature 552:362) [r]"
+        ),
+    ),
+    _p(
+        "cd8_memory_death_rate",
+        1.7e-4,
+        "1/day",
+        "Hammarlund et al. 2003 Nat Med 9:1131 (virus-specific CD8 and CD4 T-cell memory after "
+        "smallpox vaccination declines with a half-life of 8–15 years in humans) [v]: ln 2 / 11 "
+        "years",
     ),
     _p(
         "cart_stimulation_half",

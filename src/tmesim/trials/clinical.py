@@ -120,23 +120,38 @@ def clinical_unit(
     background = _background_death(s, first.patient_id)
     death = death_days(days, living * factor, s.survival.lethal_burden_mm3, background)
     death[~solved] = np.nan
+    # What the database holds at the analysis: nothing after each patient's follow-up.
+    horizon = analysis_follow_up_days(s, first.patient_id)
+    death = np.where(death <= horizon, death, np.nan)
     lethal = first_crossing_day(days, volumes * factor, s.survival.lethal_burden_mm3)
     from_disease = np.isfinite(death) & (lethal <= death)
     out["death_cause"] = np.where(
         np.isfinite(death), np.where(from_disease, "tumor burden", "other causes"), ""
     )
-    os_day, os_event = time_to_event(death, s.follow_up_days)
+    os_day, os_event = time_to_event(death, horizon)
     out["os_day"] = np.where(solved, os_day, np.nan)
     out["os_event"] = nullable(os_event, solved)
-    burden = long_burden(study, first.patient_id, days, volumes, obs_first, "primary", death)
+    burden = long_burden(
+        study, first.patient_id, days, volumes, obs_first, "primary", np.fmin(death, horizon)
+    )
     if s.setting == "adjuvant":
         relapse = first_crossing_day(days, volumes, s.adjuvant.detectable_mm3)
-        rfs_day, rfs_event = time_to_event(np.fmin(relapse, death), s.follow_up_days)
+        relapse = np.where(relapse <= horizon, relapse, np.nan)
+        rfs_day, rfs_event = time_to_event(np.fmin(relapse, death), horizon)
         out["rfs_day"] = np.where(solved, rfs_day, np.nan)
         out["rfs_event"] = nullable(rfs_event, solved)
         return out, burden, pd.DataFrame()
     visits = _visit_table(
-        study, first.patient_id, days, target_d, lesion_volumes, volumes, living, death, measurable
+        study,
+        first.patient_id,
+        days,
+        target_d,
+        lesion_volumes,
+        volumes,
+        living,
+        death,
+        measurable,
+        horizon,
     )
     visit_rows, assessed = assess_visits(
         visits.assign(cohort="", arm=""),
@@ -188,6 +203,30 @@ def early_death_response(rule: str, criteria: str, from_disease: np.ndarray) -> 
     progressed = "iCPD" if criteria == "irecist" else "PD"
     clinical = np.asarray(from_disease, dtype=bool) & (rule == "PD")
     return np.where(clinical, progressed, "NE").astype(object)
+
+
+def analysis_follow_up_days(s: TrialScenario, ids: np.ndarray) -> np.ndarray:
+    """Each patient's follow-up when the endpoints are read: `follow_up_days`, or with a data
+    cutoff (`TrialScenario.data_cutoff`) the days from its enrollment, drawn uniformly over the
+    accrual period from the patient's own enrollment stream, to the cutoff (at most
+    `follow_up_days`).
+
+    Example:
+        >>> from tmesim.config.trial import trial_from_dict
+        >>> s = trial_from_dict({"title": "t", "kind": "clinical_trial", "follow_up_days": 900,
+        ...     "cohorts": [{"name": "c", "preset": "human_melanoma"}], "arms": [{"name": "a"}],
+        ...     "data_cutoff": {"accrual_days": 270, "cutoff_day": 540}})
+        >>> f = analysis_follow_up_days(s, np.arange(200))
+        >>> bool(f.min() >= 270 and f.max() <= 540)
+        True
+    """
+    if s.data_cutoff is None:
+        return np.full(len(ids), float(s.follow_up_days))
+    accrual = s.data_cutoff.accrual_days
+    enrolled = np.array(
+        [patient_rng(s.seed, int(i), Stream.ENROLLMENT).uniform(0.0, accrual) for i in ids]
+    )
+    return np.minimum(float(s.follow_up_days), s.data_cutoff.cutoff_day - enrolled)
 
 
 def _background_death(s: TrialScenario, ids: np.ndarray) -> np.ndarray:
@@ -269,8 +308,10 @@ def _visit_table(
     living: np.ndarray,
     death: np.ndarray,
     measurable: np.ndarray,
+    horizon: np.ndarray,
 ) -> pd.DataFrame:
-    """Baseline and scans (before death and within follow-up) of the solved patients with
+    """Baseline and scans (before death and within each patient's follow-up at the analysis,
+    `horizon`) of the solved patients with
     measurable disease at baseline. New lesions are seeded at a rate that follows the living
     burden (`living`: tumor cells and infiltrate, without necrosis and scar) and, once seen,
     grow and shrink with the measured burden (`volumes`).
@@ -317,7 +358,7 @@ def _visit_table(
             sums = target_d[i, scheduled_cols]
             scan_volumes = volumes[i, scheduled_cols]
         for scan, sum_mm, volume in zip(scan_days, sums, scan_volumes, strict=True):
-            if scan >= np.nan_to_num(death[i], nan=np.inf):
+            if scan >= np.nan_to_num(death[i], nan=np.inf) or scan > horizon[i]:
                 break
             appeared = new_days[i][new_days[i] <= scan]
             sum_new = 0.0

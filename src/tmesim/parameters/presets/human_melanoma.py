@@ -67,7 +67,20 @@ def build() -> ParameterSet:
             assumed("low constitutive PD-L1; most is IFN-γ-induced"),
             Prior("lognormal", 0.6),
         ),
-        Parameter("clone_1_antigenicity", 0.1, "1", assumed("antigen-low variant")),
+        Parameter(
+            "clone_1_antigenicity",
+            0.3,
+            "1",
+            assumed(
+                "antigen-low variant: how much of the parental clone's recognition it keeps is the "
+                "patient's own, from partial losses (loss of one HLA haplotype, which takes with "
+                "it the neoantigens that haplotype presented, in ~40% of NSCLC, McGranahan 2017 "
+                "Cell 171:1259 [r]; subclonal loss of neoantigens under immune pressure, Anagnostou "
+                "2017 Cancer Discov 7:264 [r]) to near-complete ones; median 0.3 with logit sd 1.5 "
+                "(10th–90th centile ~0.05–0.75); complete MHC-I loss is clone 2"
+            ),
+            Prior("logitnormal", 1.5),
+        ),
         Parameter(
             "clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")
         ),

@@ -52,12 +52,13 @@ def add_cart(
         "cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)"
     )
     eff, mem, exh = s.cart_effector, s.cart_memory, s.cart_exhausted
-    b.add_rate(eff, fitness * expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
+    b.birth(eff, fitness * expand * stim * (1 - (eff + mem) / capacity) * eff)
+    b.death(eff, contract * eff)
     b.transfer(eff, mem, to_memory * eff)
     b.transfer(mem, eff, fitness * reactivate * stim * mem)
-    b.add_rate(mem, -mem_death * mem)
+    b.death(mem, mem_death * mem)
     b.transfer(eff, exh, sw.exhaustion * exhaust * stim * eff)
-    b.add_rate(exh, -exh_death * exh)
+    b.death(exh, exh_death * exh)
 
     kill = P("cart_kill_rate", "1/day", "maximal CAR-T killing rate per target cell")
     saturation_ratio = P(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+import numba
 import numpy as np
 import pytest
 
@@ -146,3 +147,18 @@ def test_descendants_of_one_cell_have_the_published_law() -> None:
     # Variance of a linear birth–death process from one cell: (b + d)/(b - d) m (m - 1).
     var = (b + d) / (b - d) * m * (m - 1)
     assert abs(draws.var() / var - 1) < 0.05
+
+
+def test_draws_do_not_depend_on_the_thread_count(bd_kernel: ModuleType) -> None:
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has a single thread here (NUMBA_NUM_THREADS=1)")
+    n = 200
+    Y0 = np.full((n, 1), 3.0)
+    P = np.tile([0.9, 0.6, 0.05], (n, 1))
+    keys = np.arange(n, dtype=np.uint64) + 99
+    runs = [
+        solve(bd_kernel, Y0, P, 0.0, np.array([0.0, 5.0, 20.0]), None, [0], keys=keys, n_threads=k)
+        for k in (1, 2)
+    ]
+    assert np.array_equal(runs[0].observables, runs[1].observables)
+    assert 0 < np.mean(runs[0].observables[:, -1, 0] == 0) < 1

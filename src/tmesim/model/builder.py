@@ -81,6 +81,9 @@ class ModelBuilder:
     _symbols: dict[str, sp.Symbol] = field(default_factory=dict)
     _rates: dict[str, sp.Expr] = field(default_factory=dict)
     _observable_exprs: dict[str, sp.Expr] = field(default_factory=dict)
+    _births: dict[str, sp.Expr] = field(default_factory=dict)
+    _deaths: dict[str, sp.Expr] = field(default_factory=dict)
+    _inflows: dict[str, sp.Expr] = field(default_factory=dict)
 
     def _symbol(self, name: str) -> sp.Symbol:
         if name in self._symbols:
@@ -106,6 +109,9 @@ class ModelBuilder:
         sym = self._symbol(id)
         self._species[id] = Species(id, units, compartment, description, extinguishable)
         self._rates[id] = sp.Integer(0)
+        if extinguishable:
+            for table in (self._births, self._deaths, self._inflows):
+                table[id] = sp.Integer(0)
         return sym
 
     def parameter(self, id: str, units: str, description: str) -> sp.Symbol:
@@ -121,8 +127,32 @@ class ModelBuilder:
         return self.parameter(mech.parameter_id, "1", f"switch (1 on, 0 off): {description}")
 
     def add_rate(self, species: sp.Symbol, expr: sp.Expr) -> None:
-        """Add `expr` to d(species)/dt."""
+        """Add `expr` to d(species)/dt (not for an extinguishable species: declare its births,
+        deaths and inflows instead, so that small populations can follow their branching law)."""
+        if species.name in self._births:
+            raise ValueError(
+                f"{species.name!r} is extinguishable: use birth(), death() or transfer() so that "
+                "its births, deaths and inflows are declared separately"
+            )
         self._rates[species.name] = self._rates[species.name] + expr
+
+    def birth(self, species: sp.Symbol, flux: sp.Expr) -> None:
+        """Add divisions of an extinguishable population (cells/day, proportional to it)."""
+        self._demography(self._births, species, flux, +1)
+
+    def death(self, species: sp.Symbol, flux: sp.Expr) -> None:
+        """Add deaths (or departures) of an extinguishable population (cells/day)."""
+        self._demography(self._deaths, species, flux, -1)
+
+    def _demography(
+        self, table: dict[str, sp.Expr], species: sp.Symbol, flux: sp.Expr, sign: int
+    ) -> None:
+        if species.name not in table:
+            raise ValueError(
+                f"{species.name!r} is not extinguishable: use add_rate() for its right-hand side"
+            )
+        table[species.name] = table[species.name] + flux
+        self._rates[species.name] = self._rates[species.name] + sign * flux
 
     def transfer(
         self,
@@ -132,9 +162,21 @@ class ModelBuilder:
         *,
         scale: sp.Expr | float = 1,
     ) -> None:
-        """Move `flux` (per day, in source units) from source to target (`scale` converts units)."""
+        """Move `flux` (per day, in source units) from source to target (`scale` converts units).
+
+        For an extinguishable source the flux is a departure (a death of that population); for
+        an extinguishable target it is an inflow (immigration)."""
         self._rates[source.name] = self._rates[source.name] - flux
         self._rates[target.name] = self._rates[target.name] + flux * scale
+        if source.name in self._deaths:
+            self._deaths[source.name] = self._deaths[source.name] + flux
+        if target.name in self._inflows:
+            self._inflows[target.name] = self._inflows[target.name] + flux * scale
+
+    def inflow(self, target: sp.Symbol, flux: sp.Expr) -> None:
+        """Add arrivals into an extinguishable population that do not come from its own cells
+        (e.g. variants arising from divisions of another clone), in cells/day."""
+        self._demography(self._inflows, target, flux, +1)
 
     def observable(self, id: str, units: str, description: str, expr: sp.Expr) -> None:
         """Declare an observable computed from the state and parameters."""
@@ -159,6 +201,11 @@ class ModelBuilder:
             symbols=dict(self._symbols),
             rates=tuple(self._rates[s] for s in self._species),
             observable_exprs=tuple(self._observable_exprs[o] for o in self._observables),
+            demography=tuple(
+                (sid, self._births[sid], self._deaths[sid], self._inflows[sid])
+                for sid in self._species
+                if sid in self._births
+            ),
         )
 
 
@@ -174,6 +221,10 @@ class Model:
     symbols: dict[str, sp.Symbol]
     rates: tuple[sp.Expr, ...]
     observable_exprs: tuple[sp.Expr, ...]
+    demography: tuple[tuple[str, sp.Expr, sp.Expr, sp.Expr], ...] = ()
+    """(species id, births, deaths, inflows) of every extinguishable species, in cells/day: its
+    rate is births - deaths + inflows. Small populations follow the branching law they define
+    (`tmesim.solvers.SolverSettings.stochastic_threshold`)."""
 
     @property
     def species_ids(self) -> tuple[str, ...]:
@@ -229,6 +280,10 @@ class Model:
             h.update(repr(o).encode())
         for e in (*self.rates, *self.observable_exprs):
             h.update(sp.srepr(e).encode())
+        for sid, *fluxes in self.demography:
+            h.update(sid.encode())
+            for e in fluxes:
+                h.update(sp.srepr(e).encode())
         return h.hexdigest()[:16]
 
 

@@ -6,6 +6,12 @@ The product's fitness scales its antigen-driven proliferation (expansion and re-
 persisting pool): products rich in memory-like T cells expand, exhausted or effector-skewed products
 expand poorly and fail to clear the leukemia (Fraietta 2018 Nat Med 24:563; Finney 2019 J Clin
 Invest 129:2123), the main cause of primary non-response besides antigen-negative disease.
+How long CAR-T cells persist is a property of the patient: besides the slow decline of the
+persisting pool (Stein 2019), CAR-T cells can be lost to host immune rejection of the transgene
+(Turtle 2016 J Clin Invest 126:2123; Lamers 2011 Blood 117:72) or lose function; once the pool is
+small it dies out as a birth–death process (`tmesim.solvers.SolverSettings.stochastic_threshold`),
+and CD19-positive leukemia that survived can return (the CD19-positive relapse after B-cell
+recovery, Maude 2014 N Engl J Med 371:1507; Pulsipher 2022 Blood Cancer Discov 3:66).
 CAR-T cells recognise their antigen directly, without MHC-I, and are not braked by PD-L1 here; a clone
 without the antigen (CD19-negative) is not killed, so it can relapse.
 """
@@ -51,13 +57,20 @@ def add_cart(
     capacity = P(
         "cart_max", "cell", "ceiling of the CAR-T pool (lymphoid niche after lymphodepletion)"
     )
+    loss = P(
+        "cart_persistence_loss_rate",
+        "1/day",
+        "loss rate of CAR-T cells of every phase beyond their own kinetics (host immune "
+        "rejection of the CAR transgene, loss of function); sets how long CAR-T persist",
+    )
     eff, mem, exh = s.cart_effector, s.cart_memory, s.cart_exhausted
-    b.add_rate(eff, fitness * expand * stim * (1 - (eff + mem) / capacity) * eff - contract * eff)
+    b.birth(eff, fitness * expand * stim * (1 - (eff + mem) / capacity) * eff)
+    b.death(eff, (contract + loss) * eff)
     b.transfer(eff, mem, to_memory * eff)
     b.transfer(mem, eff, fitness * reactivate * stim * mem)
-    b.add_rate(mem, -mem_death * mem)
+    b.death(mem, (mem_death + loss) * mem)
     b.transfer(eff, exh, sw.exhaustion * exhaust * stim * eff)
-    b.add_rate(exh, -exh_death * exh)
+    b.death(exh, (exh_death + loss) * exh)
 
     kill = P("cart_kill_rate", "1/day", "maximal CAR-T killing rate per target cell")
     saturation_ratio = P(

@@ -80,6 +80,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     h_ifng = sat(s.ifng, ec50)
 
     t.antigenicity, t.mhc1, t.pdl1, t.cd19, t.sensing, t.growth = [], [], [], [], [], []
+    t.emergence = [sp.Integer(0) for _ in s.clones]
     t.ifng_deaths = []
     for k, clone in enumerate(s.clones):
         antigen = P(
@@ -108,7 +109,8 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
         t.growth.append(proliferation)
         t.ifng_deaths.append(sw.ifng_direct * ifng_kill * r * fitness * response * clone)
 
-    # Variants arise from divisions of the parental clone (immunoediting substrate).
+    # Variants arise from divisions of the parental clone (immunoediting substrate): such a
+    # division is a birth of the variant's population that its own cells did not make (an inflow).
     for k in range(1, N_CLONES):
         mu = P(
             f"clone_{k}_emergence_rate",
@@ -116,7 +118,7 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
             f"clone {k}: probability that a parental division yields this variant",
         )
         flux = mu * t.growth[0]
-        t.growth[k] = t.growth[k] + flux
+        t.emergence[k] = flux
         t.growth[0] = t.growth[0] - flux
 
     t.recognition = [a * m for a, m in zip(t.antigenicity, t.mhc1, strict=True)]
@@ -137,7 +139,10 @@ def apply_tumor_balance(
     all_deaths = sp.Integer(0)
     for k, clone in enumerate(s.clones):
         deaths = t.death_rate * clone + t.ifng_deaths[k] + sp.Add(*kills[k])
-        b.add_rate(clone, t.growth[k] - deaths)
+        b.birth(clone, t.growth[k])
+        b.death(clone, deaths)
+        if t.emergence[k] != 0:
+            b.inflow(clone, t.emergence[k])
         antigen_release += t.antigenicity[k] * deaths
         all_deaths += deaths
     decay = b.parameter("tumor_antigen_decay_rate", "1/day", "clearance of released tumor antigen")

@@ -211,6 +211,17 @@ def _observables(
         "CAR-T cells (all phases)",
         s.cart_effector + s.cart_memory + s.cart_exhausted,
     )
+    b.observable(
+        "cd19_positive_cells",
+        "cell",
+        "tumor cells that carry the CAR target (CD19) at any level (CD19-dim included)",
+        sp.Add(
+            *(
+                sp.Piecewise((c, cd19 > 0), (0, True))
+                for cd19, c in zip(t.cd19, s.clones, strict=True)
+            )
+        ),
+    )
 
 
 @functools.cache

@@ -563,6 +563,15 @@ SHARED: dict[str, Parameter] = _table(
         assumed("slow exhaustion under chronic antigen (León-Triana 2021)"),
     ),
     _p("cart_exhausted_death_rate", 0.1, "1/day", assumed("exhausted CAR-T die over ~10 days")),
+    _p(
+        "cart_persistence_loss_rate",
+        0.0,
+        "1/day",
+        assumed(
+            "no loss of CAR-T cells beyond their own kinetics, whose slow decline is Stein 2019's "
+            "(a preset sets it where persistence data exist)"
+        ),
+    ),
     _p("cart_kill_rate", 3.0, "1/day", assumed("CAR-T kill several targets per day")),
     _p("cart_kill_saturation", 0.5, "1", assumed("CAR-T : target ratio at half-maximal killing")),
     # --- cytokines (molecules/cell/day and clearance) ------------------------------------------------

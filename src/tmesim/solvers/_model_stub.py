@@ -5,6 +5,8 @@ model (the functions `rhs`, `jac`, `dfdt`, `observe` and the sizes) in its place
 these stand-ins in a simulation.
 """
 
+import math
+
 from numba import njit
 
 N_STATES = 1
@@ -38,3 +40,12 @@ def dfdt(t, y, p, out):
 def observe(t, y, p, out):
     """Stand-in observables: the first state."""
     out[0] = y[0]
+
+
+@njit(cache=True)
+def demography(t, y, p, birth, death, inflow):
+    """Stand-in births, deaths and inflows: none declared (NaN)."""
+    for i in range(birth.shape[0]):
+        birth[i] = math.nan
+        death[i] = math.nan
+        inflow[i] = math.nan

@@ -273,7 +273,9 @@ def solve(
     (times, state_indices, amounts) per patient, or None.
     `extinct_idx` lists the small populations decided at the checkpoints of model time
     (every `settings.extinction_interval`): below `settings.extinction_threshold` they become
-    one individual or 0 at random, with patient i's draws seeded by `keys[i]` (64-bit integers,
+    one individual or 0 at random, and below `settings.stochastic_threshold` they follow the
+    birth–death law the model declares (`tmesim.solvers.integrators.integrate`), with patient
+    i's draws seeded by `keys[i]` (64-bit integers,
     `tmesim.cohorts.population.checkpoint_keys`; by default the row number, so give keys that
     name the patient whenever results must not depend on the chunking).
     `n_threads` sets numba's thread count for this call (all cores by default). Failures of
@@ -352,6 +354,7 @@ def solve(
             ext,
             float(settings.extinction_threshold),
             float(settings.extinction_interval),
+            float(settings.stochastic_threshold),
             key_arr,
             int(settings.method_code()),
             float(settings.rtol),

@@ -9,7 +9,8 @@ Entry points (both compiled with `@njit(cache=True)`):
 
 * `integrate` — one patient: adaptive steps, doses as exact stops, save times as stops or from
   the continuous extension, small populations decided at fixed checkpoints of model time
-  (unbiased stochastic rounding with counter-based random numbers); returns
+  (the exact law of their linear birth–death process over the interval, or unbiased stochastic
+  rounding without declared births and deaths, with counter-based random numbers); returns
   (status, accepted steps, rejected steps).
 * `solve_cohort` — many patients in parallel (`prange`), each independent with its own work
   arrays, so results do not depend on the number of threads.
@@ -35,7 +36,16 @@ import numpy as np
 from numba import njit, prange
 
 # <model-stub> build_kernel removes this block; the model's own definitions stand in its place.
-from tmesim.solvers._model_stub import N_OBS, N_PARAMS, N_STATES, dfdt, jac, observe, rhs
+from tmesim.solvers._model_stub import (
+    N_OBS,
+    N_PARAMS,
+    N_STATES,
+    demography,
+    dfdt,
+    jac,
+    observe,
+    rhs,
+)
 
 # </model-stub>
 
@@ -527,6 +537,158 @@ def _round_small(y, extinct_idx, threshold, key, checkpoint):
 
 
 @njit(cache=True, error_model="numpy")
+def _stream_uniform(key, checkpoint, state, draw):
+    """The `draw`-th uniform in [0, 1) of (patient key, checkpoint, state): counter-based like
+    `checkpoint_uniform`, from which it differs for every draw."""
+    golden = _U64(0x9E3779B97F4A7C15)
+    h = _mix(_U64(key) + golden)
+    h = _mix(h ^ (_U64(checkpoint + 4611686018427387904) + golden))
+    h = _mix(h ^ (_U64(state) * golden))
+    h = _mix(h ^ ((_U64(draw) + _U64(1)) * _U64(0xD1B54A32D192ED03)))
+    return float(h >> _U64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, error_model="numpy")
+def descendants(m, b, tau, u_extinct, u_size):
+    """Descendants after `tau` of one individual of a linear birth–death process with per-capita
+    birth rate b and death rate d = b - ln(m)/tau (mean m = e^((b-d) tau)), from two uniforms.
+
+    The law is exact (Kendall 1948, Ann Math Stat 19:1): none with probability
+    α = d(m - 1)/(b m - d), else a geometric number k >= 1, P(k) = (1 - β) β^(k - 1) with
+    β = b(m - 1)/(b m - d); for b = d, α = β = b tau/(1 + b tau). Needs b >= max(0, ln(m)/tau).
+    """
+    if not m > 0.0:
+        return 0.0
+    r_tau = math.log(m)
+    if abs(r_tau) < 1e-9:
+        alpha = b * tau / (1.0 + b * tau)
+        beta = alpha
+    else:
+        d = b - r_tau / tau
+        if d < 0.0:
+            d = 0.0
+        den = b * m - d
+        alpha = d * (m - 1.0) / den
+        beta = b * (m - 1.0) / den
+    if u_extinct < alpha:
+        return 0.0
+    if not beta > 0.0:
+        return 1.0
+    return 1.0 + math.floor(math.log(1.0 - u_size) / math.log(beta))
+
+
+@njit(cache=True, error_model="numpy")
+def _round_count(x, u):
+    """x rounded to floor(x) or floor(x) + 1 with the mean kept (x >= 0)."""
+    lo = math.floor(x)
+    return lo + 1.0 if u < x - lo else lo
+
+
+@njit(cache=True, error_model="numpy")
+def _per_capita(t, y, p, extinct_idx, threshold, ye, birth, death, inflow):
+    """Births, deaths (per individual and day) and inflows (individuals/day) of every
+    extinguishable population at state y; each population counts as at least one individual."""
+    for i in range(y.shape[0]):
+        ye[i] = y[i]
+    for k in range(extinct_idx.shape[0]):
+        i = extinct_idx[k]
+        if ye[i] < threshold:
+            ye[i] = threshold
+    demography(t, ye, p, birth, death, inflow)
+    for k in range(extinct_idx.shape[0]):
+        i = extinct_idx[k]
+        birth[i] = birth[i] / ye[i]
+        death[i] = death[i] / ye[i]
+        inflow[i] = inflow[i] / threshold
+
+
+@njit(cache=True, error_model="numpy")
+def _branch_small(
+    y, t, y_start, t_start, p, extinct_idx, threshold, small, key, checkpoint, work, rates
+):
+    """Advance the small populations over the interval (t_start, t] with the law of their
+    linear birth–death process; True if anything changed.
+
+    A population that held n0 < `small` individuals (of size `threshold`) at t_start leaves, of
+    each of them, a number drawn by `descendants`, and gains the descendants of Poisson arrivals
+    (its inflow, at uniform times). The rates are per-capita births b and deaths d and the inflow
+    I, averaged over the interval's two ends; the mean is then scaled to the ODE's value at t
+    (which follows the rates' changes within the interval), so the law keeps the ODE's mean and
+    takes its extinction and spread from b. A population larger than `small` at t_start is
+    rounded to whole individuals (mean kept) if it ends below `small`.
+    """
+    ye = work[0]
+    b0, d0, i0 = rates[0], rates[1], rates[2]
+    b1, d1, i1 = rates[3], rates[4], rates[5]
+    _per_capita(t_start, y_start, p, extinct_idx, threshold, ye, b0, d0, i0)
+    _per_capita(t, y, p, extinct_idx, threshold, ye, b1, d1, i1)
+    tau = t - t_start
+    changed = False
+    for k in range(extinct_idx.shape[0]):
+        i = extinct_idx[k]
+        x = y[i] / threshold
+        start = y_start[i] / threshold
+        if not start < small / threshold:
+            if x < small / threshold and x > 0.0:
+                y[i] = _round_count(x, _stream_uniform(key, checkpoint, i, 0)) * threshold
+                changed = True
+            continue
+        n0 = _round_count(max(start, 0.0), _stream_uniform(key, checkpoint, i, 0))
+        b = 0.5 * (b0[i] + b1[i])
+        d = 0.5 * (d0[i] + d1[i])
+        inflow = max(0.5 * (i0[i] + i1[i]), 0.0)
+        if b < 0.0:
+            d -= b
+            b = 0.0
+        if d < 0.0:
+            b -= d
+            d = 0.0
+        r_tau = (b - d) * tau
+        grow = math.exp(r_tau)
+        arrivals_grow = tau if abs(r_tau) < 1e-9 else tau * math.expm1(r_tau) / r_tau
+        mean = n0 * grow + inflow * arrivals_grow
+        if not (mean > 0.0 and tau > 0.0):
+            if x > 0.0:
+                y[i] = _round_count(x, _stream_uniform(key, checkpoint, i, 1)) * threshold
+                changed = True
+            continue
+        scale = max(x, 0.0) / mean
+        m = scale * grow
+        if m > 0.0:
+            b = max(b, math.log(m) / tau)
+        total = 0.0
+        for j in range(int(n0)):
+            u1 = _stream_uniform(key, checkpoint, i, 2 + 2 * j)
+            u2 = _stream_uniform(key, checkpoint, i, 3 + 2 * j)
+            total += descendants(m, b, tau, u1, u2)
+        lam = scale * inflow * tau
+        if lam > 50.0:
+            # Many arrivals: their sum is no small population; keep its mean.
+            u = _stream_uniform(key, checkpoint, i, 1)
+            total += _round_count(scale * inflow * arrivals_grow, u)
+        elif lam > 0.0:
+            r = (math.log(m) / tau) if m > 0.0 else 0.0
+            u = _stream_uniform(key, checkpoint, i, 1)
+            term = math.exp(-lam)
+            cdf = term
+            count = 0
+            while u > cdf and count < 1000:
+                count += 1
+                term *= lam / count
+                cdf += term
+            for q in range(count):
+                base = 1 << 30
+                s = _stream_uniform(key, checkpoint, i, base + 3 * q) * tau
+                rest = tau - s
+                u1 = _stream_uniform(key, checkpoint, i, base + 3 * q + 1)
+                u2 = _stream_uniform(key, checkpoint, i, base + 3 * q + 2)
+                total += descendants(math.exp(r * rest), b, rest, u1, u2)
+        y[i] = total * threshold
+        changed = True
+    return changed
+
+
+@njit(cache=True, error_model="numpy")
 def _set_exact(ynew, y, lin_idx, lin_src, lin_k, lin_a, dt):
     """Closed-form linear states at time dt after the step start y: a depot y·exp(-k dt); a
     compartment fed by a depot (rate k_s, start g) adds a·g·(exp(-k_s dt) - exp(-k dt))/(k - k_s)."""
@@ -827,6 +989,7 @@ def integrate(
     extinct_idx,
     extinct_threshold,
     extinct_every,
+    extinct_small,
     key,
     method,
     rtol,
@@ -851,13 +1014,18 @@ def integrate(
     and `y_final` are NaN.
 
     Small populations (`extinct_idx`) are decided at checkpoints c·`extinct_every` in
-    (t0, t_end], not at steps: there a population x below `extinct_threshold` (θ) becomes θ with
-    probability x/θ and 0 otherwise, with the uniform `checkpoint_uniform(key, c, state)`;
-    values saved at a checkpoint are after it. Between checkpoints nothing is floored (negative
-    values are clipped if `clip_negative`). A checkpoint is a stop only when the rule may act: a
-    step across it is retaken to end there if a population at either end, or at the checkpoint
-    by the continuous extension, lies in (0, 2θ); otherwise the rule would change nothing and
-    the step stands. `extinct_every` 0 or θ 0 turns the rule off.
+    (t0, t_end], not at steps. If the model declares their births and deaths (`demography`) and
+    `extinct_small` > θ (`extinct_threshold`, one individual), a population that held fewer than
+    `extinct_small` at the previous checkpoint (or at t0) is replaced by a draw of its linear
+    birth–death process with immigration over the interval (`_branch_small`), whose mean is the
+    ODE's value. Otherwise a population x below θ becomes θ with probability x/θ and 0 otherwise,
+    with the uniform `checkpoint_uniform(key, c, state)`. Values saved at a checkpoint are after
+    it. Between checkpoints nothing is floored (negative values are clipped if `clip_negative`).
+    A checkpoint is a stop only when the rule may act: a step across it is retaken to end there
+    if a population at either end, or at the checkpoint by the continuous extension, lies in
+    (0, 2·max(θ, `extinct_small`)); otherwise the rule would change nothing and the step stands
+    (the state at the checkpoint is kept from the continuous extension as the next interval's
+    start). `extinct_every` 0 or θ 0 turns the rule off.
 
     States `lin_idx` take their closed form (see the module docstring): state j has right-hand
     side -lin_k[j]·y plus, if lin_src[j] >= 0, lin_a[j] times the depot lin_idx[lin_src[j]]
@@ -917,6 +1085,13 @@ def integrate(
     J = np.zeros((m, m))
     E = np.empty((m, m))
     lu = _new_lu(m)
+    # The small-population rule: the state at the last checkpoint and per-capita rates.
+    y_ck = np.empty(n)
+    y_pass = np.empty(n)
+    t_pass = t0
+    passed = False
+    ck_work = np.empty((1, n))
+    ck_rates = np.zeros((6, n))
 
     for i in range(n):
         y[i] = y0[i]
@@ -941,7 +1116,16 @@ def integrate(
         t_check = ic * extinct_every
         if t_check > t_end:
             t_check = math.inf
-    armed = checks and _needs_checkpoint(y, extinct_idx, extinct_threshold)
+    branching = False
+    if checks and extinct_small > extinct_threshold:
+        ck_rates[0, extinct_idx[0]] = math.nan
+        demography(t, y, p, ck_rates[0], ck_rates[1], ck_rates[2])
+        branching = not math.isnan(ck_rates[0, extinct_idx[0]])
+    arm_at = extinct_small if branching else extinct_threshold
+    for i in range(n):
+        y_ck[i] = y[i]
+    t_ck = t
+    armed = checks and _needs_checkpoint(y, extinct_idx, arm_at)
     isave = 0
     while isave < n_save and t_save[isave] <= t:
         observe(t, y, p, obs_out[isave])
@@ -1026,10 +1210,11 @@ def integrate(
                 continue
 
             t_new = t_stop if reach else t + hstep
+            passed = False
             if finite and not armed and t_check < t_new:
                 # A checkpoint inside the step: retake the step to end there if the rule may act.
-                need = _needs_checkpoint(y, extinct_idx, extinct_threshold)
-                need = need or _needs_checkpoint(ynew, extinct_idx, extinct_threshold)
+                need = _needs_checkpoint(y, extinct_idx, arm_at)
+                need = need or _needs_checkpoint(ynew, extinct_idx, arm_at)
                 if not need:
                     if stiff:
                         _dense_rodas4(K, da, db)
@@ -1039,7 +1224,7 @@ def integrate(
                     jc = ic
                     while not need and tc < t_new:
                         _interpolate((tc - t) / hstep, y, ynew, da, db, dc, yi)
-                        need = _needs_checkpoint(yi, extinct_idx, extinct_threshold)
+                        need = _needs_checkpoint(yi, extinct_idx, arm_at)
                         jc += 1
                         tc = jc * extinct_every
                 if need:
@@ -1047,6 +1232,13 @@ def integrate(
                     n_rejected += 1
                     h = hstep
                     continue
+                if branching:
+                    # The last checkpoint passed starts the next interval (once the step stands).
+                    passed = True
+                    t_pass = (jc - 1) * extinct_every
+                    _set_exact(yi, y, lin_idx, lin_src, lin_k, lin_a, t_pass - t)
+                    for i in range(n):
+                        y_pass[i] = max(yi[i], 0.0)
                 # The rule changes nothing at the checkpoints inside the step: pass them.
                 while t_check < t_new:
                     ic += 1
@@ -1072,6 +1264,10 @@ def integrate(
 
             n_steps += 1
             n_non_finite = 0
+            if passed:
+                t_ck = t_pass
+                for i in range(n):
+                    y_ck[i] = y_pass[i]
             if isave < n_save and t_save[isave] < t_new:
                 if stiff:
                     _dense_rodas4(K, da, db)
@@ -1112,6 +1308,8 @@ def integrate(
         if t == t_stop and idose < n_dose and dose_t[idose] <= t:
             while idose < n_dose and dose_t[idose] <= t:
                 y[dose_state[idose]] += dose_amount[idose]
+                # A dose into a small population joins it as individuals of the interval.
+                y_ck[dose_state[idose]] += dose_amount[idose]
                 idose += 1
             _clip(y, clip_negative)
             rhs(t, y, p, f0)
@@ -1122,10 +1320,30 @@ def integrate(
         if t >= t_check:
             # On a checkpoint (at a stop, armed or not): the small-population rule. Stay armed
             # while a population was small here: one rounded to 0 is often fed again.
-            armed = _needs_checkpoint(y, extinct_idx, extinct_threshold)
-            if _round_small(y, extinct_idx, extinct_threshold, key, ic):
+            armed = _needs_checkpoint(y, extinct_idx, arm_at)
+            if branching:
+                changed = _branch_small(
+                    y,
+                    t,
+                    y_ck,
+                    t_ck,
+                    p,
+                    extinct_idx,
+                    extinct_threshold,
+                    extinct_small,
+                    key,
+                    ic,
+                    ck_work,
+                    ck_rates,
+                )
+            else:
+                changed = _round_small(y, extinct_idx, extinct_threshold, key, ic)
+            if changed:
                 rhs(t, y, p, f0)
                 jac_current = False
+            for i in range(n):
+                y_ck[i] = y[i]
+            t_ck = t
             ic += 1
             t_check = ic * extinct_every
             if t_check > t_end:
@@ -1155,6 +1373,7 @@ def solve_cohort_exact(
     extinct_idx,
     extinct_threshold,
     extinct_every,
+    extinct_small,
     keys,
     method,
     rtol,
@@ -1210,6 +1429,7 @@ def solve_cohort_exact(
             extinct_idx,
             extinct_threshold,
             extinct_every,
+            extinct_small,
             keys[i],
             method,
             rtol,
@@ -1244,6 +1464,7 @@ def solve_cohort(
     extinct_idx,
     extinct_threshold,
     extinct_every,
+    extinct_small,
     keys,
     method,
     rtol,
@@ -1271,6 +1492,7 @@ def solve_cohort(
         extinct_idx,
         extinct_threshold,
         extinct_every,
+        extinct_small,
         keys,
         method,
         rtol,

@@ -27,7 +27,7 @@ from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
 
 # Bump when the layout of the generated file changes, to leave old cache files behind.
-KERNEL_FORMAT = "1"
+KERNEL_FORMAT = "2"
 CACHE_ENV = "TMESIM_CACHE_DIR"
 
 REQUIRED_NAMES = ("rhs", "jac", "observe", "N_STATES", "N_PARAMS", "N_OBS")
@@ -48,6 +48,17 @@ def dfdt(t, y, p, out):
     # Autonomous model: the right-hand side has no explicit time dependence.
     for i in range(out.shape[0]):
         out[i] = 0.0
+"""
+
+_NO_DEMOGRAPHY = """
+
+@njit(cache=True)
+def demography(t, y, p, birth, death, inflow):
+    # No births and deaths declared: small populations are only rounded (see integrators.py).
+    for i in range(birth.shape[0]):
+        birth[i] = math.nan
+        death[i] = math.nan
+        inflow[i] = math.nan
 """
 
 _STUB_BLOCK = re.compile(r"^# <model-stub>.*?^# </model-stub>\n", re.MULTILINE | re.DOTALL)
@@ -114,6 +125,8 @@ def kernel_text(source: str, name: str) -> str:
     parts = [_HEADER.format(name=name), "\n# ---- model ----\n", source.rstrip() + "\n"]
     if "dfdt" not in defined:
         parts.append(_ZERO_DFDT)
+    if "demography" not in defined:
+        parts.append(_NO_DEMOGRAPHY)
     parts += ["\n# ---- integrators ----\n", integrator_source()]
     return "".join(parts)
 

@@ -84,6 +84,21 @@ class SolverSettings(BaseModel):
             "about a day, see the presets' growth sources)."
         ),
     )
+    stochastic_threshold: float = Field(
+        100.0,
+        ge=0.0,
+        description=(
+            "Populations (in cells) below which an extinguishable species whose model declares "
+            "births and deaths follows its linear birth–death process with immigration between "
+            "checkpoints: a population of n cells at a checkpoint is replaced at the next one "
+            "by the exact law of n independent lineages (each extinct with probability α, else "
+            "a geometric number of cells) plus the descendants of Poisson arrivals, with the "
+            "ODE's mean (Kendall 1948 Ann Math Stat 19:1). So a few cells with net growth "
+            "die out with probability about (d/b)^n, as a birth–death process does. Chosen "
+            "(assumed) so that extinction of 100 cells, (d/b)^100, is negligible for any "
+            "growing population; at or below extinction_threshold only the rounding applies."
+        ),
+    )
     dense_output: bool | None = Field(
         None,
         description=(

@@ -14,6 +14,7 @@ from tmesim.cohorts.population import Phase, Stream, patient_rng
 from tmesim.config.trial import TrialScenario, Visits
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.solvers import SolverStatus
+from tmesim.trials.cell_therapy import cart_readouts
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
     death_days,
@@ -182,6 +183,16 @@ def clinical_unit(
     dor_day, dor_event = time_to_event(pfs_end - response, np.nan_to_num(last_visit) - response)
     out["dor_day"] = np.where(responder, dor_day, np.nan)
     out["dor_event"] = nullable(dor_event, responder)
+    cart = cart_readouts(
+        days,
+        observable(study, obs_first, "cart_cells"),
+        observable(study, obs_first, "tumor_cells"),
+        observable(study, obs_first, "cd19_positive_cells"),
+        out["best_response"],
+        progression,
+    )
+    for col, values in cart.items():
+        out[col] = values
     visit_rows = visit_rows.drop(columns=["cohort", "arm"])
     return out, burden, visit_rows
 

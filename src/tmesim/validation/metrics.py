@@ -24,6 +24,7 @@ from scipy import stats
 
 from tmesim.errors import ConfigError
 from tmesim.trials.analysis import RESPONSE_ENDPOINTS
+from tmesim.trials.cell_therapy import CD19_NEGATIVE
 from tmesim.trials.statistics import cox_hazard_ratio, kaplan_meier, proportion_ci
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ def _flags(patients: pd.DataFrame, metric: str, day: float | None) -> pd.Series:
         event = patients["endpoint_event"].astype("boolean")
         dead = event & (patients["endpoint_day"].to_numpy(dtype=float, na_value=np.nan) <= day)
         return dead.astype("boolean").mask(event.isna())
+    if metric == "cd19_negative_relapse_fraction":
+        # Among CAR-T complete responders who relapsed: the relapse was CD19-negative.
+        kind = patients["relapse_kind"] if "relapse_kind" in patients else pd.Series(dtype=object)
+        kind = kind.reindex(patients.index)
+        return (kind == CD19_NEGATIVE).astype("boolean").mask(kind.isna())
     if metric in ("orr", "cr_rate", "pr_rate", "dcr"):
         counted = (
             PARTIAL_RESPONSES

@@ -47,6 +47,7 @@ FractionMetric = Literal[
     "cr_rate",
     "pr_rate",
     "dcr",
+    "cd19_negative_relapse_fraction",
 ]
 MetricType = Literal[
     FractionMetric,
@@ -72,7 +73,8 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
         {"tumor_free_fraction", "rechallenge_rejection_fraction", "mortality_fraction"}
     )
     | _SURVIVAL_AND_CONTRASTS,
-    "clinical": frozenset({"orr", "cr_rate", "pr_rate", "dcr"}) | _SURVIVAL_AND_CONTRASTS,
+    "clinical": frozenset({"orr", "cr_rate", "pr_rate", "dcr", "cd19_negative_relapse_fraction"})
+    | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }
 CONTRASTS = frozenset(

@@ -15,7 +15,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from tmesim.model.builder import Model
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 
 
 class _ArrayPrinter(PythonCodePrinter):
@@ -83,7 +83,10 @@ def jacobian_entries(model: Model) -> list[tuple[int, int, sp.Expr]]:
 
 
 def generate_source(model: Model, *, compiled: bool = True) -> str:
-    """Source text defining `rhs`, `jac`, `observe` and the size constants for `model`.
+    """Source text defining `rhs`, `jac`, `observe`, `demography` and the size constants.
+
+    `demography` writes the births, deaths and inflows (cells/day) of each extinguishable
+    species at its index of `birth`, `death` and `inflow` (the solver's small-population law).
 
     `jac` writes only the structurally non-zero entries (the same ones at every call), so the
     caller zeroes `J` once when it allocates it.
@@ -114,6 +117,15 @@ def generate_source(model: Model, *, compiled: bool = True) -> str:
         printer,
         deco,
     )
+    names = {sid: i for i, sid in enumerate(model.species_ids)}
+    targets, fluxes = [], []
+    for sid, births, deaths, inflows in model.demography:
+        i = names[sid]
+        targets += [f"birth[{i}]", f"death[{i}]", f"inflow[{i}]"]
+        fluxes += [births, deaths, inflows]
+    demography = _function(
+        "demography", "t, y, p, birth, death, inflow", targets, fluxes, printer, deco
+    )
     header = [
         f"# Generated from model {model.name!r} (structure {model.structure_hash()}).",
         f"N_STATES = {n}",
@@ -121,7 +133,7 @@ def generate_source(model: Model, *, compiled: bool = True) -> str:
         f"N_OBS = {len(model.observables)}",
         f"JAC_NONZEROS = {len(entries)}",
     ]
-    return "\n".join(header) + "\n\n\n" + "\n\n\n".join([rhs, jac, obs]) + "\n"
+    return "\n".join(header) + "\n\n\n" + "\n\n\n".join([rhs, jac, obs, demography]) + "\n"
 
 
 def source_key(model: Model) -> str:

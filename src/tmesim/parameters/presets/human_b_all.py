@@ -9,9 +9,9 @@ Interpretation of the model's tumor for a leukemia: the "tumor" is the body's le
 population (marrow, blood, spleen and nodes together), and `tumor_volume` is a notional volume,
 blast count / `tumor_cell_density` (1e5 cells/mm³): 1e11 blasts at diagnosis or relapse stand for
 1e6 mm³. The carrying capacity is raised to 1e12 blasts, the lethal leukemic burden. Clone 0 is
-the CD19-high leukemia; clone 1 is the CD19-negative escape slot (arising from clone 0 divisions);
-clones 2–3 are unused. ALL has one of the lowest mutational burdens, so the endogenous T-cell
-response is weak. Each virtual patient's leukemia grows untreated from ~1e6 blasts to ~1e11 (the
+the CD19-high leukemia; clone 1 is the CD19-negative escape slot and clone 2 the CD19-dim slot
+(both arising from clone 0 divisions); clone 3 is unused. ALL has one of the lowest mutational
+burdens, so the endogenous T-cell response is weak. Each virtual patient's leukemia grows untreated from ~1e6 blasts to ~1e11 (the
 nominal patient in ~190 days, `pretreatment_days`; cohorts grow each patient to its own burden).
 """
 
@@ -30,6 +30,14 @@ KINETICS = (
 
 PRODUCT_FITNESS_CV = 0.85
 """CV of the product's fitness across patients, fitted to Stein 2019's fold-expansion spread."""
+
+CART_LOSS_MEDIAN = 0.03
+"""Median loss rate of CAR-T cells (1/day), calibrated to Maude 2014's 6-month persistence."""
+CART_LOSS_CV = math.sqrt(math.expm1(2.0**2))
+"""Its between-patient spread: log-sd 2 (calibrated with the median)."""
+CART_LOSS_MAX = 0.3
+"""Assumed ceiling (1/day): a rejection faster than the contraction of effectors (0.16 /day,
+Stein 2019) would be seen as primary non-expansion, which the product's fitness already carries."""
 
 PRESET = PresetInfo(
     name="human_b_all",
@@ -144,11 +152,56 @@ def build() -> ParameterSet:
             f"{STEIN} (Table 1): slow decline β 0.0032 /day, random effect ω² 0.86",
             Prior.log_sd(math.sqrt(0.86)),
         ),
+        # How long CAR-T cells persist is drawn per patient: the functional persistence of
+        # CTL019 (B-cell aplasia) was lost within 6 months in about a third of patients (Maude 2014
+        # N Engl J Med 371:1507: probability of CTL019 persistence at 6 months 68%, 95% CI 50-92;
+        # of relapse-free B-cell aplasia 73%), far faster than Stein 2019's slow decline of the
+        # transgene (0.0032 /day, what qPCR still detects), because CAR-T cells can be rejected
+        # by the host (Turtle 2016 J Clin Invest 126:2123) or stop working. The loss rate's
+        # median and spread were set so that the cohort of cd19_cart_b_all_cr loses its last
+        # CAR-T cell within 6 months in about a third of patients (calibration to Maude 2014's
+        # persistence; the relapse split, cd19_cart_relapse_cd19_negative_share, is not fitted).
+        Parameter(
+            "cart_persistence_loss_rate",
+            CART_LOSS_MEDIAN,
+            "1/day",
+            calibrated(
+                "CAR-T persistence lost within 6 months in about a third of patients (Maude 2014 "
+                "N Engl J Med 371:1507: CTL019 persistence at 6 months 68%); host rejection of "
+                "the transgene (Turtle 2016 J Clin Invest 126:2123) or loss of function"
+            ),
+            Prior("lognormal", CART_LOSS_CV, upper=CART_LOSS_MAX),
+        ),
         Parameter(
             "clone_1_cd19",
             0.0,
             "1",
             assumed("CD19-negative escape clone (CD19 mutation or splicing, lineage switch)"),
+        ),
+        # CD19-dim blasts (clone 2): CAR-T cells kill and are stimulated in proportion to the
+        # antigen on their target, and CD19 CAR-T activity falls steeply below a threshold antigen
+        # density (Majzner 2020 Cancer Discov 10:702), so blasts with little CD19 survive the
+        # first wave longer and are held only while CAR-T cells persist; they are CD19-positive,
+        # and their return after the CAR-T cells are gone is a CD19-positive relapse.
+        Parameter(
+            "clone_2_cd19",
+            0.05,
+            "1",
+            assumed(
+                "CD19-dim blasts carry ~5% of the typical CD19 density (Majzner 2020 Cancer "
+                "Discov 10:702: CAR-T activity falls steeply at low antigen density)"
+            ),
+        ),
+        Parameter(
+            "clone_2_emergence_rate",
+            1e-6,
+            "1",
+            assumed(
+                "CD19-dim blasts arise at 1e-6 per division (tens of thousands to millions among "
+                "1e11 blasts at infusion), a share that varies between patients over orders of "
+                "magnitude"
+            ),
+            Prior.log_sd(2.0),
         ),
         Parameter(
             "clone_1_emergence_rate",

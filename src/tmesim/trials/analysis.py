@@ -445,8 +445,9 @@ def lesion_table(patients: pd.DataFrame, by: By = ("cohort", "arm")) -> pd.DataF
     Example:
         >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "n_lesions": [1, 2, 3],
         ...                   "mixed_response": [None, True, False]})
-        >>> lesion_table(p)[["multi_lesion", "mixed_responses", "mixed_share"]].iloc[0].tolist()
-        [2, 1, 0.5]
+        >>> row = lesion_table(p).iloc[0]
+        >>> int(row["multi_lesion"]), int(row["mixed_responses"]), float(row["mixed_share"])
+        (2, 1, 0.5)
     """
     keys = _columns(by)
     _require(patients, keys)

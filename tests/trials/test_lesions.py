@@ -9,6 +9,7 @@ from studyhelp import clinical_trial
 
 from tmesim.config.trial import trial_from_dict
 from tmesim.trials.analysis import lesion_table
+from tmesim.trials.clinical import lesion_columns
 from tmesim.trials.runner import run_study
 
 
@@ -46,6 +47,14 @@ def test_metastatic_checkpoint_arm_has_mixed_responses_and_reports_them(tmp_path
     assert (days == with_new["new_lesions"]).all()
     report = (tmp_path / "report.html").read_text()
     assert "Mixed response" in report
+
+
+def test_lesion_readouts_before_the_first_scan_are_empty():
+    d = [np.array([[10.0, 5.0]]), np.array([[10.0, 13.0]])]
+    present = [np.ones(1, dtype=bool)] * 2
+    c = lesion_columns(np.array([0.0, 28.0]), d, present, np.array([]), np.full(1, np.nan))
+    assert c["lesion_best_responses"].tolist() == [""]
+    assert c["mixed_response"].tolist() == [False]
 
 
 def test_adjuvant_arm_has_distant_relapses_and_deaths_after_relapse(tmp_path):

@@ -325,7 +325,7 @@ def lesion_columns(
         pct = 100.0 * (d[:, cols] - base) / np.where(base > 0, base, np.nan)
         change[j] = np.where(alive & present[j][:, None], pct, np.nan)
     with np.errstate(all="ignore"):
-        best = np.fmin.reduce(change, axis=2)
+        best = np.fmin.reduce(change, axis=2, initial=np.nan)  # no scan yet: NaN
         shrunk = (change <= -30.0).any(axis=0)
         grown = (change >= 20.0).any(axis=0)
     mixed = (shrunk & grown).any(axis=1)

@@ -39,6 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/cohort_throughput.py
 	$(PY) benchmarks/trial_throughput.py
+	$(PY) benchmarks/lesion_throughput.py
 	$(PY) benchmarks/stratify_throughput.py
 	$(PY) benchmarks/spatial_throughput.py
 

@@ -27,6 +27,7 @@ MODULES = [
     "tmesim.trials.trial",
     "tmesim.trials.formatting",
     "tmesim.model.builder",
+    "tmesim.model.lesions",
     "tmesim.parameters.parameter_set",
     "tmesim.parameters.presets",
     "tmesim.therapies.regimen",

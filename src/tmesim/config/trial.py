@@ -288,6 +288,23 @@ class Adjuvant(_Strict):
     detectable_mm3: Positive = Field(
         500.0, description="Relapse: residual disease grows back to this volume (≈1 cm lesion)."
     )
+    distant_probability: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of resected patients with occult distant disease (assumed: about half "
+        "of first relapses after resection of stage III melanoma are systemic, 51% of 340 in "
+        "Romano 2010 J Clin Oncol 28:3042).",
+    )
+    distant_fraction: float = Field(
+        1e-3,
+        gt=0,
+        lt=1,
+        description="Median size of the occult distant disease as a fraction of the resected "
+        "lesion's tumor cells (assumed: micrometastases below imaging, of the order of the "
+        "residual left at the resection bed).",
+    )
+    distant_log_sd: float = Field(1.5, ge=0, le=5)
 
 
 class DataCutoff(_Strict):

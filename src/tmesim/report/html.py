@@ -995,6 +995,36 @@ def _enrollment_section(run: RunData) -> list[dict[str, Any]]:
     return [{"id": "enrollment", "title": "Enrollment", "blocks": blocks}]
 
 
+def _lesion_section(run: RunData) -> list[dict[str, Any]]:
+    """Clinical trials: mixed responses and new lesions (metastatic), relapse sites and deaths
+    after relapse (adjuvant), per arm."""
+    ok = run.succeeded
+    if not len(ok) or not ({"mixed_response", "relapse_site"} & set(ok.columns)):
+        return []
+    table = analysis.lesion_table(ok, by=BY)
+    if "local_relapses" in table.columns:
+        header = ["Relapsed: local", "Relapsed: distant", "Died of the disease after relapse"]
+        cols = ["local_relapses", "distant_relapses", "deaths_after_relapse"]
+        note = (
+            "Residual disease at the resection bed and occult distant disease live under one "
+            "immune system; the first site to reach the detectable volume is the site of relapse."
+        )
+    else:
+        header = ["Several target lesions", "Mixed response", "Mixed share", "New lesions"]
+        cols = ["multi_lesion", "mixed_responses", "mixed_share", "with_new_lesions"]
+        note = (
+            "A patient's lesions share one blood, lymph node and drug exposure. Mixed response: "
+            "at the same scan one target lesion is ≥ 30 % smaller and another ≥ 20 % larger "
+            "than at baseline; the share is of patients with several target lesions."
+        )
+    rows = [
+        [r["cohort"], r["arm"], int(r["n"]), *[_format_cell(r[c]) for c in cols]]
+        for _, r in table.iterrows()
+    ]
+    block = _table("Lesions", ["Cohort", "Arm", "N", *header], rows, note)
+    return [{"id": "lesions", "title": "Lesions", "blocks": [block]}]
+
+
 def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -1016,6 +1046,7 @@ def build_context(run: RunData) -> dict[str, Any]:
     else:
         results, key = _trial_sections(run, colors, reference)
         sections += _enrollment_section(run)
+        sections += _lesion_section(run)
     sections += results
     sections.append(_status_section(run))
     description = str(study.get("description") or "")

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -434,3 +434,44 @@ def duration_of_response_table(
         0  2       1   100.0
     """
     return survival_summary(patients, "dor", by, confidence=confidence, landmarks=landmarks)
+
+
+def lesion_table(patients: pd.DataFrame, by: By = ("cohort", "arm")) -> pd.DataFrame:
+    """Per group, what each patient's lesions did: patients with several target lesions and the
+    share of them with a mixed response; patients with new lesions; and, after resection, the
+    relapses by site and the deaths from the disease after a relapse. Columns a trial did not
+    record are left out.
+
+    Example:
+        >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "n_lesions": [1, 2, 3],
+        ...                   "mixed_response": [None, True, False]})
+        >>> row = lesion_table(p).iloc[0]
+        >>> int(row["multi_lesion"]), int(row["mixed_responses"]), float(row["mixed_share"])
+        (2, 1, 0.5)
+    """
+    keys = _columns(by)
+    _require(patients, keys)
+    records = []
+    for values, rows in _groups(patients, keys):
+        sub = patients.iloc[rows]
+        row: dict[str, Any] = dict(zip(keys, values, strict=True))
+        row["n"] = len(sub)
+        if "mixed_response" in sub and "n_lesions" in sub:
+            flags = sub["mixed_response"].astype("boolean")
+            multi = int((sub["n_lesions"] > 1).sum())
+            mixed = int(flags.fillna(False).sum())
+            row.update(
+                multi_lesion=multi,
+                mixed_responses=mixed,
+                mixed_share=mixed / multi if multi else NAN,
+            )
+        if "new_lesions" in sub:
+            row["with_new_lesions"] = int((sub["new_lesions"] > 0).sum())
+        if "relapse_site" in sub:
+            site = sub["relapse_site"].astype(str)
+            row["local_relapses"] = int((site == "local").sum())
+            row["distant_relapses"] = int((site == "distant").sum())
+            died = sub["death_after_relapse"].astype("boolean").fillna(False)
+            row["deaths_after_relapse"] = int(died.sum())
+        records.append(row)
+    return pd.DataFrame(records)

@@ -6,14 +6,17 @@ the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline
 from tmesim.cohorts.population import Phase, Stream, patient_rng
 from tmesim.config.trial import TrialScenario, Visits
+from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
+from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
-from tmesim.solvers import SolverStatus
 from tmesim.trials.cell_therapy import cart_readouts
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
@@ -23,6 +26,7 @@ from tmesim.trials.endpoints import (
     new_lesion_days,
     time_to_event,
 )
+from tmesim.trials.joint import solve_lesions
 from tmesim.trials.recist import assess_visits
 from tmesim.trials.study import (
     Study,
@@ -32,9 +36,10 @@ from tmesim.trials.study import (
     nullable,
     observable,
     phase_keys,
-    solve_rows,
     status_columns,
 )
+
+CLONE_IDS = tuple(f"tumor_clone_{k}" for k in range(N_CLONES))
 
 MAX_NEW_LESIONS = 4
 """New lesions followed per patient (enough for iRECIST's "more new lesions" rule)."""
@@ -73,39 +78,34 @@ def clinical_unit(
         if s.setting == "metastatic"
         else np.ones(n, dtype=np.int64)
     )
-    volumes = np.zeros((n, len(days)))
-    living = np.zeros((n, len(days)))  # without the necrosis and scar: what kills and seeds
-    n_present = np.zeros(n, dtype=np.int64)
-    obs_first = None
-    status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int64)
-    lesion_volumes = []  # per target lesion: (n, n_save) volumes, 0 where the lesion is absent
-    for j, b in enumerate(lesions):
-        present = ok & (counts > j) & b.plausible
-        n_present += present
-        Y = np.nan_to_num(b.Y)
-        if s.setting == "adjuvant":
-            Y = _resect(study, unit, first.patient_id, Y)
-        P, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
-        keys = phase_keys(study, first.patient_id, Phase.TREATMENT, lesion=j)
-        obs, _, st = solve_rows(study, P, Y, days, doses, present, keys)
-        if j == 0:
-            obs_first, status = obs, st
-        else:
-            failed = present & (st != 0)
-            status[failed] = st[failed]
-        vol = observable(study, obs, "tumor_volume")
-        volumes += np.where(present[:, None], np.nan_to_num(vol), 0.0)
-        cells = observable(study, obs, "lesion_cell_volume")
-        living += np.where(present[:, None], np.nan_to_num(cells), 0.0)
-        lesion_volumes.append(vol if j == 0 else np.where(present[:, None], np.nan_to_num(vol), 0))
-        if j == 0:
-            target_d = measured_diameters_mm(vol, s.response.detection_limit_mm)
-        else:
-            target_d = target_d + np.where(
-                present[:, None],
-                measured_diameters_mm(np.nan_to_num(vol), s.response.detection_limit_mm),
-                0.0,
-            )
+    P_arm = []
+    for b in lesions:
+        P_j, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
+        P_arm.append(P_j)
+    Y = [np.nan_to_num(b.Y) for b in lesions]
+    present = [ok & (counts > j) & b.plausible for j, b in enumerate(lesions)]
+    if s.setting == "adjuvant":
+        Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
+    keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
+    joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
+    status, obs_first = joint.status, joint.obs_first
+    n_present = np.sum(present, axis=0).astype(np.int64)
+    # per lesion slot: (n, n_save) volumes, 0 where the lesion is absent (NaN where unsolved)
+    lesion_volumes = [
+        np.where(p[:, None], v, 0.0) for p, v in zip(present, joint.volume, strict=True)
+    ]
+    lesion_living = [
+        np.where(p[:, None], v, 0.0) for p, v in zip(present, joint.living, strict=True)
+    ]
+    weights = [1.0] * len(present)
+    if s.setting == "adjuvant":
+        # A distant relapse is rarely one lesion: its burden counts with the non-target factor.
+        weights = [1.0, s.survival.non_target_factor]
+    volumes = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_volumes, strict=True))
+    living = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_living, strict=True))
+    limit = s.response.detection_limit_mm
+    lesion_d = [measured_diameters_mm(np.nan_to_num(v), limit) for v in lesion_volumes]
+    target_d = sum(lesion_d)
     solved = ok & (status == 0)
     volumes[~solved] = np.nan
     living[~solved] = np.nan
@@ -136,12 +136,18 @@ def clinical_unit(
         study, first.patient_id, days, volumes, obs_first, "primary", np.fmin(death, horizon)
     )
     if s.setting == "adjuvant":
-        relapse = first_crossing_day(days, volumes, s.adjuvant.detectable_mm3)
+        for col, value in relapse_columns(
+            days, lesion_volumes, s.adjuvant.detectable_mm3, death, from_disease
+        ).items():
+            out[col] = np.where(solved, value, np.nan) if value.dtype.kind == "f" else value
+        relapse = out["relapse_day"].to_numpy(dtype=float)
         relapse = np.where(relapse <= horizon, relapse, np.nan)
         rfs_day, rfs_event = time_to_event(np.fmin(relapse, death), horizon)
         out["rfs_day"] = np.where(solved, rfs_day, np.nan)
         out["rfs_event"] = nullable(rfs_event, solved)
+        out.loc[~solved, "relapse_site"] = ""
         return out, burden, pd.DataFrame()
+    new_days = _new_lesion_days(study, first.patient_id, days, living)
     visits = _visit_table(
         study,
         first.patient_id,
@@ -149,11 +155,23 @@ def clinical_unit(
         target_d,
         lesion_volumes,
         volumes,
-        living,
         death,
         measurable,
+        new_days,
         horizon,
     )
+    for col, value in lesion_columns(
+        days, lesion_d, present, scheduled_visit_days(s.visits, s.follow_up_days), death
+    ).items():
+        out[col] = value
+    out["mixed_response"] = nullable(out["mixed_response"].to_numpy(), solved & (n_present > 1))
+    seen = np.where(new_days <= np.nan_to_num(death, nan=np.inf)[:, None], new_days, np.nan)
+    out["new_lesions"] = np.where(solved, np.isfinite(seen).sum(axis=1), 0).astype(np.int64)
+    out["new_lesion_days"] = [
+        ";".join(f"{d:.0f}" for d in row[np.isfinite(row)]) if ok_i else ""
+        for row, ok_i in zip(seen, solved, strict=True)
+    ]
+    out["first_new_lesion_day"] = np.where(solved, np.fmin.reduce(seen, axis=1), np.nan)
     visit_rows, assessed = assess_visits(
         visits.assign(cohort="", arm=""),
         criteria=s.response.criteria,
@@ -249,28 +267,131 @@ def _background_death(s: TrialScenario, ids: np.ndarray) -> np.ndarray:
     )
 
 
-def _resect(study: Study, unit: Unit, ids: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Adjuvant setting: the lesion is removed; a residual fraction of its tumor cells remains
-    at a fresh site (each patient its own fraction, log-normal)."""
+def _adjuvant_sites(
+    study: Study, unit: Unit, ids: np.ndarray, Y: np.ndarray, P: np.ndarray, ok: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Adjuvant setting: (states, parameters, presence) of the two sites of each patient under one
+    immune system. Site 0 is the resected lesion's bed with a residual fraction of its tumor cells
+    (each patient its own fraction, log-normal); site 1 is occult distant disease, present in a
+    share `adjuvant.distant_probability` of patients, with a fraction of the primary's tumor cells
+    (log-normal) in the primary's clone mix, at a fresh site with its own microenvironment draw."""
     s = study.scenario
+    a = s.adjuvant
     model = study.model
     initial = study.cohort_parameters[unit.cohort].initial_state(model)
-    fraction = np.array(
-        [
-            s.adjuvant.residual_fraction
-            * np.exp(
-                s.adjuvant.residual_log_sd
-                * patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal()
-            )
-            for i in ids
-        ]
+    draws = np.array(
+        [patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal(4) for i in ids]
+    ).reshape(len(ids), 4)
+    u = np.array([patient_rng(s.seed, int(i), Stream.RESECTION, 1).random() for i in ids])
+    local = np.minimum(a.residual_fraction * np.exp(a.residual_log_sd * draws[:, 0]), 1.0)
+    distant = np.minimum(a.distant_fraction * np.exp(a.distant_log_sd * draws[:, 1]), 1.0)
+    clones = [model.species_index(sid) for sid in model.species_ids if sid in CLONE_IDS]
+    fresh = new_tumor_site(model, Y, initial, 0.0)
+    site0, site1 = fresh.copy(), fresh.copy()
+    site0[:, clones] = Y[:, clones] * local[:, None]
+    site1[:, clones] = Y[:, clones] * distant[:, None]
+    P1 = P.copy()
+    sigma = math.sqrt(math.log1p(s.lesions.heterogeneity_cv**2))
+    for k, pid in enumerate(LESION_LOCAL_PARAMETERS):
+        P1[:, model.parameter_index(pid)] *= np.exp(sigma * draws[:, 2 + k])
+    return [site0, site1], [P, P1], [ok, ok & (u < a.distant_probability)]
+
+
+def relapse_columns(
+    days: np.ndarray,
+    site_volumes: list[np.ndarray],
+    detectable_mm3: float,
+    death: np.ndarray,
+    from_disease: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Relapse after resection, read per site (0 local, 1 distant): the first day a site's
+    volume reaches `detectable_mm3`, the site that relapsed first, and whether the patient then
+    died of the disease.
+
+    Example:
+        >>> v = [np.array([[0., 1.], [0., 900.]]), np.array([[0., 900.], [0., 0.]])]
+        >>> c = relapse_columns(np.array([0., 10.]), v, 500., np.full(2, np.nan), np.zeros(2, bool))
+        >>> c["relapse_site"].tolist(), c["relapse_day"].round(1).tolist()
+        (['distant', 'local'], [5.6, 5.6])
+    """
+    local = first_crossing_day(days, np.nan_to_num(site_volumes[0]), detectable_mm3)
+    distant = (
+        first_crossing_day(days, np.nan_to_num(site_volumes[1]), detectable_mm3)
+        if len(site_volumes) > 1
+        else np.full_like(local, np.nan)
     )
-    out = new_tumor_site(model, Y, initial, 0.0)
-    for sid in model.species_ids:
-        if sid.startswith("tumor_clone_"):
-            k = model.species_index(sid)
-            out[:, k] = Y[:, k] * np.minimum(fraction, 1.0)
-    return out
+    alive = ~(np.nan_to_num(death, nan=np.inf) < np.fmin(local, distant))
+    local = np.where(alive, local, np.nan)
+    distant = np.where(alive, distant, np.nan)
+    relapse = np.fmin(local, distant)
+    site = np.where(
+        np.isfinite(relapse),
+        np.where(np.nan_to_num(distant, nan=np.inf) <= relapse, "distant", "local"),
+        "",
+    ).astype(object)
+    died = np.isfinite(relapse) & np.asarray(from_disease, dtype=bool)
+    return {
+        "relapse_day": relapse,
+        "relapse_site": site,
+        "local_relapse_day": local,
+        "distant_relapse_day": distant,
+        "death_after_relapse": died,
+    }
+
+
+def lesion_columns(
+    days: np.ndarray,
+    lesion_d: list[np.ndarray],
+    present: list[np.ndarray],
+    scan_days: np.ndarray,
+    death: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-lesion readouts at the scheduled scans before death: each target lesion's best change
+    of its diameter from baseline and its best response (RECIST 1.1 thresholds applied to the
+    lesion alone: CR gone, PR ≤ −30 %, PD ≥ +20 % at every scan, else SD), joined with ';' in
+    lesion order; and a mixed response, one lesion ≥ 30 % smaller and another ≥ 20 % larger
+    than at baseline at the same scan.
+
+    Example:
+        >>> d = [np.array([[10., 5.]]), np.array([[10., 13.]])]
+        >>> c = lesion_columns(np.array([0., 42.]), d, [np.ones(1, bool)] * 2,
+        ...                    np.array([42.]), np.full(1, np.nan))
+        >>> c["lesion_best_responses"].tolist(), c["mixed_response"].tolist()
+        (['PR;PD'], [True])
+    """
+    cols = np.clip(np.searchsorted(days, scan_days - 1e-9), 0, len(days) - 1)
+    n = lesion_d[0].shape[0]
+    alive = scan_days[None, :] < np.nan_to_num(death, nan=np.inf)[:, None]
+    change = np.full((len(lesion_d), n, len(cols)), np.nan)
+    for j, d in enumerate(lesion_d):
+        base = d[:, :1]
+        pct = 100.0 * (d[:, cols] - base) / np.where(base > 0, base, np.nan)
+        change[j] = np.where(alive & present[j][:, None], pct, np.nan)
+    with np.errstate(all="ignore"):
+        best = np.fmin.reduce(change, axis=2, initial=np.nan)  # no scan yet: NaN
+        shrunk = (change <= -30.0).any(axis=0)
+        grown = (change >= 20.0).any(axis=0)
+    mixed = (shrunk & grown).any(axis=1)
+    labels = np.where(
+        best <= -100.0, "CR", np.where(best <= -30.0, "PR", np.where(best >= 20.0, "PD", "SD"))
+    )
+    text = [
+        ";".join(labels[j, i] for j in range(len(lesion_d)) if np.isfinite(best[j, i]))
+        for i in range(n)
+    ]
+    return {
+        "lesion_best_responses": np.array(text, dtype=object),
+        "lesion_best_percent_changes": np.array(
+            [
+                ";".join(
+                    f"{best[j, i]:.0f}" for j in range(len(lesion_d)) if np.isfinite(best[j, i])
+                )
+                for i in range(n)
+            ],
+            dtype=object,
+        ),
+        "mixed_response": mixed,
+    }
 
 
 def scheduled_visit_days(visits: Visits, follow_up_days: float) -> np.ndarray:
@@ -309,35 +430,14 @@ def visit_days(visits: Visits, follow_up_days: float, seed: int, patient_id: int
     return actual[actual <= follow_up_days + 1e-9]
 
 
-def _visit_table(
-    study: Study,
-    ids: np.ndarray,
-    days: np.ndarray,
-    target_d: np.ndarray,
-    lesion_volumes: list[np.ndarray],
-    volumes: np.ndarray,
-    living: np.ndarray,
-    death: np.ndarray,
-    measurable: np.ndarray,
-    horizon: np.ndarray,
-) -> pd.DataFrame:
-    """Baseline and scans (before death and within each patient's follow-up at the analysis,
-    `horizon`) of the solved patients with
-    measurable disease at baseline. New lesions are seeded at a rate that follows the living
-    burden (`living`: tumor cells and infiltrate, without necrosis and scar) and, once seen,
-    grow and shrink with the measured burden (`volumes`).
-
-    A scan on its scheduled day reads the first saved state at or after it. A scan moved within
-    the visit window reads each lesion's volume linearly interpolated between saved days at its
-    actual day (then measured as on any scan), and that day is the visit day (and so the
-    progression day) of the RECIST assessment.
-    """
+def _new_lesion_days(
+    study: Study, ids: np.ndarray, days: np.ndarray, living: np.ndarray
+) -> np.ndarray:
+    """(n, MAX_NEW_LESIONS) days new lesions appear (NaN if not within follow-up): seeded at a
+    rate that follows the living burden (tumor cells and infiltrate, without necrosis and scar)."""
     s = study.scenario
-    windowed = s.visits.window_days >= 1
-    scheduled = np.concatenate([[0.0], scheduled_visit_days(s.visits, s.follow_up_days)])
-    scheduled_cols = np.clip(np.searchsorted(days, scheduled - 1e-9), 0, len(days) - 1)
     new_days = np.full((len(ids), MAX_NEW_LESIONS), np.nan)
-    if s.setting == "metastatic" and s.lesions.new_lesion_rate_per_year > 0:
+    if s.setting == "metastatic" and s.lesions.new_lesion_rate_per_year > 0 and len(ids):
         thresholds = np.stack(
             [
                 np.cumsum(
@@ -348,10 +448,39 @@ def _visit_table(
                 for i in ids
             ]
         )
-        ratio = living / living[:, :1]
+        with np.errstate(all="ignore"):
+            ratio = living / living[:, :1]
         new_days = new_lesion_days(
             days, ratio, s.lesions.new_lesion_rate_per_year / 365.25, thresholds
         )
+    return new_days
+
+
+def _visit_table(
+    study: Study,
+    ids: np.ndarray,
+    days: np.ndarray,
+    target_d: np.ndarray,
+    lesion_volumes: list[np.ndarray],
+    volumes: np.ndarray,
+    death: np.ndarray,
+    measurable: np.ndarray,
+    new_days: np.ndarray,
+    horizon: np.ndarray,
+) -> pd.DataFrame:
+    """Baseline and scans (before death and within each patient's follow-up at the analysis,
+    `horizon`) of the solved patients with measurable disease at baseline. New lesions appear on `new_days` and, once seen, grow and
+    shrink with the measured burden (`volumes`).
+
+    A scan on its scheduled day reads the first saved state at or after it. A scan moved within
+    the visit window reads each lesion's volume linearly interpolated between saved days at its
+    actual day (then measured as on any scan), and that day is the visit day (and so the
+    progression day) of the RECIST assessment.
+    """
+    s = study.scenario
+    windowed = s.visits.window_days >= 1
+    scheduled = np.concatenate([[0.0], scheduled_visit_days(s.visits, s.follow_up_days)])
+    scheduled_cols = np.clip(np.searchsorted(days, scheduled - 1e-9), 0, len(days) - 1)
     rows = []
     for i in np.flatnonzero(measurable):
         if windowed:

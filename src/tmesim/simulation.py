@@ -25,6 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from tmesim.cohorts.population import Phase, checkpoint_keys, sample_population
+from tmesim.config.limits import check_parameter_values
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.engines.qsp.exact_depots import exact_states
 from tmesim.errors import ConfigError
@@ -164,6 +165,11 @@ class Simulation:
             dict(self.parameters_override)
         )
         params.check(self.model)
+        check_parameter_values(
+            ((pid, params[pid].value) for pid in self.parameters_override),
+            {d.id: (d.units, d.description) for d in self.model.parameters},
+            "parameters",
+        )
         self.parameters: ParameterSet = params.described(self.model)
 
     def dose_schedule(self, patients: int, *, until_day: float | None = None) -> DoseSchedule:

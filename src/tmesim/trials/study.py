@@ -65,6 +65,13 @@ class Study:
         self.cohort_parameters = [self._cohort_parameters(c) for c in scenario.cohorts]
         species = {p.species for p in self.cohort_parameters}
         self.kind = scenario.kind or ("mouse_study" if species == {"mouse"} else "clinical_trial")
+        if self.kind == "clinical_trial" and scenario.rechallenge is not None:
+            raise ConfigError(
+                "rechallenge",
+                "set",
+                "rechallenge is for mouse studies (a human trial cannot "
+                "re-inoculate its patients); remove it",
+            )
         if self.kind == "mouse_study" and scenario.setting != "established":
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"

@@ -3,7 +3,8 @@
 Model, preset, drug and simulation modules are imported inside the commands, so ``tmesim --help``
 stays fast and a command only pays for what it uses. Errors tmesim raises on purpose
 (:class:`~tmesim.errors.TmesimError`) are shown as one red message, without a traceback, and
-exit with status 2.
+exit with status 2 (bad input) or 1 (a run that failed); so are file-system errors and any other
+failure (status 1), whose traceback only ``tmesim --debug ...`` shows.
 
 Example:
     >>> from typer.testing import CliRunner
@@ -27,6 +28,8 @@ from tmesim.errors import ConfigError, TmesimError
 
 DEFAULT_OUTPUT = "tmesim-out"
 ERROR_EXIT_CODE = 2
+FAILED_RUN_EXIT_CODE = 1
+_debug = {"on": False}
 
 app = typer.Typer(
     name="tmesim",
@@ -49,6 +52,14 @@ Threads = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace a tmesim run of another kind in the output folder (only its own files are "
+        "removed; folders holding other files are never used).",
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,19 +75,71 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+def _one_line(text: str, limit: int = 2000) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    # soft_wrap: keep the message on one logical line so it can be grepped and copied.
+    _stderr().print(Text(_one_line(message), style="red"), soft_wrap=True)
+    return typer.Exit(code=code)
+
+
 def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a TmesimError into a red one-line message on stderr and exit status 2."""
+    """Turn every failure into a red one-line message on stderr: a TmesimError with its exit
+    status (2 bad input, 1 failed run), a file-system error or any other exception with 1."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except typer.Exit:
+            raise
         except TmesimError as exc:
-            # soft_wrap: keep the message on one logical line so it can be grepped and copied.
-            _stderr().print(Text(str(exc), style="red"), soft_wrap=True)
-            raise typer.Exit(code=ERROR_EXIT_CODE) from None
+            raise _fail(str(exc), getattr(exc, "exit_code", ERROR_EXIT_CODE)) from None
+        except MemoryError:
+            if _debug["on"]:
+                raise
+            raise _fail(
+                "out of memory: lower chunk_size (patients held at once) or the number of saved "
+                "time points (a larger save_every_days)",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
+        except OSError as exc:
+            if _debug["on"]:
+                raise
+            where = exc.filename or "a file of the run"
+            raise _fail(
+                f"{where}: {exc.strerror or exc}; check that the folder exists, is writable and "
+                "that the disk has space, then run again",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
+        except Exception as exc:
+            if _debug["on"]:
+                raise
+            raise _fail(
+                f"internal error ({type(exc).__name__}: {str(exc)[:300]}); run again with "
+                "`tmesim --debug ...` for the traceback and report it",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
 
     return wrapper
+
+
+def _claim(out_dir: Path, kind: str, overwrite: bool) -> Path:
+    from tmesim.io.outdir import claim_output
+
+    return claim_output(out_dir, kind, overwrite=overwrite)
 
 
 def _with_output_folder(loaded: Any, out: Path | None) -> tuple[Any, Path]:
@@ -144,6 +207,7 @@ def simulate(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -164,6 +228,7 @@ def simulate(
     if engine is not None:
         overrides.insert(0, f"engine={engine}")
     loaded, out_dir = _with_output_folder(load_scenario(scenario, overrides), out)
+    _claim(out_dir, "simulate", overwrite)
 
     if loaded.engine == "abm":
         from tmesim.engines.abm.simulation import run_spatial_scenario
@@ -225,6 +290,7 @@ def trial(
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
     ] = False,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Run a virtual mouse study or clinical trial and write its tables and HTML report."""
     from tmesim.config.trial import load_trial
@@ -233,6 +299,7 @@ def trial(
     loaded, out_dir = _with_output_folder(
         load_trial(scenario if scenario is not None else flagship_path(), set_ or ()), out
     )
+    _claim(out_dir, "trial", overwrite)
 
     from tmesim.trials.runner import run_study
 
@@ -331,6 +398,7 @@ def validate(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Simulate published studies (tmesim/validation/targets) and compare with their results.
 
@@ -348,6 +416,7 @@ def validate(
     targets = runner.load_targets(only, fast=fast)
     presets = [name for t in targets for name in t.presets()]
     parameters = runner.parse_overrides(set_ or [], presets)
+    _claim(out, "validate", overwrite)
     report = runner.run_validation(
         out=out,
         fast=fast,
@@ -562,11 +631,13 @@ def stratify(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Stratify tumor profiles: scores, resistance phenotype, personalized virtual-patient
     ensembles under candidate regimens, and a ranked recommendation per patient."""
     from tmesim.stratify import run_stratify
 
+    _claim(out, "stratify", overwrite)
     result = run_stratify(
         expression,
         out,

@@ -325,7 +325,7 @@ def run_scenario(
     from rich.progress import Progress
 
     from tmesim.config.validation import validate_config
-    from tmesim.io.manifest import write_manifest
+    from tmesim.io.manifest import hash_json, write_manifest
     from tmesim.io.results import ResultWriter
 
     out_dir = Path(out_dir)
@@ -337,7 +337,9 @@ def run_scenario(
         solver=validate_config(SolverSettings, scenario.solver, label="solver", prefix=("solver",)),
     )
     compiled_kernel(sim.model)  # compile (or load from cache) before the clock starts
-    writer = ResultWriter(out_dir)
+    config = scenario.model_dump(mode="json")
+    config.pop("output", None)  # where the run is written does not change it
+    writer = ResultWriter(out_dir, config_hash=hash_json(config), fresh=True)
     start = time.perf_counter()
     n_failed = eradicated = absent = 0
     chunks = range(0, scenario.n_patients, scenario.chunk_size)
@@ -360,7 +362,7 @@ def run_scenario(
             ok = result.status == 0
             absent += int((ok & ~result.patients["tumor_at_start"].to_numpy(dtype=bool)).sum())
             bar.advance(task, n)
-    writer.finalize()
+    writer.finalize(expected_chunks=range(len(chunks)))
     seconds = time.perf_counter() - start
     write_manifest(
         out_dir,

@@ -124,6 +124,9 @@ def _loose_values(
             if not _admits_bool(annotation) and _is_number_type(annotation):
                 return ((path, value, _BOOL_FIX),)
             return ()
+        branches = [_unwrap(a) for a in get_args(annotation)]
+        if isinstance(value, str) and str in branches:
+            return ()  # e.g. a parameter written with its units: "0.3 1/day"
         for branch in get_args(annotation):
             found = _loose_values(branch, value, path)
             if found:

@@ -221,6 +221,11 @@ def read_yaml(path: Path) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "(binary content)", "save the file as UTF-8 text.") from None
+    except (OSError, ValueError) as exc:  # no permission, a NUL in the name, ...
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            "scenario file", str(path), f"it cannot be read ({reason}); check the path."
+        ) from None
     return parse_yaml(text, source=str(path))
 
 

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tmesim.errors import ConfigError, TmesimError
+from tmesim.errors import ConfigError, RunError, TmesimError
 
 DEFAULT_OUTPUT = "tmesim-out"
 ERROR_EXIT_CODE = 2
@@ -136,10 +136,10 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _claim(out_dir: Path, kind: str, overwrite: bool) -> Path:
+def _claim(out_dir: Path, kind: str, overwrite: bool, *, create: bool = True) -> Path:
     from tmesim.io.outdir import claim_output
 
-    return claim_output(out_dir, kind, overwrite=overwrite)
+    return claim_output(out_dir, kind, overwrite=overwrite, create=create)
 
 
 def _with_output_folder(loaded: Any, out: Path | None) -> tuple[Any, Path]:
@@ -241,6 +241,13 @@ def simulate(
 
     result = run_scenario(loaded, out_dir=out_dir, progress=not quiet, n_threads=threads)
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
+    if result.n_patients and result.n_failed + result.implausible == result.n_patients:
+        raise RunError(
+            str(out_dir / "patients.parquet"),
+            "no virtual patient finished with a plausible baseline (failed or implausible; the "
+            "'status' and 'message' columns say why); loosen the solver settings (e.g. raise "
+            "solver.max_steps) or check the parameters, then run again",
+        )
 
 
 @app.command(
@@ -312,6 +319,12 @@ def trial(
         report=not no_report,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
+    if result.rows and result.failed == result.rows:
+        raise RunError(
+            str(out_dir / "patients.parquet"),
+            "every virtual patient failed (its 'message' column says why); loosen the solver "
+            "settings (e.g. raise solver.max_steps) or check the parameters, then run again",
+        )
     if not quiet and loaded.engine != "abm":  # a spatial study's summary above says it all
         from tmesim.trials.summary import key_results_text
 
@@ -637,7 +650,7 @@ def stratify(
     ensembles under candidate regimens, and a ranked recommendation per patient."""
     from tmesim.stratify import run_stratify
 
-    _claim(out, "stratify", overwrite)
+    _claim(out, "stratify", overwrite, create=False)  # written once the inputs are checked
     result = run_stratify(
         expression,
         out,

@@ -33,6 +33,31 @@ trajectories to a few GB; larger cohorts are streamed to disk chunk by chunk."""
 MAX_PARAMETER_VALUE = 1e15
 """Largest value a preset parameter may be given (cell counts reach ~1e12)."""
 
+LETHAL_BURDEN_MM3: dict[str, float] = {"human": 3e5, "mouse": 1e4}
+"""Tumor burden no patient is alive with at treatment start (mm³). Human: ~300 cm³ (~3e11 cells),
+the trials' `survival.lethal_burden_mm3` default (spread disease kills through the organs it
+invades; below the ~1 kg quoted for a single mass, Friberg & Mattsson 1997 J Surg Oncol 65:284).
+Mouse: 10 cm³, half the body mass of a 20 g mouse (assumed: humane endpoints stop studies at
+1.5–2 cm³, about 10% of body mass, Workman 2010 Br J Cancer 102:1555; no mouse lives with five
+times that)."""
+LETHAL_START_FOLD = 10.0
+"""A preset's own typical size at treatment start is survivable by construction; a baseline above
+this many times it is implausible too (for presets whose disease is larger than a solid tumor,
+such as B-ALL with ~1e12 leukemic cells)."""
+
+
+def lethal_burden_mm3(species: str, start_volume_mm3: float | None) -> float:
+    """Burden above which a baseline is implausible (:data:`LETHAL_BURDEN_MM3`, at least
+    :data:`LETHAL_START_FOLD` × the preset's start volume).
+
+    Example:
+        >>> lethal_burden_mm3("human", 4000.0), lethal_burden_mm3("human", 1e6)
+        (300000.0, 10000000.0)
+    """
+    base = LETHAL_BURDEN_MM3.get(species, LETHAL_BURDEN_MM3["human"])
+    return max(base, LETHAL_START_FOLD * (start_volume_mm3 or 0.0))
+
+
 _DOSE_RANGES: dict[str, tuple[float, float]] = {
     # unit: (smallest, largest) amount per administration; a nanogram to a gram per kg.
     "mg": (1e-6, 1e5),

@@ -112,9 +112,12 @@ def remove_run_files(folder: Path, names: Iterable[str]) -> None:
             parent.rmdir()  # only if empty
 
 
-def claim_output(out: Path | str, kind: str, *, overwrite: bool = False) -> Path:
+def claim_output(
+    out: Path | str, kind: str, *, overwrite: bool = False, create: bool = True
+) -> Path:
     """Check that a run of ``kind`` may write into ``out``, create the folder if needed, and mark
-    it as this kind of run; return it as a Path.
+    it as this kind of run; return it as a Path. With ``create=False`` only check (for a command
+    that reads and checks its inputs before it writes anything).
 
     With ``overwrite``, a tmesim run of another kind in ``out`` is replaced: the files it recorded
     are removed. The caller replaces (or resumes) a run of its own kind itself.
@@ -167,6 +170,8 @@ def claim_output(out: Path | str, kind: str, *, overwrite: bool = False) -> Path
                     f"it still holds files that the previous {previous} run did not record; "
                     "give a new or empty folder",
                 )
+    if not create:
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = {"kind": kind, "tmesim_version": tmesim.__version__, "pid": os.getpid()}

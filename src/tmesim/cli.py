@@ -30,6 +30,7 @@ DEFAULT_OUTPUT = "tmesim-out"
 ERROR_EXIT_CODE = 2
 FAILED_RUN_EXIT_CODE = 1
 _debug = {"on": False}
+_claimed: list[tuple[Path, bool]] = []  # output folders this command claimed (created or not)
 
 app = typer.Typer(
     name="tmesim",
@@ -101,12 +102,16 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _claimed.clear()
         try:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
         except TmesimError as exc:
-            raise _fail(str(exc), getattr(exc, "exit_code", ERROR_EXIT_CODE)) from None
+            code = getattr(exc, "exit_code", ERROR_EXIT_CODE)
+            if code == ERROR_EXIT_CODE:
+                _release_claims()  # bad input found late: leave no trace of the run
+            raise _fail(str(exc), code) from None
         except MemoryError:
             if _debug["on"]:
                 raise
@@ -139,7 +144,26 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 def _claim(out_dir: Path, kind: str, overwrite: bool, *, create: bool = True) -> Path:
     from tmesim.io.outdir import claim_output
 
-    return claim_output(out_dir, kind, overwrite=overwrite, create=create)
+    existed = Path(out_dir).exists()
+    path = claim_output(out_dir, kind, overwrite=overwrite, create=create)
+    if create:
+        _claimed.append((path, existed))
+    return path
+
+
+def _release_claims() -> None:
+    """Undo the claims of a command that stopped on bad input before writing any result."""
+    import contextlib
+
+    from tmesim.io.outdir import MARK_FILE
+
+    for path, existed in _claimed:
+        with contextlib.suppress(OSError):
+            if [e.name for e in path.iterdir()] == [MARK_FILE]:
+                (path / MARK_FILE).unlink()
+                if not existed:
+                    path.rmdir()
+    _claimed.clear()
 
 
 def _with_output_folder(loaded: Any, out: Path | None) -> tuple[Any, Path]:
@@ -241,7 +265,9 @@ def simulate(
 
     result = run_scenario(loaded, out_dir=out_dir, progress=not quiet, n_threads=threads)
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
-    if result.n_patients and result.n_failed + result.implausible == result.n_patients:
+    n_patients = getattr(result, "n_patients", 0)
+    unusable = getattr(result, "n_failed", 0) + getattr(result, "implausible", 0)
+    if n_patients and unusable == n_patients:
         raise RunError(
             str(out_dir / "patients.parquet"),
             "no virtual patient finished with a plausible baseline (failed or implausible; the "
@@ -319,7 +345,7 @@ def trial(
         report=not no_report,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
-    if result.rows and result.failed == result.rows:
+    if getattr(result, "rows", 0) and getattr(result, "failed", 0) == result.rows:
         raise RunError(
             str(out_dir / "patients.parquet"),
             "every virtual patient failed (its 'message' column says why); loosen the solver "

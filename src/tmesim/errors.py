@@ -7,10 +7,13 @@ manner of diffrax's messages: one sentence of diagnosis, one of remedy.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 
 MAX_ECHO = 80
 """Characters of a bad value that an error message repeats (the rest is elided)."""
+MAX_FIX = 2000
+"""Characters of an error's fix text (the rest is elided)."""
 MAX_CHOICES = 2000
 """Valid names compared with a mistyped one: enough for any config section, and bounded."""
 
@@ -35,7 +38,25 @@ class RunError(TmesimError):
     def __init__(self, where: str, fix: str) -> None:
         self.where = where
         self.fix = fix
-        super().__init__(f"{echo(where, 300, quote=False)}: {fix}")
+        super().__init__(one_line(f"{echo(where, 300, quote=False)}: {fix}"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes, so that a
+    message stays on one line whatever the user's input held.
+
+    Example:
+        >>> one_line("a\nb\x00c")
+        'a\\nb\\x00c'
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        else c
+        for c in text
+    )
 
 
 def echo(value: object, limit: int = MAX_ECHO, *, quote: bool = True) -> str:
@@ -84,8 +105,10 @@ class ConfigError(TmesimError, ValueError):
         self.fix = fix
         self.choices = list(choices) if choices is not None else None
         hint = did_you_mean(str(value), self.choices) if self.choices is not None else ""
+        if len(fix) > MAX_FIX:  # a fix may quote the input (e.g. the whole regimen)
+            fix = f"{fix[: MAX_FIX - 40]}… ({len(fix) - MAX_FIX + 40} characters cut)"
         message = f"{echo(field, 300, quote=False)}: {echo(value)} is not valid;{hint} {fix}"
-        message = message.replace(";  ", "; ")
+        message = one_line(message.replace(";  ", "; "))
         super().__init__(message)
 
 

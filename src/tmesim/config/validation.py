@@ -329,7 +329,7 @@ def _to_config_error(
         else:
             value = errors[0].get("input", _MISSING)
             description = _field_description(model, path[0]) if path else ""
-            about = f" — {path[0]}: {description}" if description else ""
+            about = f" — {path[0]}: {description.rstrip('.')}" if description else ""
             rule = _rule([e["msg"] for e in errors])
             problems.append(
                 (

@@ -101,6 +101,35 @@ for _cls in (TmesimLoader, TmesimDumper):
     _cls.add_implicit_resolver(_FLOAT_TAG, _EXPONENT_FLOAT, list("-+0123456789."))
 
 
+MAX_FLOW_DEPTH = 200
+"""Deepest nesting of [ and { (outside quotes) read at all; deeper text is refused unparsed."""
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of [ and { outside quoted strings (a fast upper estimate, no parsing).
+
+    Example:
+        >>> _flow_depth("a: [[1], {b: '[['}]")
+        2
+    """
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "\n":
+            quote = ""
+    return deepest
+
+
 def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
     """Depth of nested lists and mappings in ``data``, counted up to ``limit + 1`` (no deeper).
 
@@ -136,6 +165,11 @@ def parse_yaml(text: str, source: str = "<text>") -> Any:
         >>> parse_yaml("mechanisms:\\n  nk_missing_self: false")
         {'mechanisms': {'nk_missing_self': False}}
     """
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        # PyYAML's scanner takes quadratic time in the depth of [ and {: refuse before it starts.
+        raise ConfigError(
+            source, "(nesting)", f"lists or mappings are nested too deeply; use at most {MAX_DEPTH}"
+        )
     loader = None
     try:
         loader = TmesimLoader(text)  # checks the characters: may raise a ReaderError
@@ -184,6 +218,12 @@ def parse_yaml(text: str, source: str = "<text>") -> Any:
             source,
             str(exc).splitlines()[0],
             "save the file as UTF-8 text without control characters (NUL, escape, ...).",
+        ) from None
+    except Exception as exc:  # PyYAML's constructors fail this way on e.g. an empty '!!float'
+        raise ConfigError(
+            source,
+            f"({type(exc).__name__})",
+            "a tagged value cannot be read; remove the '!!' tags and write plain values.",
         ) from None
     finally:
         if loader is not None:

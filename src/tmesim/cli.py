@@ -372,6 +372,14 @@ def report(
     """Re-render the HTML report of a finished run from its saved tables."""
     from tmesim.report import render_report
 
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise ConfigError(
+            "--out",
+            str(out),
+            "a file of that name exists and tmesim does not replace files it "
+            "did not write; give a new file name (or leave --out out: RUN_DIR/report.html)",
+        )
+
     path = render_report(run_dir, out)
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 import tmesim.errors
 from tmesim.cli import app
 from tmesim.io.manifest import read_manifest, verify_manifest
+from tmesim.io.outdir import MARK_FILE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MOUSE = "preset: mouse_4t1\nn_patients: 2\nduration_days: 5\nchunk_size: 2\n"
@@ -450,3 +451,20 @@ def test_debug_shows_the_traceback(tmp_path, monkeypatch):
     )
     assert isinstance(result.exception, RuntimeError)
     assert sys.exc_info()[0] is None
+
+
+def test_a_full_disk_is_one_line_and_exit_1(tmp_path, inputs, monkeypatch):
+    import errno
+
+    import tmesim.io.atomic
+
+    fsync = tmesim.io.atomic._fsync_file
+
+    def full(path):
+        if MARK_FILE in path.name:  # the folder is claimed; the disk fills during the run
+            return fsync(path)
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(tmesim.io.atomic, "_fsync_file", full)
+    message = clean_error(run(*command("simulate", inputs, tmp_path / "o")), code=1)
+    assert "No space left on device" in message and "disk has space" in message

@@ -226,7 +226,7 @@ dose_steps = st.lists(
 def scenarios(draw: st.DrawFn) -> SimulationScenario:
     duration = draw(st.floats(min_value=1e-2, max_value=36500))
     # at least a minute between saves, and a chunk of at most MAX_VALUES_PER_CHUNK points
-    ratio = draw(st.floats(min_value=max(1e-4, 1 / 1440 / duration), max_value=1.0))
+    ratio = draw(st.floats(min_value=max(1e-4, 1.001 / 1440 / duration), max_value=1.0))
     return SimulationScenario(
         preset=draw(texts),
         regimen=draw(texts | dose_steps),

@@ -110,6 +110,24 @@ def command(kind: str, inputs: dict[str, Path], out: Path) -> list[str]:
             "1",
         ],
         "validate": ["validate", "--only", "antibody_half_life_nivolumab", "--out", out, "-q"],
+        "sensitivity": [
+            "sensitivity",
+            "--observable",
+            "tumor_volume",
+            "--preset",
+            "mouse_4t1",
+            "--days",
+            "5",
+            "--parameter",
+            "tumor_growth_rate",
+            "--trajectories",
+            "2",
+            "--out",
+            out,
+            "-q",
+            "-j",
+            "1",
+        ],
     }[kind]
 
 
@@ -151,8 +169,13 @@ def test_a_chunk_of_another_configuration_is_refused(tmp_path):
 # --- 2. a user's files are never deleted ----------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["simulate", "trial", "stratify", "validate"])
-@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize(
+    ("kind", "overwrite"),
+    [
+        *((k, o) for k in ("simulate", "trial", "stratify", "validate") for o in (False, True)),
+        ("sensitivity", False),  # no --overwrite: it only ever replaces its own runs
+    ],
+)
 def test_a_folder_of_user_files_survives_every_command(tmp_path, inputs, kind, overwrite):
     folder = user_folder(tmp_path)
     before = tree(folder)

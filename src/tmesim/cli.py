@@ -582,6 +582,7 @@ def sensitivity(
         fold=fold,
         seed=seed,
     )
+    _claim(out, "sensitivity", overwrite=False)
     console = _stdout()
     console.print(
         f"{len(plan.factors)} parameters; cost: {plan.cost_text()}", soft_wrap=True, markup=False
@@ -624,7 +625,9 @@ def calibrate(
     from tmesim.validation.calibrate import calibrate as run_calibration
     from tmesim.validation.calibrate import load_config
 
-    result = run_calibration(load_config(config), out, config_name=config.name, n_threads=threads)
+    loaded = load_config(config)
+    _claim(out, "calibrate", overwrite=False)
+    result = run_calibration(loaded, out, config_name=config.name, n_threads=threads)
     rows = [(p.preset, p.id, p.previous_value, p.value, p.units) for p in result.parameters]
     columns = ("Preset", "Parameter", "Previous", "Calibrated", "Units")
     _stdout().print(_table(f"Calibration (loss {result.record.loss:.4g})", columns, rows))

@@ -398,6 +398,7 @@ def test_resume_recomputes_a_damaged_part(tmp_path, inputs, damage):
         ("study", "rechallenge={cells: 1e-300}", "rechallenge.cells"),
         ("study", "cohorts.0.start_volume_mm3=1e-300", "start_volume_mm3"),
         ("study", "cohorts.0.parameters.ipi549_emax=5", "ipi549_emax"),
+        ("study", "cohorts.0.start_volume_mm3=2000", "start_volume_mm3"),
         ("study", "arms.0.regimen=anti-pd-1 1e30 mg/kg", "amount"),
         ("human", "rechallenge={cells: 100000}", "rechallenge"),
         ("human", "response.confirmation_days=.nan", "response.confirmation_days"),

@@ -155,3 +155,13 @@ def test_remove_run_files_stays_inside_the_folder(tmp_path):
     remove_run_files(out, ["a.txt", "../outside.txt", str(tmp_path / "outside.txt")])
     assert not (out / "a.txt").exists()
     assert (tmp_path / "outside.txt").read_text() == "keep"
+
+
+def test_a_checked_but_not_created_folder_needs_a_writable_parent(tmp_path):
+    (tmp_path / "f").write_text("data")
+    with pytest.raises(ConfigError, match="cannot be written"):
+        claim_output(tmp_path / "f" / "run", "stratify", create=False)
+    assert (
+        claim_output(tmp_path / "new" / "run", "stratify", create=False) == tmp_path / "new" / "run"
+    )
+    assert not (tmp_path / "new").exists()

@@ -171,6 +171,9 @@ def claim_output(
                     "give a new or empty folder",
                 )
     if not create:
+        ancestor = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise _out_error(out, "it cannot be written; give a folder you can write to")
         return path
     try:
         path.mkdir(parents=True, exist_ok=True)

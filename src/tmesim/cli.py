@@ -3,7 +3,8 @@
 Model, preset, drug and simulation modules are imported inside the commands, so ``tmesim --help``
 stays fast and a command only pays for what it uses. Errors tmesim raises on purpose
 (:class:`~tmesim.errors.TmesimError`) are shown as one red message, without a traceback, and
-exit with status 2.
+exit with status 2 (bad input) or 1 (a run that failed); so are file-system errors and any other
+failure (status 1), whose traceback only ``tmesim --debug ...`` shows.
 
 Example:
     >>> from typer.testing import CliRunner
@@ -23,10 +24,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tmesim.errors import ConfigError, TmesimError
+from tmesim.errors import ConfigError, RunError, TmesimError
 
 DEFAULT_OUTPUT = "tmesim-out"
 ERROR_EXIT_CODE = 2
+FAILED_RUN_EXIT_CODE = 1
+_debug = {"on": False}
+_claimed: list[tuple[Path, bool]] = []  # output folders this command claimed (created or not)
 
 app = typer.Typer(
     name="tmesim",
@@ -49,6 +53,14 @@ Threads = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Do not show the progress bar.")]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace a tmesim run of another kind in the output folder (only its own files are "
+        "removed; folders holding other files are never used).",
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,19 +76,94 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
+
+def _one_line(text: str, limit: int = 2000) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    # soft_wrap: keep the message on one logical line so it can be grepped and copied.
+    _stderr().print(Text(_one_line(message), style="red"), soft_wrap=True)
+    return typer.Exit(code=code)
+
+
 def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a TmesimError into a red one-line message on stderr and exit status 2."""
+    """Turn every failure into a red one-line message on stderr: a TmesimError with its exit
+    status (2 bad input, 1 failed run), a file-system error or any other exception with 1."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _claimed.clear()
         try:
             return command(*args, **kwargs)
+        except typer.Exit:
+            raise
         except TmesimError as exc:
-            # soft_wrap: keep the message on one logical line so it can be grepped and copied.
-            _stderr().print(Text(str(exc), style="red"), soft_wrap=True)
-            raise typer.Exit(code=ERROR_EXIT_CODE) from None
+            code = getattr(exc, "exit_code", ERROR_EXIT_CODE)
+            if code == ERROR_EXIT_CODE:
+                _release_claims()  # bad input found late: leave no trace of the run
+            raise _fail(str(exc), code) from None
+        except MemoryError:
+            if _debug["on"]:
+                raise
+            raise _fail(
+                "out of memory: lower chunk_size (patients held at once) or the number of saved "
+                "time points (a larger save_every_days)",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
+        except OSError as exc:
+            if _debug["on"]:
+                raise
+            where = exc.filename or "a file of the run"
+            raise _fail(
+                f"{where}: {exc.strerror or exc}; check that the folder exists, is writable and "
+                "that the disk has space, then run again",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
+        except Exception as exc:
+            if _debug["on"]:
+                raise
+            raise _fail(
+                f"internal error ({type(exc).__name__}: {str(exc)[:300]}); run again with "
+                "`tmesim --debug ...` for the traceback and report it",
+                FAILED_RUN_EXIT_CODE,
+            ) from None
 
     return wrapper
+
+
+def _claim(out_dir: Path, kind: str, overwrite: bool, *, create: bool = True) -> Path:
+    from tmesim.io.outdir import claim_output
+
+    existed = Path(out_dir).exists()
+    path = claim_output(out_dir, kind, overwrite=overwrite, create=create)
+    if create:
+        _claimed.append((path, existed))
+    return path
+
+
+def _release_claims() -> None:
+    """Undo the claims of a command that stopped on bad input before writing any result."""
+    import contextlib
+
+    from tmesim.io.outdir import MARK_FILE
+
+    for path, existed in _claimed:
+        with contextlib.suppress(OSError):
+            if [e.name for e in path.iterdir()] == [MARK_FILE]:
+                (path / MARK_FILE).unlink()
+                if not existed:
+                    path.rmdir()
+    _claimed.clear()
 
 
 def _with_output_folder(loaded: Any, out: Path | None) -> tuple[Any, Path]:
@@ -144,6 +231,7 @@ def simulate(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -164,6 +252,7 @@ def simulate(
     if engine is not None:
         overrides.insert(0, f"engine={engine}")
     loaded, out_dir = _with_output_folder(load_scenario(scenario, overrides), out)
+    _claim(out_dir, "simulate", overwrite)
 
     if loaded.engine == "abm":
         from tmesim.engines.abm.simulation import run_spatial_scenario
@@ -176,6 +265,15 @@ def simulate(
 
     result = run_scenario(loaded, out_dir=out_dir, progress=not quiet, n_threads=threads)
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
+    n_patients = getattr(result, "n_patients", 0)
+    unusable = getattr(result, "n_failed", 0) + getattr(result, "implausible", 0)
+    if n_patients and unusable == n_patients:
+        raise RunError(
+            str(out_dir / "patients.parquet"),
+            "no virtual patient finished with a plausible baseline (failed or implausible; the "
+            "'status' and 'message' columns say why); loosen the solver settings (e.g. raise "
+            "solver.max_steps) or check the parameters, then run again",
+        )
 
 
 @app.command(
@@ -225,6 +323,7 @@ def trial(
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
     ] = False,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Run a virtual mouse study or clinical trial and write its tables and HTML report."""
     from tmesim.config.trial import load_trial
@@ -233,6 +332,7 @@ def trial(
     loaded, out_dir = _with_output_folder(
         load_trial(scenario if scenario is not None else flagship_path(), set_ or ()), out
     )
+    _claim(out_dir, "trial", overwrite)
 
     from tmesim.trials.runner import run_study
 
@@ -245,6 +345,12 @@ def trial(
         report=not no_report,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
+    if getattr(result, "rows", 0) and getattr(result, "failed", 0) == result.rows:
+        raise RunError(
+            str(out_dir / "patients.parquet"),
+            "every virtual patient failed (its 'message' column says why); loosen the solver "
+            "settings (e.g. raise solver.max_steps) or check the parameters, then run again",
+        )
     if not quiet and loaded.engine != "abm":  # a spatial study's summary above says it all
         from tmesim.trials.summary import key_results_text
 
@@ -265,6 +371,14 @@ def report(
 ) -> None:
     """Re-render the HTML report of a finished run from its saved tables."""
     from tmesim.report import render_report
+
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise ConfigError(
+            "--out",
+            str(out),
+            "a file of that name exists and tmesim does not replace files it "
+            "did not write; give a new file name (or leave --out out: RUN_DIR/report.html)",
+        )
 
     path = render_report(run_dir, out)
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
@@ -331,6 +445,7 @@ def validate(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Simulate published studies (tmesim/validation/targets) and compare with their results.
 
@@ -348,6 +463,7 @@ def validate(
     targets = runner.load_targets(only, fast=fast)
     presets = [name for t in targets for name in t.presets()]
     parameters = runner.parse_overrides(set_ or [], presets)
+    _claim(out, "validate", overwrite)
     report = runner.run_validation(
         out=out,
         fast=fast,
@@ -466,6 +582,7 @@ def sensitivity(
         fold=fold,
         seed=seed,
     )
+    _claim(out, "sensitivity", overwrite=False)
     console = _stdout()
     console.print(
         f"{len(plan.factors)} parameters; cost: {plan.cost_text()}", soft_wrap=True, markup=False
@@ -508,7 +625,9 @@ def calibrate(
     from tmesim.validation.calibrate import calibrate as run_calibration
     from tmesim.validation.calibrate import load_config
 
-    result = run_calibration(load_config(config), out, config_name=config.name, n_threads=threads)
+    loaded = load_config(config)
+    _claim(out, "calibrate", overwrite=False)
+    result = run_calibration(loaded, out, config_name=config.name, n_threads=threads)
     rows = [(p.preset, p.id, p.previous_value, p.value, p.units) for p in result.parameters]
     columns = ("Preset", "Parameter", "Previous", "Calibrated", "Units")
     _stdout().print(_table(f"Calibration (loss {result.record.loss:.4g})", columns, rows))
@@ -562,11 +681,13 @@ def stratify(
     ] = None,
     threads: Threads = None,
     quiet: Quiet = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Stratify tumor profiles: scores, resistance phenotype, personalized virtual-patient
     ensembles under candidate regimens, and a ranked recommendation per patient."""
     from tmesim.stratify import run_stratify
 
+    _claim(out, "stratify", overwrite, create=False)  # written once the inputs are checked
     result = run_stratify(
         expression,
         out,

@@ -7,11 +7,79 @@ manner of diffrax's messages: one sentence of diagnosis, one of remedy.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
+
+MAX_ECHO = 80
+"""Characters of a bad value that an error message repeats (the rest is elided)."""
+MAX_FIX = 2000
+"""Characters of an error's fix text (the rest is elided)."""
+MAX_CHOICES = 2000
+"""Valid names compared with a mistyped one: enough for any config section, and bounded."""
 
 
 class TmesimError(Exception):
-    """Base class of every error tmesim raises on purpose."""
+    """Base class of every error tmesim raises on purpose (bad input: exit status 2)."""
+
+    exit_code = 2
+
+
+class RunError(TmesimError):
+    """A run that was started could not finish: every patient failed, the disk is full, a file
+    of the run is damaged. The message names the file or step and the fix; exit status 1.
+
+    Example:
+        >>> str(RunError("patients.parquet", "no patient finished; loosen the solver settings"))
+        'patients.parquet: no patient finished; loosen the solver settings'
+    """
+
+    exit_code = 1
+
+    def __init__(self, where: str, fix: str) -> None:
+        self.where = where
+        self.fix = fix
+        super().__init__(one_line(f"{echo(where, 300, quote=False)}: {fix}"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes, so that a
+    message stays on one line whatever the user's input held.
+
+    Example:
+        >>> one_line("a\nb\x00c")
+        'a\\nb\\x00c'
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        else c
+        for c in text
+    )
+
+
+def echo(value: object, limit: int = MAX_ECHO, *, quote: bool = True) -> str:
+    """A value as an error message repeats it: its repr (or str), cut to ``limit`` characters.
+
+    Example:
+        >>> echo("x" * 200, 10)
+        "'xxxxxxxx…' (200 characters)"
+        >>> echo(10**5000)
+        'an integer of about 5001 digits'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 256:
+        # str() of an int over 4300 digits raises; the bit length tells the size well enough.
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"an integer of about {digits} digits"
+    try:
+        text = repr(value) if quote else str(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 1]}…{chr(39) if quote and isinstance(value, str) else ''}{size}"
 
 
 class ConfigError(TmesimError, ValueError):
@@ -37,7 +105,10 @@ class ConfigError(TmesimError, ValueError):
         self.fix = fix
         self.choices = list(choices) if choices is not None else None
         hint = did_you_mean(str(value), self.choices) if self.choices is not None else ""
-        message = f"{field}: {value!r} is not valid;{hint} {fix}".replace(";  ", "; ")
+        if len(fix) > MAX_FIX:  # a fix may quote the input (e.g. the whole regimen)
+            fix = f"{fix[: MAX_FIX - 40]}… ({len(fix) - MAX_FIX + 40} characters cut)"
+        message = f"{echo(field, 300, quote=False)}: {echo(value)} is not valid;{hint} {fix}"
+        message = one_line(message.replace(";  ", "; "))
         super().__init__(message)
 
 
@@ -50,7 +121,9 @@ def did_you_mean(name: str, choices: Iterable[str] | None) -> str:
     """
     if not choices:
         return ""
-    options = [str(c) for c in choices]
+    if len(name) > 200:  # no valid name is that long; comparing would only cost time
+        return ""
+    options = [str(c) for c in choices][:MAX_CHOICES]
     lowered = {o.lower(): o for o in options}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     if close:

@@ -25,6 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from tmesim.cohorts.population import Phase, checkpoint_keys, sample_population
+from tmesim.config.limits import check_parameter_values, lethal_burden_mm3
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.engines.qsp.exact_depots import exact_states
 from tmesim.errors import ConfigError
@@ -46,6 +47,9 @@ from tmesim.therapies.regimen import Regimen, regimen_from_config
 if TYPE_CHECKING:
     from tmesim.config.scenario import SimulationScenario
 
+IMPLAUSIBLE_STATUS_CODE = -1
+"""Status code of a patient whose baseline is implausible in every draw (tumor burden at treatment
+start beyond the lethal burden): listed with a reason, never a success."""
 MAX_ATTEMPTS = 10
 """Draws per virtual patient before one without a tumor on day 0 is kept as it is (as cohorts'
 `BaselineSettings.max_attempts`)."""
@@ -164,6 +168,11 @@ class Simulation:
             dict(self.parameters_override)
         )
         params.check(self.model)
+        check_parameter_values(
+            ((pid, params[pid].value) for pid in self.parameters_override),
+            {d.id: (d.units, d.description) for d in self.model.parameters},
+            "parameters",
+        )
         self.parameters: ParameterSet = params.described(self.model)
 
     def dose_schedule(self, patients: int, *, until_day: float | None = None) -> DoseSchedule:
@@ -193,7 +202,9 @@ class Simulation:
         treatment starts (fewer than one tumor cell on day 0: its immune system rejected it
         untreated) is not one the regimen can treat, and is replaced by a fresh draw from its own
         streams (attempt 1, 2, ..., up to `MAX_ATTEMPTS` draws, as cohorts replace implausible
-        patients), so no other patient changes. The table records `attempts` and
+        patients), so no other patient changes. So is one whose burden on day 0 is beyond lethal
+        (:func:`tmesim.config.limits.lethal_burden_mm3`); one beyond it in every draw gets the
+        status "implausible" (code -1), never a success. The table records `attempts` and
         `tumor_at_start`; `tumor_eradicated` counts only tumors present on day 0.
         """
         if not (days > 0 and math.isfinite(days)):
@@ -209,6 +220,8 @@ class Simulation:
         t_save = np.arange(n_save) * save_every
         doses = self.dose_schedule(n_patients, until_day=days)
         k_cells = self.model.observable_ids.index("tumor_cells")
+        k_vol = self.model.observable_ids.index("tumor_volume")
+        lethal = lethal_burden_mm3(self.parameters.species, self.parameters.start.volume_mm3)
         attempts = np.zeros(n_patients, dtype=np.int64)
         obs = np.full((n_patients, n_save, len(self.model.observables)), np.nan)
         y_final = np.full_like(Y0, np.nan)
@@ -227,7 +240,8 @@ class Simulation:
                 keys=checkpoint_keys(seed, ids[todo], Phase.TREATMENT, attempts=attempts[todo]),
             )
             obs[todo], y_final[todo], status[todo] = sol.observables, sol.y_final, sol.status
-            gone = (sol.status == 0) & (sol.observables[:, 0, k_cells] < 1.0)
+            day0 = sol.observables[:, 0]
+            gone = (sol.status == 0) & ((day0[:, k_cells] < 1.0) | (day0[:, k_vol] > lethal))
             retry = todo[gone & (attempts[todo] + 1 < MAX_ATTEMPTS)]
             if retry.size == 0 or not variability:
                 break
@@ -238,6 +252,17 @@ class Simulation:
             table.loc[retry, redrawn.columns] = redrawn.to_numpy()
             todo = retry
         patients = _patient_table(self.model, table, obs, status, attempts)
+        beyond = (status == 0) & (obs[:, 0, k_vol] > lethal)
+        if beyond.any():
+            # Not a patient the regimen can treat: never counted as a success.
+            patients.loc[beyond, "status"] = "implausible"
+            patients.loc[beyond, "status_code"] = IMPLAUSIBLE_STATUS_CODE
+            patients.loc[beyond, "message"] = (
+                f"tumor burden at treatment start above the lethal burden ({lethal:g} mm^3) in "
+                "every draw; not a patient the regimen can treat"
+            )
+            patients.loc[beyond, "tumor_eradicated"] = False
+            status = np.where(beyond, IMPLAUSIBLE_STATUS_CODE, status)
         return SimulationResult(self.model, t_save, obs, status, patients, y_final)
 
 
@@ -293,6 +318,8 @@ class RunSummary:
     seconds: float
     eradicated: int
     no_tumor_at_start: int = 0
+    implausible: int = 0
+    """Patients whose burden at treatment start was beyond lethal in every draw (not failed)."""
 
     def summary(self) -> str:
         rate = self.n_patients / self.seconds if self.seconds > 0 else float("inf")
@@ -301,9 +328,15 @@ class RunSummary:
             if self.no_tumor_at_start
             else ""
         )
+        beyond = (
+            f"; {self.implausible} implausible (burden beyond lethal at treatment start, not "
+            "counted)"
+            if self.implausible
+            else ""
+        )
         return (
             f"{self.n_patients} virtual patients in {self.seconds:.1f} s ({rate:.0f}/s); "
-            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}{absent}; "
+            f"{self.n_failed} failed; tumor eradicated in {self.eradicated}{absent}{beyond}; "
             f"results in {self.out_dir}"
         )
 
@@ -319,7 +352,7 @@ def run_scenario(
     from rich.progress import Progress
 
     from tmesim.config.validation import validate_config
-    from tmesim.io.manifest import write_manifest
+    from tmesim.io.manifest import hash_json, write_manifest
     from tmesim.io.results import ResultWriter
 
     out_dir = Path(out_dir)
@@ -331,9 +364,11 @@ def run_scenario(
         solver=validate_config(SolverSettings, scenario.solver, label="solver", prefix=("solver",)),
     )
     compiled_kernel(sim.model)  # compile (or load from cache) before the clock starts
-    writer = ResultWriter(out_dir)
+    config = scenario.model_dump(mode="json")
+    config.pop("output", None)  # where the run is written does not change it
+    writer = ResultWriter(out_dir, config_hash=hash_json(config), fresh=True)
     start = time.perf_counter()
-    n_failed = eradicated = absent = 0
+    n_failed = eradicated = absent = implausible = 0
     chunks = range(0, scenario.n_patients, scenario.chunk_size)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("simulating", total=scenario.n_patients)
@@ -349,12 +384,13 @@ def run_scenario(
                 n_threads=n_threads,
             )
             writer.write_chunk(index, result.patients, result.to_xarray())
-            n_failed += int((result.status != 0).sum())
+            n_failed += int((result.status > 0).sum())
+            implausible += int((result.status == IMPLAUSIBLE_STATUS_CODE).sum())
             eradicated += int(result.patients["tumor_eradicated"].sum())
             ok = result.status == 0
             absent += int((ok & ~result.patients["tumor_at_start"].to_numpy(dtype=bool)).sum())
             bar.advance(task, n)
-    writer.finalize()
+    writer.finalize(expected_chunks=range(len(chunks)))
     seconds = time.perf_counter() - start
     write_manifest(
         out_dir,
@@ -365,4 +401,6 @@ def run_scenario(
         parameter_hash=sim.parameters.content_hash(),
         extra={"regimen": str(sim.regimen_), "seconds": round(seconds, 3)},
     )
-    return RunSummary(out_dir, scenario.n_patients, n_failed, seconds, eradicated, absent)
+    return RunSummary(
+        out_dir, scenario.n_patients, n_failed, seconds, eradicated, absent, implausible
+    )

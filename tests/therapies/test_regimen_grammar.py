@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tmesim.config.limits import dose_range
 from tmesim.errors import ConfigError
 from tmesim.therapies import (
     CATALOG,
@@ -124,12 +125,12 @@ def dose_steps(draw) -> DoseStep:
         | st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infinity=False)
         | st.integers(1, 400).map(float)
     )
+    unit = draw(st.sampled_from(units_for(drug)))
+    low, high = dose_range(unit)
     return DoseStep(
         drug=drug_id,
-        amount=draw(
-            st.floats(min_value=1e-6, max_value=1e12, allow_nan=False, allow_infinity=False)
-        ),
-        unit=draw(st.sampled_from(units_for(drug))),
+        amount=draw(st.floats(min_value=low, max_value=high)),
+        unit=unit,
         every_days=every,
         count=1 if every is None else draw(st.integers(1, 1000)),
         start_day=draw(st.just(0.0) | st.floats(min_value=0, max_value=1e4, allow_nan=False)),

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tmesim.config.limits import MAX_DAYS, MAX_VALUES_PER_CHUNK, MIN_SAVE_INTERVAL_DAYS
 from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, parse_yaml, read_yaml
 from tmesim.errors import ConfigError
@@ -30,7 +31,12 @@ MAX_PATIENTS = 10_000_000
 MAX_SEED = 2**63 - 1
 MAX_SAVED_POINTS = 1_000_000
 
-RegimenText = Annotated[str, Field(min_length=1)]
+MAX_TEXT = 10_000
+"""Longest free text (regimen, description) a config may hold."""
+MAX_NAME = 200
+"""Longest name (preset, output folder part) a config may hold."""
+
+RegimenText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 DoseStep = dict[str, Any]
 ParameterValue = Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(min_length=1)]
 
@@ -48,6 +54,7 @@ class SimulationScenario(BaseModel):
 
     preset: str = Field(
         min_length=1,
+        max_length=MAX_NAME,
         description=(
             "Name of the parameter preset (tumor model or indication), e.g. 'mouse_4t1' or "
             "'human_melanoma'; `tmesim presets` lists them."
@@ -69,12 +76,13 @@ class SimulationScenario(BaseModel):
     duration_days: float = Field(
         365.0,
         gt=0,
+        le=MAX_DAYS,
         allow_inf_nan=False,
-        description="Simulated time after treatment start, in days (> 0).",
+        description=f"Simulated time after treatment start, in days (> 0, at most {MAX_DAYS:g}).",
     )
     save_every_days: float = Field(
         1.0,
-        gt=0,
+        ge=MIN_SAVE_INTERVAL_DAYS,
         allow_inf_nan=False,
         description=(
             "Interval between saved trajectory points, in days (> 0, at most duration_days)."
@@ -141,6 +149,7 @@ class SimulationScenario(BaseModel):
     output: str | None = Field(
         None,
         min_length=1,
+        max_length=4096,
         description=(
             "Output folder (relative paths are taken from the working directory); `--out` on "
             "the command line takes precedence."
@@ -188,6 +197,14 @@ class SimulationScenario(BaseModel):
                 self.save_every_days,
                 f"it would save {n_points:.3g} time points per patient (at most "
                 f"{MAX_SAVED_POINTS:,}); use a larger interval.",
+            )
+        held = min(self.chunk_size, self.n_patients) * (n_points + 1)
+        if held > MAX_VALUES_PER_CHUNK:
+            raise ConfigError(
+                "chunk_size",
+                self.chunk_size,
+                f"a chunk would hold {held:.3g} saved patient-time points in memory (at most "
+                f"{MAX_VALUES_PER_CHUNK:,}); lower chunk_size or raise save_every_days.",
             )
         return self
 

@@ -22,13 +22,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tmesim.config.scenario import MAX_SEED, ParameterValue, RegimenText
+from tmesim.config.limits import MAX_DAYS, MAX_VALUES_PER_CHUNK, MIN_SAVE_INTERVAL_DAYS
+from tmesim.config.scenario import MAX_NAME, MAX_SEED, MAX_TEXT, ParameterValue, RegimenText
 from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, read_yaml
 from tmesim.errors import ConfigError
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Days = Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)]
+Volume = Annotated[float, Field(ge=1e-6, le=1e7, allow_inf_nan=False)]
+"""A tumor volume in mm³: from about one cell (1e-6 mm³) to 10 L."""
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+MAX_SAVED_POINTS = 100_000
+"""Most saved time points per patient in a study (follow_up_days / save_every_days)."""
 
 
 class _Strict(BaseModel):
@@ -121,7 +128,9 @@ class CohortSpec(_Strict):
     """A tumor model or patient population: a preset, its overrides, and how many patients."""
 
     name: Name = Field(description="Label of the cohort in tables and figures, e.g. '4T1'.")
-    preset: str = Field(min_length=1, description="Parameter preset (`tmesim presets`).")
+    preset: str = Field(
+        min_length=1, max_length=MAX_NAME, description="Parameter preset (`tmesim presets`)."
+    )
     n: int = Field(
         10,
         ge=1,
@@ -135,17 +144,19 @@ class CohortSpec(_Strict):
     mechanisms: dict[str, bool] = Field(
         default_factory=dict, description="Mechanism switches (`tmesim mechanisms`)."
     )
-    start_volume_mm3: Positive | None = Field(
+    start_volume_mm3: Volume | None = Field(
         None, description="Lesion volume at treatment start (default: the preset's)."
     )
     start_volume_log_sd: float | None = Field(
         None, ge=0, le=3, description="Between-patient log-sd of that volume (default: preset's)."
     )
-    plausibility: dict[str, tuple[float, float]] = Field(
+    plausibility: dict[str, tuple[Finite, Finite]] = Field(
         default_factory=dict,
         description="Accept a patient only if observable ∈ [low, high] at treatment start.",
     )
-    description: str = Field("", description="What this cohort stands for (shown in the report).")
+    description: str = Field(
+        "", max_length=MAX_TEXT, description="What this cohort stands for (shown in the report)."
+    )
     eligibility: Eligibility | None = Field(
         None,
         description="Clinical trials: eligibility at baseline (default: Eligibility(), RECIST "
@@ -162,7 +173,7 @@ class ArmSpec(_Strict):
         "untreated", description="Regimen string or typed dose steps; day 0 = treatment start."
     )
     ratio: int = Field(1, ge=1, le=100, description="Allocation weight (randomized design).")
-    max_treatment_days: Positive | None = Field(
+    max_treatment_days: Days | None = Field(
         None, description="Drop doses after this day (maximum treatment duration)."
     )
 
@@ -170,7 +181,13 @@ class ArmSpec(_Strict):
 class Rechallenge(_Strict):
     """Re-inoculate cured mice at a new site after a wash-out; naive mice get the same cells."""
 
-    cells: Positive = Field(1e5, description="Tumor cells injected at the rechallenge.")
+    cells: float = Field(
+        1e5,
+        ge=1,
+        le=1e10,
+        allow_inf_nan=False,
+        description="Tumor cells injected at the rechallenge.",
+    )
     washout_days: float = Field(
         0.0, ge=0, le=365, description="Days between the end of follow-up and the rechallenge."
     )
@@ -185,11 +202,12 @@ class Visits(_Strict):
         7.0
     """
 
-    every_days: Positive = Field(56.0, description="Days between scans (e.g. 42 or 56).")
-    first_day: Positive | None = Field(None, description="Day of the first scan (default every).")
+    every_days: Days = Field(56.0, description="Days between scans (e.g. 42 or 56).")
+    first_day: Days | None = Field(None, description="Day of the first scan (default every).")
     window_days: float = Field(
         0.0,
         ge=0,
+        le=MAX_DAYS,
         allow_inf_nan=False,
         description="Protocol visit window: each scan (confirmation scans included) happens a "
         "whole number of days within ± this many days of its scheduled day, drawn per patient "
@@ -222,8 +240,14 @@ class ResponseCriteria(_Strict):
 
     criteria: Literal["recist1.1", "irecist"] = "recist1.1"
     confirm: bool = Field(True, description="CR/PR need a confirming scan ≥ confirmation_days.")
-    confirmation_days: float = Field(28.0, ge=0)
-    min_sd_days: float = Field(42.0, ge=0, description="Minimum duration of stable disease.")
+    confirmation_days: float = Field(28.0, ge=0, le=MAX_DAYS, allow_inf_nan=False)
+    min_sd_days: float = Field(
+        42.0,
+        ge=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="Minimum duration of stable disease.",
+    )
     early_death: Literal["NE", "PD"] = Field(
         "NE",
         description="Best response of a patient who dies before the first scan: NE (default; "
@@ -262,7 +286,7 @@ class Lesions(_Strict):
 class Survival(_Strict):
     """The link from tumor burden to death (documented in trials/endpoints.py)."""
 
-    lethal_burden_mm3: Positive = Field(
+    lethal_burden_mm3: Volume = Field(
         3e5,
         description="Total tumor burden at which a patient dies (assumed ~300 cm³, ~3e11 cells: "
         "below the ~1 kg quoted for a single mass (Friberg & Mattsson 1997 J Surg Oncol "
@@ -285,7 +309,7 @@ class Adjuvant(_Strict):
         "residual and occult disease ~0.1% of the lesion).",
     )
     residual_log_sd: float = Field(1.5, ge=0, le=5)
-    detectable_mm3: Positive = Field(
+    detectable_mm3: Volume = Field(
         500.0, description="Relapse: residual disease grows back to this volume (≈1 cm lesion)."
     )
     distant_probability: float = Field(
@@ -362,8 +386,12 @@ class TrialScenario(_Strict):
 
     model_config = ConfigDict(extra="forbid", title="tmesim study")
 
-    title: str = Field(min_length=1, description="Title of the study (report header).")
-    description: str = Field("", description="The question and story (report introduction).")
+    title: str = Field(
+        min_length=1, max_length=300, description="Title of the study (report header)."
+    )
+    description: str = Field(
+        "", max_length=MAX_TEXT, description="The question and story (report introduction)."
+    )
     kind: Literal["mouse_study", "clinical_trial"] | None = Field(
         None, description="Default: mouse_study for mouse presets, clinical_trial for human."
     )
@@ -373,8 +401,8 @@ class TrialScenario(_Strict):
     cohorts: list[CohortSpec] = Field(min_length=1)
     arms: list[ArmSpec] = Field(min_length=1)
     follow_up_days: Positive = Field(60.0, le=20 * 365)
-    save_every_days: Positive = Field(1.0)
-    endpoint_volume_mm3: Positive = Field(
+    save_every_days: float = Field(1.0, ge=MIN_SAVE_INTERVAL_DAYS, allow_inf_nan=False)
+    endpoint_volume_mm3: Volume = Field(
         1500.0, description="Mouse humane endpoint: survival ends when the tumor reaches it."
     )
     palpable_mm3: Positive = Field(
@@ -407,7 +435,7 @@ class TrialScenario(_Strict):
     chunk_size: int = Field(
         100, ge=1, le=100_000, description="Patients per chunk written to disk (resume unit)."
     )
-    output: str | None = Field(None, min_length=1)
+    output: str | None = Field(None, min_length=1, max_length=4096)
 
     @model_validator(mode="after")
     def _consistent(self) -> TrialScenario:
@@ -425,6 +453,38 @@ class TrialScenario(_Strict):
                 f"it must not exceed follow_up_days ({self.follow_up_days:g}); lower it or "
                 "lengthen the follow-up.",
             )
+        n_points = self.follow_up_days / self.save_every_days
+        if n_points > MAX_SAVED_POINTS:
+            raise ConfigError(
+                "save_every_days",
+                self.save_every_days,
+                f"it would save {n_points:.3g} time points per patient (at most "
+                f"{MAX_SAVED_POINTS:,}); use a larger interval.",
+            )
+        largest = max(c.n for c in self.cohorts)
+        held = min(self.chunk_size, largest) * (n_points + 1)
+        if held > MAX_VALUES_PER_CHUNK:
+            raise ConfigError(
+                "chunk_size",
+                self.chunk_size,
+                f"a chunk would hold {held:.3g} saved patient-time points in memory (at most "
+                f"{MAX_VALUES_PER_CHUNK:,}); lower chunk_size or raise save_every_days.",
+            )
+        if self.palpable_mm3 >= self.endpoint_volume_mm3:
+            raise ConfigError(
+                "palpable_mm3",
+                self.palpable_mm3,
+                f"it must be below the humane endpoint (endpoint_volume_mm3 "
+                f"{self.endpoint_volume_mm3:g}); lower it or raise the endpoint.",
+            )
+        for ci, cohort in enumerate(self.cohorts):
+            for observable, (low, high) in cohort.plausibility.items():
+                if low > high:
+                    raise ConfigError(
+                        f"cohorts[{ci}].plausibility.{observable}",
+                        [low, high],
+                        "give the range as [low, high] with low ≤ high.",
+                    )
         if self.abm:
             from tmesim.engines.abm.config import AbmSettings
 

@@ -19,9 +19,11 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
+import types
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, get_args
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,6 +33,9 @@ from tmesim.errors import ConfigError
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _MISSING = object()
+MAX_LISTED_PROBLEMS = 4
+"""Problems spelled out in one error message; the rest are counted."""
+_NON_FINITE_WORDS = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}
 
 
 def validate_config(
@@ -60,12 +65,103 @@ def validate_config(
     Example: see the module docstring.
     """
     merged = apply_overrides(data, overrides)
+    for path, value, fix in _loose_values(model, merged, ()):
+        if isinstance(value, bool) and len(path) >= 2 and path[-2] == "parameters":
+            fix += f"; to switch a mechanism on or off use mechanisms.{path[-1]}"
+        origin = _origin(path, overrides, source)
+        raise ConfigError(format_path(tuple(prefix) + path) or label, value, f"{fix}{origin}.")
     try:
         return model.model_validate(merged)
     except ValidationError as exc:
         raise _to_config_error(
             exc, model, merged, overrides, source, label, tuple(prefix)
         ) from None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _admits_bool(annotation: Any) -> bool:
+    annotation = _unwrap(annotation)
+    if annotation is bool or annotation is Any:
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_admits_bool(a) for a in get_args(annotation))
+    return False
+
+
+def _is_number_type(annotation: Any) -> bool:
+    annotation = _unwrap(annotation)
+    if annotation in (int, float):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_number_type(a) for a in get_args(annotation))
+    return False
+
+
+def _loose_values(
+    annotation: Any, value: Any, path: tuple[int | str, ...]
+) -> Sequence[tuple[tuple[int | str, ...], Any, str]]:
+    """Values pydantic would coerce into nonsense: a boolean where a number is expected (YAML
+    reads yes/no/on/off as booleans and pydantic turns True into 1) and a NaN number (it passes
+    every bound). Returns (path, value, fix) for the first one found, else nothing."""
+    annotation = _unwrap(annotation)
+    origin = get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(value, Mapping):
+            fields = annotation.model_fields
+            for key, item in value.items():
+                if isinstance(key, str) and key in fields:
+                    found = _loose_values(fields[key].annotation, item, (*path, key))
+                    if found:
+                        return found
+        return ()
+    if origin in (Union, types.UnionType):
+        if isinstance(value, bool):
+            if not _admits_bool(annotation) and _is_number_type(annotation):
+                return ((path, value, _BOOL_FIX),)
+            return ()
+        branches = [_unwrap(a) for a in get_args(annotation)]
+        if isinstance(value, str) and str in branches:
+            return ()  # e.g. a parameter written with its units: "0.3 1/day"
+        for branch in get_args(annotation):
+            found = _loose_values(branch, value, path)
+            if found:
+                return found
+        return ()
+    if origin is dict and isinstance(value, Mapping):
+        item_type = get_args(annotation)[1] if len(get_args(annotation)) == 2 else Any
+        for key, item in value.items():
+            found = _loose_values(item_type, item, (*path, str(key)))
+            if found:
+                return found
+        return ()
+    if origin in (list, tuple, set, frozenset) and isinstance(value, list | tuple):
+        args = [a for a in get_args(annotation) if a is not Ellipsis]
+        for index, item in enumerate(value):
+            item_type = (
+                args[index]
+                if origin is tuple and len(args) > 1 and index < len(args)
+                else (args[0] if args else Any)
+            )
+            found = _loose_values(item_type, item, (*path, index))
+            if found:
+                return found
+        return ()
+    if annotation in (int, float):
+        if isinstance(value, bool):
+            return ((path, value, _BOOL_FIX),)
+        if (isinstance(value, float) and math.isnan(value)) or (
+            isinstance(value, str) and value.strip().lower() in _NON_FINITE_WORDS
+        ):
+            return ((path, value, "give a finite number (NaN and infinity are not values here)"),)
+    return ()
+
+
+_BOOL_FIX = "give a number, not true/false (YAML also reads yes, no, on and off as true/false)"
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...], keep_last: bool) -> tuple[int | str, ...]:
@@ -183,16 +279,18 @@ def _to_config_error(
 
     # A value that fails every branch of a union yields one "wrong type" error per branch. When
     # it has the type of one branch and fails a constraint inside it, only that error matters.
+    prefixes = {other[:i] for other in groups for i in range(1, len(other))}
     for path, errors in list(groups.items()):
         specific = [e for e in errors if not e["type"].endswith("_type")]
-        deeper = any(other[: len(path)] == path and len(other) > len(path) for other in groups)
+        deeper = path in prefixes
         if specific:
             groups[path] = specific
         elif deeper:
             del groups[path]
 
     problems: list[tuple[str, Any, str, list[str] | None]] = []
-    for path, errors in groups.items():
+    n_problems = len(groups)
+    for path, errors in list(groups.items())[:MAX_LISTED_PROBLEMS]:
         kind = errors[0]["type"]
         origin = _origin(path, overrides, source)
         if kind == "extra_forbidden" and len(path) == 1:
@@ -231,7 +329,7 @@ def _to_config_error(
         else:
             value = errors[0].get("input", _MISSING)
             description = _field_description(model, path[0]) if path else ""
-            about = f" — {path[0]}: {description}" if description else ""
+            about = f" — {path[0]}: {description.rstrip('.')}" if description else ""
             rule = _rule([e["msg"] for e in errors])
             problems.append(
                 (
@@ -246,4 +344,6 @@ def _to_config_error(
     if len(problems) > 1:
         others = [str(ConfigError(*p[:3], choices=p[3])) for p in problems[1:]]
         fix += " Also: " + " | ".join(others)
+    if n_problems > len(problems):
+        fix += f" ({n_problems - len(problems)} more problems not shown)"
     return ConfigError(field, value, fix, choices=choices)

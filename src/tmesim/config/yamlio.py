@@ -1,11 +1,15 @@
 """Reading and writing the YAML that scenarios, targets and overrides are written in.
 
-Two departures from PyYAML's defaults, both so that a modeler's file means what it looks like:
+Departures from PyYAML's defaults, so that a modeler's file means what it looks like:
 
-- ``1e-8`` and ``2.5e6`` are floats (PyYAML follows YAML 1.1, where they are strings);
-- a key written twice in one mapping is an error (PyYAML silently keeps the last one).
+- numbers follow YAML 1.2: ``1e-8`` and ``2.5e6`` are floats (PyYAML follows YAML 1.1, where they
+  are strings), and YAML 1.1's base-60 numbers (``1:30`` read as 90) and leading-zero octals
+  (``010`` read as 8) are not numbers but strings, which a numeric field then refuses;
+- a key written twice in one mapping is an error (PyYAML silently keeps the last one);
+- nesting deeper than :data:`MAX_DEPTH` levels is an error (no config is that deep).
 
-Malformed YAML raises :class:`~tmesim.errors.ConfigError` naming the file, the line and the fix.
+Malformed YAML (control characters, a number too long to read) raises
+:class:`~tmesim.errors.ConfigError` naming the file, the line and the fix.
 
 Example:
     >>> parse_yaml("rtol: 1e-8\\nn_patients: 100")
@@ -33,7 +37,20 @@ _EXPONENT_FLOAT = re.compile(
     re.VERBOSE,
 )
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# YAML 1.2 core schema numbers (decimal and hex integers; floats with a dot, inf and nan); the
+# exponent-only floats are added below with _EXPONENT_FLOAT.
+_INT_12 = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$")
+_FLOAT_12 = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+    re.VERBOSE,
+)
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings a config may have."""
 
 
 class _DuplicateKeyError(yaml.MarkedYAMLError):
@@ -74,7 +91,61 @@ def _represent_str(dumper: TmesimDumper, data: str) -> yaml.ScalarNode:
 TmesimDumper.add_representer(str, _represent_str)
 
 for _cls in (TmesimLoader, TmesimDumper):
+    # Drop YAML 1.1's number patterns (sexagesimal, octal, binary) and use YAML 1.2's.
+    _cls.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _cls.add_implicit_resolver(_INT_TAG, _INT_12, list("-+0123456789"))
+    _cls.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, list("-+0123456789."))
     _cls.add_implicit_resolver(_FLOAT_TAG, _EXPONENT_FLOAT, list("-+0123456789."))
+
+
+MAX_FLOW_DEPTH = 200
+"""Deepest nesting of [ and { (outside quotes) read at all; deeper text is refused unparsed."""
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of [ and { outside quoted strings (a fast upper estimate, no parsing).
+
+    Example:
+        >>> _flow_depth("a: [[1], {b: '[['}]")
+        2
+    """
+    depth = deepest = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "\n":
+            quote = ""
+    return deepest
+
+
+def nesting_depth(data: Any, limit: int = MAX_DEPTH) -> int:
+    """Depth of nested lists and mappings in ``data``, counted up to ``limit + 1`` (no deeper).
+
+    Example:
+        >>> nesting_depth({"a": [[1]]}), nesting_depth(1)
+        (3, 0)
+    """
+    depth = 0
+    level = [data]
+    while level and depth <= limit:
+        nested = [v for v in level if isinstance(v, dict | list)]
+        if not nested:
+            break
+        depth += 1
+        level = [child for v in nested for child in (v.values() if isinstance(v, dict) else v)]
+    return depth
 
 
 def _line_text(text: str, line_index: int) -> str:
@@ -94,9 +165,28 @@ def parse_yaml(text: str, source: str = "<text>") -> Any:
         >>> parse_yaml("mechanisms:\\n  nk_missing_self: false")
         {'mechanisms': {'nk_missing_self': False}}
     """
-    loader = TmesimLoader(text)
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        # PyYAML's scanner takes quadratic time in the depth of [ and {: refuse before it starts.
+        raise ConfigError(
+            source, "(nesting)", f"lists or mappings are nested too deeply; use at most {MAX_DEPTH}"
+        )
+    loader = None
     try:
-        return loader.get_single_data()
+        loader = TmesimLoader(text)  # checks the characters: may raise a ReaderError
+        data = loader.get_single_data()
+    except RecursionError:
+        raise ConfigError(
+            source, "(nesting)", f"lists or mappings are nested too deeply; use at most {MAX_DEPTH}"
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        if isinstance(exc, yaml.YAMLError):
+            raise
+        raise ConfigError(
+            source,
+            "(a number)",
+            "a number in the YAML is too long to read; write it in "
+            "scientific notation (e.g. 1e9) and within the field's range.",
+        ) from None
     except _DuplicateKeyError as exc:
         mark = exc.problem_mark
         assert mark is not None
@@ -125,10 +215,24 @@ def parse_yaml(text: str, source: str = "<text>") -> Any:
         raise ConfigError(f"{source}, line {line + 1}", offending, fix) from None
     except yaml.YAMLError as exc:  # unmarked reader errors (e.g. a control character)
         raise ConfigError(
-            source, str(exc).splitlines()[0], "save the file as UTF-8 text."
+            source,
+            str(exc).splitlines()[0],
+            "save the file as UTF-8 text without control characters (NUL, escape, ...).",
+        ) from None
+    except Exception as exc:  # PyYAML's constructors fail this way on e.g. an empty '!!float'
+        raise ConfigError(
+            source,
+            f"({type(exc).__name__})",
+            "a tagged value cannot be read; remove the '!!' tags and write plain values.",
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ConfigError(
+            source, "(nesting)", f"lists or mappings are nested too deeply; use at most {MAX_DEPTH}"
+        )
+    return data
 
 
 def read_yaml(path: Path) -> Any:
@@ -157,6 +261,11 @@ def read_yaml(path: Path) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "(binary content)", "save the file as UTF-8 text.") from None
+    except (OSError, ValueError) as exc:  # no permission, a NUL in the name, ...
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(
+            "scenario file", str(path), f"it cannot be read ({reason}); check the path."
+        ) from None
     return parse_yaml(text, source=str(path))
 
 

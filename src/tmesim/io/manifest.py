@@ -34,6 +34,7 @@ import numpy as np
 import tmesim
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text, is_temporary
+from tmesim.io.outdir import MARK_FILE
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -111,7 +112,7 @@ def hash_file(path: Path) -> str:
 def hash_run_files(run_dir: Path) -> dict[str, str]:
     """SHA-256 of every file under ``run_dir`` (relative POSIX path → hash), sorted by path.
 
-    The manifest itself and temporary files of interrupted writes are left out.
+    The manifest itself, the run's mark and temporary files of interrupted writes are left out.
 
     Example:
         >>> import tempfile
@@ -122,7 +123,7 @@ def hash_run_files(run_dir: Path) -> dict[str, str]:
     hashes = {}
     for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(run_dir).as_posix()
-        if relative == MANIFEST_FILE or is_temporary(path):
+        if relative in (MANIFEST_FILE, MARK_FILE) or is_temporary(path):
             continue
         hashes[relative] = hash_file(path)
     return hashes

@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
-from tmesim.errors import ConfigError
+from tmesim.errors import ConfigError, RunError
 from tmesim.io.atomic import atomic_path, is_temporary
 
 PATIENTS_DIR = "patients"
@@ -55,6 +55,8 @@ PATIENT_ID = "patient_id"
 PATIENT_DIM = "patient"
 TIME_DIM = "time"
 
+HASH_KEY = "tmesim_config_hash"
+"""Metadata key (Parquet schema, NetCDF attribute) of the configuration hash a chunk was run with."""
 _PART_NAME = re.compile(r"^part-(\d{5,})\.parquet$")
 _CHUNK_NAME = re.compile(r"^chunk-(\d{5,})\.nc$")
 # NetCDF3 (the format the scipy engine writes) has no 64-bit integers.
@@ -141,16 +143,34 @@ class ResultWriter:
         out_dir: the run folder (created if needed).
         clean_partial: remove temporary files left by an earlier, interrupted run. Leave it on
             unless another process writes into the same folder.
+        config_hash: the run's configuration hash; every chunk carries it, and :meth:`finalize`
+            refuses a chunk written under another configuration.
+        fresh: start a new run: remove the chunk files and merged table of a previous run in
+            ``out_dir`` (files of those names only).
 
     Example: see the module docstring.
     """
 
-    def __init__(self, out_dir: Path, *, clean_partial: bool = True) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        *,
+        clean_partial: bool = True,
+        config_hash: str | None = None,
+        fresh: bool = False,
+    ) -> None:
         self.out_dir = Path(out_dir)
+        self.config_hash = config_hash
         (self.out_dir / PATIENTS_DIR).mkdir(parents=True, exist_ok=True)
         (self.out_dir / TRAJECTORIES_DIR).mkdir(parents=True, exist_ok=True)
         if clean_partial:
             remove_partial_files(self.out_dir)
+        if fresh:
+            for index in _indices(self.out_dir / PATIENTS_DIR, _PART_NAME):
+                patients_part_path(self.out_dir, index).unlink(missing_ok=True)
+            for index in _indices(self.out_dir / TRAJECTORIES_DIR, _CHUNK_NAME):
+                trajectories_chunk_path(self.out_dir, index).unlink(missing_ok=True)
+            (self.out_dir / PATIENTS_FILE).unlink(missing_ok=True)
         self._schema: pa.Schema | None = None
 
     def completed_chunks(self) -> set[int]:
@@ -176,6 +196,11 @@ class ResultWriter:
         index = int(index)
         table = self._patient_table(index, patients)
         dataset, encoding = _prepare_trajectories(index, trajectories, patients[PATIENT_ID])
+        if self.config_hash is not None:
+            metadata = dict(table.schema.metadata or {})
+            metadata[HASH_KEY.encode()] = self.config_hash.encode()
+            table = table.replace_schema_metadata(metadata)
+            dataset.attrs[HASH_KEY] = self.config_hash
 
         # A merged table from an earlier finalize no longer describes the run once a chunk is
         # (re)written; remove it rather than let load_patients return stale rows.
@@ -256,6 +281,9 @@ class ResultWriter:
                     "before finalizing"
                 )
 
+        if self.config_hash is not None:
+            for index in done:
+                self._check_hash(index)
         parts = sorted(
             ((*_id_range(patients_part_path(self.out_dir, i)), i) for i in done),
         )
@@ -267,13 +295,35 @@ class ResultWriter:
                 )
 
         first = patients_part_path(self.out_dir, parts[0][2])
-        schema = self._schema or pq.read_schema(first)
+        schema = (self._schema or pq.read_schema(first)).remove_metadata()
         final = self.out_dir / PATIENTS_FILE
         with atomic_path(final) as tmp, pq.ParquetWriter(tmp, schema) as writer:
             for _, _, index in parts:
                 table = pq.read_table(patients_part_path(self.out_dir, index))
+                table = table.replace_schema_metadata(None)
                 writer.write_table(table.sort_by(PATIENT_ID).select(schema.names).cast(schema))
         return final
+
+    def _check_hash(self, index: int) -> None:
+        """Refuse a chunk whose files are damaged or were written under another configuration."""
+        part = patients_part_path(self.out_dir, index)
+        chunk = trajectories_chunk_path(self.out_dir, index)
+        try:
+            found = (pq.read_schema(part).metadata or {}).get(HASH_KEY.encode(), b"").decode()
+            with xr.open_dataset(chunk, engine="scipy") as dataset:
+                found_nc = str(dataset.attrs.get(HASH_KEY, ""))
+        except (OSError, ValueError, TypeError, pa.ArrowException):
+            raise RunError(
+                str(part),
+                "a chunk file of the run is damaged (truncated?); run again into a new "
+                "folder, or delete the run's files and rerun",
+            ) from None
+        if found != self.config_hash or found_nc != self.config_hash:
+            raise RunError(
+                str(part),
+                "this chunk was written by a run of another configuration and is not "
+                "part of this run; run again into a new or empty folder",
+            )
 
 
 def _id_range(part: Path) -> tuple[int, int]:

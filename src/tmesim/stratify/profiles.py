@@ -33,6 +33,9 @@ from tmesim.errors import ConfigError
 from tmesim.stratify.genesets import SIGNATURES, GeneSet, signature_genes
 
 MIN_COHORT_SAMPLES = 8
+MAX_TMB = 1000.0
+"""Highest tumor mutational burden accepted (mutations per Mb): ultramutated (POLE) tumors reach a
+few hundred; anything beyond is a unit or typing error."""
 """Within-cohort scoring needs enough samples for ranks to mean something (else give a reference)."""
 
 _ALTERATIONS: Mapping[str, tuple[str, ...]] = {
@@ -214,9 +217,10 @@ def _read_raw(path: Path, what: str) -> pd.DataFrame:
             keep_default_na=False,
             engine="python" if sep is None else "c",
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (ValueError, csv.Error, OSError, UnicodeError) as exc:  # pandas' errors included
+        reason = " ".join(str(exc).split())[:200]
         raise ConfigError(
-            what, str(path), f"it could not be read as a table ({exc}); give a TSV or CSV file"
+            what, str(path), f"it could not be read as a table ({reason}); give a TSV or CSV file"
         ) from None
     if raw.shape[0] < 2 or raw.shape[1] < 2:
         raise ConfigError(
@@ -258,6 +262,10 @@ def read_expression(path: Path) -> pd.DataFrame:
         )
     if any(s == "" for s in samples):
         raise ConfigError("expression", str(path), "every column needs a sample name in row 1")
+    if any(g == "" for g in genes):
+        raise ConfigError(
+            "expression", str(path), "every row needs a gene symbol in column 1 (one is blank)"
+        )
     dupes = _duplicates(samples)
     if dupes:
         raise ConfigError(
@@ -357,6 +365,12 @@ def _columns(
             )
     body = raw.iloc[1:, list(names)]
     body.columns = [names[k] for k in names]
+    for column in ("sample", "gene"):
+        if column in body.columns and (body[column] == "").any():
+            row = int(np.argmax((body[column] == "").to_numpy())) + 2
+            raise ConfigError(
+                f"{what} row {row}: {column}", "", f"give every row a {column} name (one is blank)"
+            )
     return body.reset_index(drop=True)
 
 
@@ -411,10 +425,14 @@ def read_clinical(path: Path) -> pd.DataFrame:
     tmb = body.get("tmb", pd.Series("", index=body.index))
     blank = tmb.str.lower().isin(["", "na", "nan"])
     values = pd.to_numeric(tmb.where(~blank), errors="coerce")
-    bad = (values.isna() & ~blank) | (values < 0)
+    bad = (values.isna() & ~blank) | ~(values.isna() | ((values >= 0) & (values <= MAX_TMB)))
     if bad.any():
         s = bad.idxmax()
-        raise ConfigError(f"clinical[{s}].tmb", tmb[s], "give mutations per Mb as a number ≥ 0")
+        raise ConfigError(
+            f"clinical[{s}].tmb",
+            tmb[s],
+            f"give mutations per Mb as a number between 0 and {MAX_TMB:g}",
+        )
     out["tmb"] = values.astype(float)
     msi = body.get("msi", pd.Series("", index=body.index))
     out["msi_high"] = [_msi_high(v, f"clinical[{s}].msi") for s, v in msi.items()]
@@ -473,6 +491,14 @@ def _matched(samples: list[str], other: Iterable[str], what: str) -> None:
             sorted(other)[:3],
             f"none of its samples is a column of the expression matrix (e.g. {samples[:3]}); "
             "use the same sample names",
+        )
+    unknown = sorted(other - set(samples))
+    if unknown:
+        raise ConfigError(
+            f"{what}: sample",
+            unknown[0],
+            f"{len(unknown)} of its samples are not columns of the expression matrix (e.g. "
+            f"{unknown[:3]}); correct the names or remove their rows",
         )
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from tmesim.config.limits import MAX_DAYS, MAX_DOSES_PER_STEP, check_dose
 from tmesim.errors import ConfigError
 from tmesim.therapies.drugs import ROUTES, ROUTES_BY_TARGET_CLASS, Drug, get_drug
 
@@ -205,12 +206,13 @@ class DoseStep(BaseModel):
     every_days: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_DAYS,
         allow_inf_nan=False,
         description="days between doses; None = a single dose",
     )
-    count: int = Field(default=1, ge=1, description="number of doses")
+    count: int = Field(default=1, ge=1, le=MAX_DOSES_PER_STEP, description="number of doses")
     start_day: float = Field(
-        default=0.0, ge=0, allow_inf_nan=False, description="day of the first dose"
+        default=0.0, ge=0, le=MAX_DAYS, allow_inf_nan=False, description="day of the first dose"
     )
     route: str | None = Field(
         default=None, description="iv, ip, oral or sc; None = the drug's usual route"
@@ -260,6 +262,7 @@ class DoseStep(BaseModel):
                 f"the model gives {drug.id} by {', '.join(routes)} only",
                 choices=routes,
             )
+        check_dose(self.amount, self.unit)
         if self.every_days is None and self.count != 1:
             raise ConfigError(
                 "count",

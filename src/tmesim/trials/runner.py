@@ -89,7 +89,7 @@ def run_study(
     config_hash = hash_json(config_payload(scenario))
     prepare(out_dir, parts, config_hash, resume)
     units = study.units()
-    done = finished_units(parts) if resume else set()
+    done = finished_units(parts, config_hash) if resume else set()
     start = time.perf_counter()
     grown: tuple[int, int] | None = None  # (cohort, chunk) whose baselines are in `lesions`
     lesions: list[Baseline] = []
@@ -105,11 +105,11 @@ def run_study(
                 grown = (unit.cohort, unit.chunk)
                 lesions = _baselines(study, unit.cohort, _chunk_ids(study, unit))
             tables = _run_unit(study, unit, lesions)
-            write_unit(parts, unit, tables)
+            write_unit(parts, unit, tables, config_hash)
             run += 1
             bar.advance(task, len(unit.patients))
     seconds = time.perf_counter() - start
-    return _finalize(study, out_dir, parts, units, run, len(done), seconds, report)
+    return _finalize(study, out_dir, parts, units, run, len(done), seconds, report, config_hash)
 
 
 def _chunk_ids(study: Study, unit: Unit) -> np.ndarray:
@@ -218,9 +218,10 @@ def _finalize(
     resumed: int,
     seconds: float,
     report: bool,
+    config_hash: str | None = None,
 ) -> StudySummary:
     s = study.scenario
-    tables = {name: read_parts(parts, name, units) for name in TABLES}
+    tables = {name: read_parts(parts, name, units, config_hash) for name in TABLES}
     for name, df in tables.items():
         atomic_write(out_dir / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False))
     study_json = study_description(study, seconds)

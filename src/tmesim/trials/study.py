@@ -65,6 +65,23 @@ class Study:
         self.cohort_parameters = [self._cohort_parameters(c) for c in scenario.cohorts]
         species = {p.species for p in self.cohort_parameters}
         self.kind = scenario.kind or ("mouse_study" if species == {"mouse"} else "clinical_trial")
+        for spec, params in zip(scenario.cohorts, self.cohort_parameters, strict=True):
+            volume = params.start.volume_mm3
+            if self.kind == "mouse_study" and volume >= scenario.endpoint_volume_mm3:
+                raise ConfigError(
+                    f"cohorts.{spec.name}.start_volume_mm3",
+                    volume,
+                    f"the tumor at treatment start must be below the humane endpoint "
+                    f"(endpoint_volume_mm3 {scenario.endpoint_volume_mm3:g}); lower it or raise "
+                    "the endpoint",
+                )
+        if self.kind == "clinical_trial" and scenario.rechallenge is not None:
+            raise ConfigError(
+                "rechallenge",
+                "set",
+                "rechallenge is for mouse studies (a human trial cannot "
+                "re-inoculate its patients); remove it",
+            )
         if self.kind == "mouse_study" and scenario.setting != "established":
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"

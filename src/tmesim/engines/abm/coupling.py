@@ -125,6 +125,15 @@ def _solve_systemic(simulation, start_day: float, days: float, every: float) -> 
     model = simulation.model
     params = simulation.parameters
     t0 = -params.pretreatment_days
+    if start_day < t0:
+        from tmesim.errors import ConfigError
+
+        raise ConfigError(
+            "abm.start_day",
+            start_day,
+            f"the QSP timeline of this preset starts on day {t0 + 0.0:g} (inoculation, pretreatment_days "
+            "before treatment start); start the tissue on that day or later",
+        )
     times = np.arange(max(start_day, t0), start_day + days + every + 1e-9, every)
     P, _ = sample_population(params, model, np.zeros(1, dtype=np.int64), 0, variability=False)
     sol = simulate(

@@ -62,9 +62,13 @@ def one_line(text: str) -> str:
 def echo(value: object, limit: int = MAX_ECHO, *, quote: bool = True) -> str:
     """A value as an error message repeats it: its repr (or str), cut to ``limit`` characters.
 
+    A long text keeps its start and its end (a path keeps its file name).
+
     Example:
         >>> echo("x" * 200, 10)
-        "'xxxxxxxx…' (200 characters)"
+        "'xxx…xxxx' (200 characters)"
+        >>> echo("/a/very/long/folder/name/of/a/run/scenario.yaml", 30)
+        "'/a/very/long/…/scenario.yaml' (47 characters)"
         >>> echo(10**5000)
         'an integer of about 5001 digits'
     """
@@ -79,7 +83,9 @@ def echo(value: object, limit: int = MAX_ECHO, *, quote: bool = True) -> str:
     if len(text) <= limit:
         return text
     size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[: limit - 1]}…{chr(39) if quote and isinstance(value, str) else ''}{size}"
+    head = (limit - 1) // 2
+    tail = limit - 1 - head
+    return f"{text[:head]}…{text[-tail:]}{size}"
 
 
 class ConfigError(TmesimError, ValueError):

@@ -74,7 +74,8 @@ def test_evaluation_of_recommendations_against_the_known_truth():
 
 @pytest.mark.slow
 def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
-    """The whole pipeline on 8 synthetic tumors: evaluated against their true outcomes, the
+    """The whole pipeline on 24 synthetic tumors (at 8 one tumor decides the comparison of the
+    rules): evaluated against their true outcomes, the
     recommended regimens make more of the true tumors respond than anti-PD-1 for everyone, are
     right as often as anti-PD-1 (or anti-PD-1 + IPI-549) for everyone, and the counts of the
     evaluation are consistent with one another."""
@@ -89,7 +90,7 @@ def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
         truth_outcomes,
     )
 
-    cohort = make_synthetic_cohort(8, seed=5)
+    cohort = make_synthetic_cohort(24, seed=5)
     m = cohort.mutations.set_axis(["sample", "gene", "alteration"], axis=1)
     m["kind"] = [alteration_kind(a) for a in m["alteration"]]
     profiles = Profiles(cohort.expression, signature_coverage(cohort.expression), m)
@@ -105,7 +106,7 @@ def test_recommendations_on_a_synthetic_cohort_make_more_true_tumors_respond():
             pd.Series("anti-PD-1", index=result.table.index), result.predictions, outcomes
         )
     )
-    assert ours["tumors"] == len(result.table) >= 6
+    assert ours["tumors"] == len(result.table) >= 18
     assert ours["recommended_responds"] > pd1["recommended_responds"]
     # right by the match criterion at least as often as either one-size-fits-all rule
     pd1_ipi = evaluation_summary(

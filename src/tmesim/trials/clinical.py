@@ -469,8 +469,8 @@ def _visit_table(
     horizon: np.ndarray,
 ) -> pd.DataFrame:
     """Baseline and scans (before death and within each patient's follow-up at the analysis,
-    `horizon`) of the solved patients with measurable disease at baseline. New lesions appear on `new_days` and, once seen, grow and
-    shrink with the measured burden (`volumes`).
+    `horizon`) of the solved patients with measurable disease at baseline. New lesions appear on
+    `new_days` and, once seen, grow and shrink with the measured burden (`volumes`).
 
     A scan on its scheduled day reads the first saved state at or after it. A scan moved within
     the visit window reads each lesion's volume linearly interpolated between saved days at its

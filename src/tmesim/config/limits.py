@@ -30,6 +30,53 @@ MAX_VALUES_PER_CHUNK = 20_000_000
 """Most saved (patient, time point) pairs held in memory at once: chunk size × save points.
 Each pair holds every observable as a float64 (a few hundred bytes), so this bounds a chunk's
 trajectories to a few GB; larger cohorts are streamed to disk chunk by chunk."""
+
+
+def check_save_grid(
+    span_days: float,
+    span_field: str,
+    save_every_days: float,
+    chunk_size: int,
+    largest_group: int,
+    max_points: int,
+) -> None:
+    """Refuse a save grid that does not fit: an interval longer than the simulated span
+    (`span_field`), more than `max_points` saved points per patient, or a chunk holding more than
+    `MAX_VALUES_PER_CHUNK` saved (patient, time point) pairs.
+
+    Example:
+        >>> check_save_grid(60.0, "duration_days", 1.0, 100, 20, 1_000_000)
+        >>> check_save_grid(60.0, "duration_days", 90.0, 100, 20, 1_000_000)
+        Traceback (most recent call last):
+        ...
+        tmesim.errors.ConfigError: save_every_days: 90.0 is not valid; it must not exceed ...
+    """
+    if save_every_days > span_days:
+        raise ConfigError(
+            "save_every_days",
+            save_every_days,
+            f"it must not exceed {span_field} ({span_days:g}); lower it or lengthen the "
+            "simulated span.",
+        )
+    n_points = span_days / save_every_days
+    if n_points > max_points:
+        # Trajectories are stored per patient and time point; this many would not fit.
+        raise ConfigError(
+            "save_every_days",
+            save_every_days,
+            f"it would save {n_points:.3g} time points per patient (at most "
+            f"{max_points:,}); use a larger interval.",
+        )
+    held = min(chunk_size, largest_group) * (n_points + 1)
+    if held > MAX_VALUES_PER_CHUNK:
+        raise ConfigError(
+            "chunk_size",
+            chunk_size,
+            f"a chunk would hold {held:.3g} saved patient-time points in memory (at most "
+            f"{MAX_VALUES_PER_CHUNK:,}); lower chunk_size or raise save_every_days.",
+        )
+
+
 MAX_PARAMETER_VALUE = 1e15
 """Largest value a preset parameter may be given (cell counts reach ~1e12)."""
 

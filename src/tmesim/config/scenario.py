@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tmesim.config.limits import MAX_DAYS, MAX_VALUES_PER_CHUNK, MIN_SAVE_INTERVAL_DAYS
+from tmesim.config.limits import MAX_DAYS, MIN_SAVE_INTERVAL_DAYS, check_save_grid
 from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, parse_yaml, read_yaml
 from tmesim.errors import ConfigError
@@ -182,30 +182,14 @@ class SimulationScenario(BaseModel):
 
     @model_validator(mode="after")
     def _saves_within_duration(self) -> SimulationScenario:
-        if self.save_every_days > self.duration_days:
-            raise ConfigError(
-                "save_every_days",
-                self.save_every_days,
-                f"it must not exceed duration_days ({self.duration_days:g}); lower it or "
-                "lengthen the simulation.",
-            )
-        n_points = self.duration_days / self.save_every_days
-        if n_points > MAX_SAVED_POINTS:
-            # Trajectories are stored per patient and time point; this many would not fit.
-            raise ConfigError(
-                "save_every_days",
-                self.save_every_days,
-                f"it would save {n_points:.3g} time points per patient (at most "
-                f"{MAX_SAVED_POINTS:,}); use a larger interval.",
-            )
-        held = min(self.chunk_size, self.n_patients) * (n_points + 1)
-        if held > MAX_VALUES_PER_CHUNK:
-            raise ConfigError(
-                "chunk_size",
-                self.chunk_size,
-                f"a chunk would hold {held:.3g} saved patient-time points in memory (at most "
-                f"{MAX_VALUES_PER_CHUNK:,}); lower chunk_size or raise save_every_days.",
-            )
+        check_save_grid(
+            self.duration_days,
+            "duration_days",
+            self.save_every_days,
+            self.chunk_size,
+            self.n_patients,
+            MAX_SAVED_POINTS,
+        )
         return self
 
 

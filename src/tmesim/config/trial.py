@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tmesim.config.limits import MAX_DAYS, MAX_VALUES_PER_CHUNK, MIN_SAVE_INTERVAL_DAYS
+from tmesim.config.limits import MAX_DAYS, MIN_SAVE_INTERVAL_DAYS, check_save_grid
 from tmesim.config.scenario import MAX_NAME, MAX_SEED, MAX_TEXT, ParameterValue, RegimenText
 from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import dump_yaml, read_yaml
@@ -446,30 +446,14 @@ class TrialScenario(_Strict):
                 raise ConfigError(
                     f"{label}.name", dupes[0], f"give every entry of {label} its own name"
                 )
-        if self.save_every_days > self.follow_up_days:
-            raise ConfigError(
-                "save_every_days",
-                self.save_every_days,
-                f"it must not exceed follow_up_days ({self.follow_up_days:g}); lower it or "
-                "lengthen the follow-up.",
-            )
-        n_points = self.follow_up_days / self.save_every_days
-        if n_points > MAX_SAVED_POINTS:
-            raise ConfigError(
-                "save_every_days",
-                self.save_every_days,
-                f"it would save {n_points:.3g} time points per patient (at most "
-                f"{MAX_SAVED_POINTS:,}); use a larger interval.",
-            )
-        largest = max(c.n for c in self.cohorts)
-        held = min(self.chunk_size, largest) * (n_points + 1)
-        if held > MAX_VALUES_PER_CHUNK:
-            raise ConfigError(
-                "chunk_size",
-                self.chunk_size,
-                f"a chunk would hold {held:.3g} saved patient-time points in memory (at most "
-                f"{MAX_VALUES_PER_CHUNK:,}); lower chunk_size or raise save_every_days.",
-            )
+        check_save_grid(
+            self.follow_up_days,
+            "follow_up_days",
+            self.save_every_days,
+            self.chunk_size,
+            max(c.n for c in self.cohorts),
+            MAX_SAVED_POINTS,
+        )
         if self.palpable_mm3 >= self.endpoint_volume_mm3:
             raise ConfigError(
                 "palpable_mm3",

@@ -492,3 +492,29 @@ def test_a_full_disk_is_one_line_and_exit_1(tmp_path, inputs, monkeypatch):
     monkeypatch.setattr(tmesim.io.atomic, "_fsync_file", full)
     message = clean_error(run(*command("simulate", inputs, tmp_path / "o")), code=1)
     assert "No space left on device" in message and "disk has space" in message
+
+
+def test_a_stratify_run_stopped_halfway_can_run_again_into_its_folder(
+    tmp_path, inputs, monkeypatch
+):
+    """A stratify run that stops after its first table has marked the folder as its own, so the
+    same command runs again into it (instead of refusing files tmesim did not record)."""
+    import tmesim.stratify.pipeline as pipeline
+
+    out = tmp_path / "strat"
+    original = pipeline._csv
+    written: list[Path] = []
+
+    def stop_after_first(path, *args, **kwargs):
+        if written:
+            raise KeyboardInterrupt
+        original(path, *args, **kwargs)
+        written.append(path)
+
+    monkeypatch.setattr(pipeline, "_csv", stop_after_first)
+    stopped = run(*command("stratify", inputs, out))
+    assert stopped[0] != 0
+    assert written and written[0].exists() and (out / MARK_FILE).exists()
+    monkeypatch.setattr(pipeline, "_csv", original)
+    assert run(*command("stratify", inputs, out))[0] == 0
+    assert (out / "manifest.json").exists()

@@ -235,9 +235,13 @@ def write_outputs(
     from tmesim.io.manifest import hash_json, write_manifest
     from tmesim.stratify.report import render_stratify_report
 
+    from tmesim.io.outdir import claim_output
+
     out = result.out_dir
     assert out is not None
-    out.mkdir(parents=True, exist_ok=True)
+    # Marked as a stratify run before the first table: a run stopped halfway can be run again
+    # into the same folder.
+    claim_output(out, "stratify")
     _csv(out / TABLE_FILE, result.table, index=True)
     _csv(out / PREDICTIONS_FILE, result.predictions)
     _csv(out / CHANGES_FILE, result.changes)

@@ -27,7 +27,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
-# The whole validation suite (every published target at full group size, about 13 min on 2 cores);
+# The whole validation suite (every published target at full group size, about 18 min on 2 cores);
 # the fast subset runs inside `make test`.
 validate: $(STAMP)
 	$(VENV)/bin/tmesim validate --out tmesim-validation --quiet

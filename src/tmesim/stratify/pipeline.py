@@ -233,9 +233,8 @@ def write_outputs(
 ) -> None:
     """Tables, members, report and manifest, each written atomically (the manifest last)."""
     from tmesim.io.manifest import hash_json, write_manifest
-    from tmesim.stratify.report import render_stratify_report
-
     from tmesim.io.outdir import claim_output
+    from tmesim.stratify.report import render_stratify_report
 
     out = result.out_dir
     assert out is not None

@@ -22,6 +22,7 @@ MODULES = [
     "tmesim.trials.endpoints",
     "tmesim.trials.recist",
     "tmesim.trials.statistics",
+    "tmesim.cohorts.baseline",
     "tmesim.cohorts.population",
     "tmesim.config.trial",
     "tmesim.trials.trial",

@@ -36,6 +36,7 @@ from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write
 from tmesim.model.builder import Model
+from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
 from tmesim.parameters.parameter_set import ParameterSet
 from tmesim.solvers import SolverSettings, solve
 from tmesim.solvers.kernel import cache_root
@@ -339,7 +340,7 @@ def _cache_path(
     settings: BaselineSettings,
     screening: int = 0,
 ) -> Path:
-    from tmesim import __version__
+    from tmesim._version import __version__
 
     payload = {
         "format": FORMAT_VERSION,
@@ -386,7 +387,26 @@ def _load(path: Path) -> Baseline:
         return Baseline(f["patient_id"], f["P"], f["Y"], table)
 
 
-LESION_VARIED = ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell")
+def vary_lesion_microenvironment(
+    P: np.ndarray, model: Model, z: np.ndarray, heterogeneity_cv: float
+) -> np.ndarray:
+    """Parameter rows `P` of a patient's other lesion: its own microenvironment
+    (`LESION_LOCAL_PARAMETERS`), each log-normal around the patient's with CV `heterogeneity_cv`,
+    from the standard normal draws `z` (n, len(LESION_LOCAL_PARAMETERS)).
+
+    Example:
+        >>> from tmesim.model import build_model
+        >>> m = build_model()
+        >>> P = np.ones((1, len(m.parameters)))
+        >>> Q = vary_lesion_microenvironment(P, m, np.zeros((1, 2)), 0.5)
+        >>> bool(np.all(Q == P)), Q is P
+        (True, False)
+    """
+    out = P.copy()
+    sigma = math.sqrt(math.log1p(heterogeneity_cv**2))
+    for k, pid in enumerate(LESION_LOCAL_PARAMETERS):
+        out[:, model.parameter_index(pid)] *= np.exp(sigma * z[:, k])
+    return out
 
 
 def grow_lesions(
@@ -405,7 +425,7 @@ def grow_lesions(
     """Lesion number `lesion` (≥ 1) of metastatic patients whose first lesion is `first`.
 
     A lesion shares its patient's parameters except the local myeloid program
-    (`LESION_VARIED`, log-normal with CV `heterogeneity_cv`) and has its own size at treatment
+    (`vary_lesion_microenvironment`) and has its own size at treatment
     start; both come from the patient's lesion stream, so lesions differ in their
     microenvironment and respond unevenly (mixed responses). A lesion that fails to grow is
     left out of its patient (its row is not plausible); the patient stays. `screening` is the
@@ -418,18 +438,15 @@ def grow_lesions(
         np.stack(
             [
                 patient_rng(seed, int(i), Stream.LESIONS, lesion, screening).standard_normal(
-                    1 + len(LESION_VARIED)
+                    1 + len(LESION_LOCAL_PARAMETERS)
                 )
                 for i in ids
             ]
         )
         if len(ids)
-        else np.zeros((0, 1 + len(LESION_VARIED)))
+        else np.zeros((0, 1 + len(LESION_LOCAL_PARAMETERS)))
     )
-    P = first.P.copy()
-    sigma = math.sqrt(math.log1p(heterogeneity_cv**2))
-    for k, pid in enumerate(LESION_VARIED):
-        P[:, model.parameter_index(pid)] *= np.exp(sigma * z[:, 1 + k])
+    P = vary_lesion_microenvironment(first.P, model, z[:, 1:], heterogeneity_cv)
     targets = start_volumes(parameters, z[:, 0])
     Y = np.full_like(first.Y, np.nan)
     days = np.full(len(ids), np.nan)

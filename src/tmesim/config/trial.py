@@ -308,7 +308,13 @@ class Adjuvant(_Strict):
         description="Median fraction of tumor cells left after resection (assumed: microscopic "
         "residual and occult disease ~0.1% of the lesion).",
     )
-    residual_log_sd: float = Field(1.5, ge=0, le=5)
+    residual_log_sd: float = Field(
+        1.5,
+        ge=0,
+        le=5,
+        description="Between-patient sd of the log of the residual fraction (assumed: residual "
+        "disease varies over orders of magnitude between patients).",
+    )
     detectable_mm3: Volume = Field(
         500.0, description="Relapse: residual disease grows back to this volume (≈1 cm lesion)."
     )
@@ -328,7 +334,13 @@ class Adjuvant(_Strict):
         "lesion's tumor cells (assumed: micrometastases below imaging, of the order of the "
         "residual left at the resection bed).",
     )
-    distant_log_sd: float = Field(1.5, ge=0, le=5)
+    distant_log_sd: float = Field(
+        1.5,
+        ge=0,
+        le=5,
+        description="Between-patient sd of the log of that fraction (assumed, as for the "
+        "residual at the resection bed).",
+    )
 
 
 class DataCutoff(_Strict):

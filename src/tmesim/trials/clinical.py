@@ -6,12 +6,10 @@ the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from tmesim.cohorts.baseline import Baseline
+from tmesim.cohorts.baseline import Baseline, vary_lesion_microenvironment
 from tmesim.cohorts.population import Phase, Stream, patient_rng
 from tmesim.config.trial import TrialScenario, Visits
 from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
@@ -279,9 +277,10 @@ def _adjuvant_sites(
     a = s.adjuvant
     model = study.model
     initial = study.cohort_parameters[unit.cohort].initial_state(model)
+    n_draws = 2 + len(LESION_LOCAL_PARAMETERS)
     draws = np.array(
-        [patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal(4) for i in ids]
-    ).reshape(len(ids), 4)
+        [patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal(n_draws) for i in ids]
+    ).reshape(len(ids), n_draws)
     u = np.array([patient_rng(s.seed, int(i), Stream.RESECTION, 1).random() for i in ids])
     local = np.minimum(a.residual_fraction * np.exp(a.residual_log_sd * draws[:, 0]), 1.0)
     distant = np.minimum(a.distant_fraction * np.exp(a.distant_log_sd * draws[:, 1]), 1.0)
@@ -290,10 +289,7 @@ def _adjuvant_sites(
     site0, site1 = fresh.copy(), fresh.copy()
     site0[:, clones] = Y[:, clones] * local[:, None]
     site1[:, clones] = Y[:, clones] * distant[:, None]
-    P1 = P.copy()
-    sigma = math.sqrt(math.log1p(s.lesions.heterogeneity_cv**2))
-    for k, pid in enumerate(LESION_LOCAL_PARAMETERS):
-        P1[:, model.parameter_index(pid)] *= np.exp(sigma * draws[:, 2 + k])
+    P1 = vary_lesion_microenvironment(P, model, draws[:, 2:], s.lesions.heterogeneity_cv)
     return [site0, site1], [P, P1], [ok, ok & (u < a.distant_probability)]
 
 

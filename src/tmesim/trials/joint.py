@@ -15,7 +15,7 @@ import numpy as np
 from tmesim.model.lesions import joint_parameters, joint_state, lesion_id, lesion_model
 from tmesim.simulation import simulate
 from tmesim.solvers import DoseSchedule, SolverStatus
-from tmesim.trials.study import Study, _subset_doses
+from tmesim.trials.study import Study, subset_doses
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def solve_lesions(
             joint_parameters(model, n_lesions, rows_p),
             joint_state(model, n_lesions, rows_y),
             t_save,
-            _subset_doses(doses, idx),
+            subset_doses(doses, idx),
             settings=study.solver,
             n_threads=study.n_threads,
             keys=keys[idx],

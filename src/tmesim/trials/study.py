@@ -230,7 +230,7 @@ def solve_rows(
             P[idx],
             Y[idx],
             t_save,
-            _subset_doses(doses, idx),
+            subset_doses(doses, idx),
             t0=t0,
             settings=study.solver,
             n_threads=study.n_threads,
@@ -245,7 +245,7 @@ def phase_keys(study: Study, ids: np.ndarray, phase: Phase, lesion: int = 0) -> 
     return checkpoint_keys(study.scenario.seed, ids, phase, lesion=lesion)
 
 
-def _subset_doses(doses: DoseSchedule | None, idx: np.ndarray) -> DoseSchedule | None:
+def subset_doses(doses: DoseSchedule | None, idx: np.ndarray) -> DoseSchedule | None:
     """The schedule of patients `idx` only: their dose rows, gathered in order."""
     if doses is None:
         return None

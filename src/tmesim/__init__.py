@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from tmesim._version import __version__ as __version__
 
 __all__ = [
     "Simulation",

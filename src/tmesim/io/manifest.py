@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-import tmesim
+from tmesim._version import __version__
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text, is_temporary
 from tmesim.io.outdir import MARK_FILE
@@ -174,7 +174,7 @@ def write_manifest(
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
         "manifest_format": MANIFEST_FORMAT,
-        "tmesim_version": tmesim.__version__,
+        "tmesim_version": __version__,
         "python_version": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "platform": platform.platform(),

@@ -34,7 +34,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import tmesim
+from tmesim._version import __version__
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text, is_temporary
 
@@ -177,7 +177,7 @@ def claim_output(
         return path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = {"kind": kind, "tmesim_version": tmesim.__version__, "pid": os.getpid()}
+        probe = {"kind": kind, "tmesim_version": __version__, "pid": os.getpid()}
         atomic_write_text(path / MARK_FILE, json.dumps(probe) + "\n")
     except OSError as exc:
         raise _out_error(

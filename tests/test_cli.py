@@ -35,6 +35,7 @@ COMMANDS = [
     "parameters",
     "drugs",
     "mechanisms",
+    "schema",
     "version",
 ]
 

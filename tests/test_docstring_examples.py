@@ -11,6 +11,7 @@ import pytest
 MODULES = [
     "tmesim.config.overrides",
     "tmesim.config.scenario",
+    "tmesim.config.schema",
     "tmesim.config.validation",
     "tmesim.config.yamlio",
     "tmesim.io.atomic",

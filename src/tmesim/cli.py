@@ -798,6 +798,57 @@ def mechanisms() -> None:
     _stdout().print(_table("Mechanisms", ("Name", "Description"), rows))
 
 
+@app.command(
+    epilog="Examples: tmesim schema trial | tmesim schema simulate --search solver | "
+    "tmesim schema trial --json > study.schema.json"
+)
+@_reports_errors
+def schema(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="Which file: trial, simulate, solver, abm, target, calibrate, stratify or dose_step.",
+            metavar="KIND",
+        ),
+    ] = "trial",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the JSON Schema instead of the key table.")
+    ] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            "-k",
+            help="Show only keys whose path or description contains TEXT (any case).",
+            metavar="TEXT",
+        ),
+    ] = None,
+) -> None:
+    """List every key of a config file: type, bounds, default and meaning (or its JSON Schema)."""
+    from tmesim.config.schema import CONFIG_KINDS, config_keys, json_schema_text
+
+    if as_json:
+        if search:
+            raise ConfigError("--search", search, "--search lists keys; drop it with --json")
+        typer.echo(json_schema_text(kind))
+        return
+    keys = config_keys(kind)
+    if search:
+        needle = search.lower()
+        keys = [k for k in keys if needle in k.path.lower() or needle in k.description.lower()]
+        if not keys:
+            raise ConfigError(
+                "--search", search, f"no key of a {kind} file has it; try a shorter word"
+            )
+    rows = [
+        (k.path, k.type, k.bounds, "(required)" if k.required else k.default, k.description)
+        for k in keys
+    ]
+    title = f"Keys of {CONFIG_KINDS[kind][2]} ({len(keys)})"
+    columns = ("Key", "Type", "Bounds", "Default", "Description")
+    _stdout().print(_table(title, columns, rows))
+
+
 @app.command()
 def version() -> None:
     """Print the tmesim version."""

@@ -238,9 +238,20 @@ class Visits(_Strict):
 class ResponseCriteria(_Strict):
     """How tumor response is read from simulated lesions."""
 
-    criteria: Literal["recist1.1", "irecist"] = "recist1.1"
+    criteria: Literal["recist1.1", "irecist"] = Field(
+        "recist1.1",
+        description="recist1.1 (Eisenhauer 2009) or irecist (Seymour 2017: a first progression "
+        "is unconfirmed until a later scan shows further growth).",
+    )
     confirm: bool = Field(True, description="CR/PR need a confirming scan ≥ confirmation_days.")
-    confirmation_days: float = Field(28.0, ge=0, le=MAX_DAYS, allow_inf_nan=False)
+    confirmation_days: float = Field(
+        28.0,
+        ge=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="Days after a first CR/PR by which a confirming scan must show it again "
+        "(RECIST 1.1: at least 4 weeks).",
+    )
     min_sd_days: float = Field(
         42.0,
         ge=0,
@@ -295,7 +306,13 @@ class Survival(_Strict):
     non_target_factor: float = Field(
         3.0, ge=1, le=100, description="Total burden / target-lesion burden at baseline."
     )
-    background_mortality_per_year: float = Field(0.02, ge=0, le=1)
+    background_mortality_per_year: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Yearly hazard of death from other causes (assumed: of the order of "
+        "all-cause mortality at the age of a melanoma trial population).",
+    )
 
 
 class Adjuvant(_Strict):
@@ -407,13 +424,38 @@ class TrialScenario(_Strict):
     kind: Literal["mouse_study", "clinical_trial"] | None = Field(
         None, description="Default: mouse_study for mouse presets, clinical_trial for human."
     )
-    setting: Literal["established", "metastatic", "adjuvant"] = "established"
-    design: Literal["matched", "randomized"] = "matched"
-    seed: int = Field(0, ge=0, le=MAX_SEED)
-    cohorts: list[CohortSpec] = Field(min_length=1)
-    arms: list[ArmSpec] = Field(min_length=1)
-    follow_up_days: Positive = Field(60.0, le=20 * 365)
-    save_every_days: float = Field(1.0, ge=MIN_SAVE_INTERVAL_DAYS, allow_inf_nan=False)
+    setting: Literal["established", "metastatic", "adjuvant"] = Field(
+        "established",
+        description="established: one tumor treated from treatment start (mouse studies); "
+        "metastatic: several target lesions per patient under one immune system (`lesions`); "
+        "adjuvant: treatment after resection of the primary, relapse read as recurrence "
+        "(`adjuvant`).",
+    )
+    design: Literal["matched", "randomized"] = Field(
+        "matched",
+        description="matched: every virtual patient of a cohort receives every arm (the "
+        "in-silico counterfactual); randomized: each patient is allocated to one arm in the "
+        "arms' ratio.",
+    )
+    seed: int = Field(
+        0,
+        ge=0,
+        le=MAX_SEED,
+        description="Root random seed: same seed, same study, whatever the thread or worker count.",
+    )
+    cohorts: list[CohortSpec] = Field(
+        min_length=1, description="Tumor models or patient populations (see the cohort keys)."
+    )
+    arms: list[ArmSpec] = Field(min_length=1, description="Treatment arms (see the arm keys).")
+    follow_up_days: Positive = Field(
+        60.0, le=20 * 365, description="Days each patient is followed after treatment start."
+    )
+    save_every_days: float = Field(
+        1.0,
+        ge=MIN_SAVE_INTERVAL_DAYS,
+        allow_inf_nan=False,
+        description="Interval between saved trajectory points, in days.",
+    )
     endpoint_volume_mm3: Volume = Field(
         1500.0, description="Mouse humane endpoint: survival ends when the tumor reaches it."
     )
@@ -434,7 +476,11 @@ class TrialScenario(_Strict):
         description="Read the endpoints at a data cutoff after staggered accrual (clinical "
         "trials; default: every patient followed for follow_up_days).",
     )
-    solver: dict[str, Any] = Field(default_factory=dict)
+    solver: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Solver settings (e.g. rtol, atol, max_steps), checked by the solver's "
+        "settings (`tmesim schema solver`).",
+    )
     engine: Literal["qsp", "abm"] = Field(
         "qsp",
         description="qsp: virtual patients (ODE); abm: a spatial replicate study, in which each "
@@ -447,7 +493,12 @@ class TrialScenario(_Strict):
     chunk_size: int = Field(
         100, ge=1, le=100_000, description="Patients per chunk written to disk (resume unit)."
     )
-    output: str | None = Field(None, min_length=1, max_length=4096)
+    output: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="Output folder (default ./tmesim-out; the command's --out wins).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TrialScenario:

@@ -813,7 +813,7 @@ def get_drug(name: str) -> Drug:
         raise ConfigError(
             "drug",
             name,
-            "use a drug of the catalog (tmesim.therapies.list_drugs() lists them)",
+            "use a drug of the catalog (`tmesim drugs` lists them)",
             choices=sorted({n for d in CATALOG.values() for n in d.names}),
         )
     return CATALOG[drug_id]

@@ -202,7 +202,7 @@ class DoseStep(BaseModel):
     amount: float = Field(
         gt=0, allow_inf_nan=False, description="dose per administration, in `unit`"
     )
-    unit: Unit
+    unit: Unit = Field(description="unit of `amount`, e.g. mg/kg, mg, MIU, cells/kg")
     every_days: float | None = Field(
         default=None,
         gt=0,

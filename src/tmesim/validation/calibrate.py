@@ -84,8 +84,12 @@ class CalibrationConfig(_Strict):
 
     targets: list[str] = Field(min_length=1, description="Target ids used for calibration.")
     parameters: list[FittedSpec] = Field(min_length=1)
-    method: Literal["differential_evolution", "nelder_mead"] = "differential_evolution"
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    method: Literal["differential_evolution", "nelder_mead"] = Field(
+        "differential_evolution", description="Search method (scipy.optimize)."
+    )
+    seed: int = Field(
+        0, ge=0, le=2**32 - 1, description="Seed of the search and of the simulated subjects."
+    )
     n_per_evaluation: int = Field(20, ge=1, le=10_000, description="Subjects per group.")
     iterations: int = Field(10, ge=1, le=1000, description="Generations / simplex iterations.")
     population: int = Field(5, ge=2, le=100, description="differential_evolution popsize.")

@@ -135,14 +135,16 @@ class Published(_Strict):
 class GroupRef(_Strict):
     """A cohort and an arm of the study (by name; default: the first of each)."""
 
-    cohort: str | None = None
-    arm: str | None = None
+    cohort: str | None = Field(None, description="Cohort name (default: the one read).")
+    arm: str | None = Field(None, description="Arm name (default: the one read).")
 
 
 class MetricSpec(_Strict):
     """What is read from the simulated study."""
 
-    type: MetricType
+    type: MetricType = Field(
+        description="What is read, e.g. orr, cr_rate, median_survival, survival_at or hazard_ratio."
+    )
     cohort: str | None = Field(None, description="Cohort read (default: the first).")
     arm: str | None = Field(None, description="Arm read (default: the first).")
     reference: GroupRef | None = Field(
@@ -178,7 +180,10 @@ class MetricSpec(_Strict):
 class Acceptance(_Strict):
     """How close the simulated value must come to the published one (published units)."""
 
-    rule: Rule
+    rule: Rule = Field(
+        description="consistent (the simulated CI meets the published one), tolerance, "
+        "direction or range."
+    )
     absolute: float | None = Field(None, gt=0, description="tolerance: |sim − pub| ≤ absolute.")
     relative: float | None = Field(
         None, gt=0, description="tolerance: |sim − pub| ≤ relative·|pub|."
@@ -211,21 +216,21 @@ class PkSpec(_Strict):
     regimen: str = Field(min_length=1, description="e.g. 'nivolumab 3 mg/kg once'.")
     days: float = Field(gt=0, le=2000, description="Days simulated after the dose.")
     fit_from_day: float = Field(ge=0, description="Terminal phase starts here (days).")
-    save_every_days: float = Field(1.0, gt=0)
+    save_every_days: float = Field(1.0, gt=0, description="Plasma sampling interval (days).")
 
 
 class Target(_Strict):
     """One published result, how to simulate it and how to judge the simulation."""
 
     id: str = Field(pattern=r"^[a-z0-9_]+$", description="Stable id, the file's name.")
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, description="What the target is, in one line.")
     citation: str = Field(min_length=1, description="Full reference and figure/table.")
     citation_notes: str = Field(
         "",
         description="Caveats about the source, kept out of the reference: a recalled detail "
         "still to be checked ([r]), a secondary source, where a quoted text is kept.",
     )
-    kind: Kind
+    kind: Kind = Field(description="What is simulated: a clinical trial, a mouse study, or PK.")
     setting: str = Field("", description="Tumor model or indication, line of therapy.")
     study: dict[str, Any] | None = Field(
         None, description="Inline study scenario (format of `tmesim trial`), without cohort n."

@@ -96,6 +96,32 @@ def test_interferon_megaunits_by_hand():
     assert {e.state_id for e in events} == {"ifna_depot"}
 
 
+def test_body_surface_doses_by_hand():
+    # High-dose interferon alfa-2b induction, 20 MIU/m2 (Kirkwood 1996): a 80 kg, 180 cm patient
+    # has sqrt(180 × 80 / 3600) = 2.0 m² (Mosteller), so 40 MIU.
+    tall = Subject(species="human", body_weight_kg=80, height_cm=180)
+    assert tall.surface_m2 == pytest.approx(2.0)
+    assert only_amount("interferon alfa-2b 20 MIU/m² q1d x5", tall) == pytest.approx(
+        only_amount("interferon alfa-2b 40 MIU q1d x5", tall)
+    )
+    # mg/m2 and ug/m2 of an antibody: amount × surface, then to moles.
+    assert only_amount("nivolumab 100 mg/m2 once", tall) == pytest.approx(
+        only_amount("nivolumab 200 mg once", tall)
+    )
+    assert only_amount("nivolumab 5e4 ug/m2 once", tall) == pytest.approx(
+        only_amount("nivolumab 100 mg once", tall)
+    )
+    # A given surface area wins over the formula; the reference adult is 1.88 m².
+    assert Subject(species="human", body_surface_m2=1.5).surface_m2 == 1.5
+    assert HUMAN.surface_m2 == pytest.approx((170 * 75 / 3600) ** 0.5)
+    # The mouse: 0.007 m² at 20 g (FDA 2005), scaled as weight^0.67.
+    assert MOUSE.surface_m2 == pytest.approx(0.007)
+    heavy = Subject(species="mouse", body_weight_kg=0.04)
+    assert heavy.surface_m2 == pytest.approx(0.007 * 2**0.67)
+    with pytest.raises(ValueError, match="height_cm"):
+        Subject(species="human", height_cm=1.7)  # metres given as cm
+
+
 def test_oral_doses_enter_the_gut_whole():
     # 40 mg / 528.6 g/mol = 75.7 umol; bioavailability is the model's business.
     assert only_amount("eganelisib 40 mg qd x365", HUMAN) == pytest.approx(40e-3 / 528.6 * 1e6)

@@ -175,7 +175,7 @@ def test_unknown_drug_suggests_the_nearest():
 
 
 def test_unknown_unit_lists_the_valid_units():
-    err = raises_config("nivolumab 3 mg/m2 q2w x4")
+    err = raises_config("nivolumab 3 mg/lb q2w x4")
     assert err.field == "unit" and "mg/kg" in str(err)
 
 

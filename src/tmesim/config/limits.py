@@ -109,11 +109,15 @@ _DOSE_RANGES: dict[str, tuple[float, float]] = {
     # unit: (smallest, largest) amount per administration; a nanogram to a gram per kg.
     "mg": (1e-6, 1e5),
     "mg/kg": (1e-6, 1e3),
+    "mg/m2": (1e-5, 4e4),
     "ug": (1e-3, 1e8),
     "ug/kg": (1e-3, 1e6),
+    "ug/m2": (1e-2, 4e7),
     "IU": (1.0, 1e11),
     "IU/kg": (1e-3, 1e9),
+    "IU/m2": (1e-2, 4e10),
     "MIU": (1e-6, 1e5),
+    "MIU/m2": (1e-5, 4e4),
     "cells": (1.0, 1e13),
     "cells/kg": (1e-3, 1e11),
 }

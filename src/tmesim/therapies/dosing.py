@@ -2,7 +2,8 @@
 
 Every dose becomes a `DoseEvent`: an amount added to one input state of the model at a known
 time (the solver restarts there). Amounts are converted once, here: per-kg doses are multiplied by
-body weight, IU go to mg through the drug's potency, mg go to nmol/µmol/pmol through its molecular
+body weight, per-m² doses by body surface area (`Subject.surface_m2`), IU go to mg through the
+drug's potency, mg go to nmol/µmol/pmol through its molecular
 weight. Oral doses enter the gut depot whole; bioavailability is applied by the model.
 
 Example:
@@ -13,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,7 @@ from tmesim.therapies.regimen import DoseStep, Regimen
 
 __all__ = [
     "DEFAULT_BODY_WEIGHT_KG",
+    "DEFAULT_HEIGHT_CM",
     "DoseEvent",
     "Subject",
     "amount_per_dose",
@@ -46,6 +49,28 @@ _PLAUSIBLE_WEIGHT_KG: dict[str, tuple[float, float]] = {
 }
 
 _PER_MOLE: dict[str, float] = {"nmol": 1e9, "umol": 1e6, "pmol": 1e12}
+
+DEFAULT_HEIGHT_CM = 170.0
+"""Height of the reference adult (cm; assumed: of the order of the mean of adult men and women), with
+the 75 kg reference weight a body surface area of 1.88 m² by Mosteller's formula."""
+
+MOUSE_SURFACE_M2_AT_20_G = 0.007
+"""Body surface area of a 20 g mouse (m²; FDA 2005 guidance 'Estimating the maximum safe starting
+dose in initial clinical trials for therapeutics in adult healthy volunteers', Table 1: 0.02 kg,
+0.007 m², Km 3), scaled to other weights as weight^0.67 (the same guidance)."""
+
+
+def mosteller_surface_m2(weight_kg: float, height_cm: float) -> float:
+    """Body surface area (m²) by Mosteller's formula, sqrt(height cm × weight kg / 3600).
+
+    Source: Mosteller RD, Simplified calculation of body-surface area, N Engl J Med
+    1987;317:1098.
+
+    Example:
+        >>> round(mosteller_surface_m2(75.0, 170.0), 3)
+        1.882
+    """
+    return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
 class Subject(BaseModel):
@@ -67,7 +92,35 @@ class Subject(BaseModel):
         allow_inf_nan=False,
         description="kg; defaults to 75 for a human and 0.02 for a mouse",
     )
-    body_surface_m2: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    height_cm: float = Field(
+        default=DEFAULT_HEIGHT_CM,
+        ge=20,
+        le=272,
+        allow_inf_nan=False,
+        description="cm (humans; for Mosteller's body surface area); default 170",
+    )
+    body_surface_m2: float | None = Field(
+        default=None,
+        gt=0,
+        le=5,
+        allow_inf_nan=False,
+        description="m²; default: Mosteller's formula for a human, weight^0.67 scaling from "
+        "0.007 m² at 20 g for a mouse (see `surface_m2`)",
+    )
+
+    @property
+    def surface_m2(self) -> float:
+        """Body surface area (m²) that per-m² doses are multiplied by.
+
+        Example:
+            >>> round(Subject(species="human").surface_m2, 3), Subject(species="mouse").surface_m2
+            (1.882, 0.007)
+        """
+        if self.body_surface_m2 is not None:
+            return self.body_surface_m2
+        if self.species == "mouse":
+            return MOUSE_SURFACE_M2_AT_20_G * (self.body_weight_kg / 0.02) ** 0.67
+        return mosteller_surface_m2(self.body_weight_kg, self.height_cm)
 
     @model_validator(mode="before")
     @classmethod
@@ -152,9 +205,12 @@ def amount_per_dose(step: DoseStep, subject: Subject) -> float:
     drug = get_drug(step.drug)
     _check_species(drug, subject)
     state = drug.input_state
-    per_kg = step.unit.endswith("/kg")
-    amount = step.amount * (subject.body_weight_kg if per_kg else 1.0)
-    base = step.unit.removesuffix("/kg")
+    amount = step.amount
+    if step.unit.endswith("/kg"):
+        amount *= subject.body_weight_kg
+    elif step.unit.endswith("/m2"):
+        amount *= subject.surface_m2
+    base = step.unit.removesuffix("/kg").removesuffix("/m2")
 
     if base == "cells":
         return amount

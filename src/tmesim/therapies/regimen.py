@@ -5,7 +5,8 @@ is a tuple of steps. The string form is sugar over the typed steps, kept deliber
 
     <drug> <amount> <unit> [<route>] [<schedule>] [x<count>] [from day <d>]
 
-steps joined by ``+`` (or ``;``). Units: mg, mg/kg, ug, ug/kg, IU, IU/kg, MIU, cells, cells/kg.
+steps joined by ``+`` (or ``;``). Units: mg, mg/kg, mg/m2, ug, ug/kg, ug/m2, IU, IU/kg, IU/m2, MIU,
+MIU/m2, cells, cells/kg (``/m2`` doses are per m² of body surface area, also written ``/m²``).
 Schedules: once, qd/daily, bid, q8h, q12h, q2d, q3d, q4d, tiw, biw (every 3.5 days), qw/weekly,
 q2w, q3w, q4w, q6w and q<N>h, q<N>d, q<N>w. Routes (optional): iv, ip, oral/po, sc.
 A repeated schedule needs a dose count (``q3w x4``); a step with no schedule is a single dose.
@@ -31,11 +32,25 @@ from tmesim.config.limits import MAX_DAYS, MAX_DOSES_PER_STEP, check_dose
 from tmesim.errors import ConfigError
 from tmesim.therapies.drugs import ROUTES, ROUTES_BY_TARGET_CLASS, Drug, get_drug
 
-Unit = Literal["mg", "mg/kg", "ug", "ug/kg", "IU", "IU/kg", "MIU", "cells", "cells/kg"]
+Unit = Literal[
+    "mg",
+    "mg/kg",
+    "mg/m2",
+    "ug",
+    "ug/kg",
+    "ug/m2",
+    "IU",
+    "IU/kg",
+    "IU/m2",
+    "MIU",
+    "MIU/m2",
+    "cells",
+    "cells/kg",
+]
 UNITS: tuple[str, ...] = get_args(Unit)
 
-MASS_UNITS: tuple[str, ...] = ("mg", "mg/kg", "ug", "ug/kg")
-IU_UNITS: tuple[str, ...] = ("IU", "IU/kg", "MIU")
+MASS_UNITS: tuple[str, ...] = ("mg", "mg/kg", "mg/m2", "ug", "ug/kg", "ug/m2")
+IU_UNITS: tuple[str, ...] = ("IU", "IU/kg", "IU/m2", "MIU", "MIU/m2")
 CELL_UNITS: tuple[str, ...] = ("cells", "cells/kg")
 
 _UNIT_ALIASES: dict[str, str] = {
@@ -48,6 +63,19 @@ _UNIT_ALIASES: dict[str, str] = {
     "mcg/kg": "ug/kg",
     "cell": "cells",
     "cell/kg": "cells/kg",
+    **{
+        f"{base}/{square}": f"{canonical}/m2"
+        for base, canonical in (
+            ("mg", "mg"),
+            ("ug", "ug"),
+            ("µg", "ug"),
+            ("μg", "ug"),
+            ("mcg", "ug"),
+            ("iu", "IU"),
+            ("miu", "MIU"),
+        )
+        for square in ("m2", "m²", "m^2")
+    },
 }
 
 _ROUTE_ALIASES: dict[str, str] = {
@@ -90,7 +118,7 @@ CONTROL_WORDS: tuple[str, ...] = ("untreated", "control", "none", "vehicle", "pl
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER_RE = re.compile(rf"^{_NUMBER}$")
 _GROUPED_NUMBER_RE = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 600,000
-_GLUED_RE = re.compile(rf"^({_NUMBER})([A-Za-zµμ/]+)$")  # 3mg/kg
+_GLUED_RE = re.compile(rf"^({_NUMBER})([A-Za-zµμ/][A-Za-zµμ/0-9²^]*)$")  # 3mg/kg, 5MIU/m2
 _GENERIC_SCHEDULE_RE = re.compile(r"^q([0-9.eE+-]+)([hdw])$")
 # "+" separates steps, except inside a number such as 6e+5.
 _STEP_SPLIT_RE = re.compile(r";|(?<![0-9][eE])\+")
@@ -103,7 +131,7 @@ def units_for(drug: Drug | str) -> tuple[str, ...]:
 
     Example:
         >>> units_for("aldesleukin")
-        ('mg', 'mg/kg', 'ug', 'ug/kg', 'IU', 'IU/kg', 'MIU')
+        ('mg', 'mg/kg', 'mg/m2', 'ug', 'ug/kg', 'ug/m2', 'IU', 'IU/kg', 'IU/m2', 'MIU', 'MIU/m2')
         >>> units_for("kymriah")
         ('cells', 'cells/kg')
     """
@@ -202,7 +230,10 @@ class DoseStep(BaseModel):
     amount: float = Field(
         gt=0, allow_inf_nan=False, description="dose per administration, in `unit`"
     )
-    unit: Unit = Field(description="unit of `amount`, e.g. mg/kg, mg, MIU, cells/kg")
+    unit: Unit = Field(
+        description="unit of `amount`, e.g. mg/kg, mg, mg/m2 (per m² of body surface area), "
+        "MIU/m2, cells/kg"
+    )
     every_days: float | None = Field(
         default=None,
         gt=0,

@@ -210,3 +210,45 @@ def test_cytokine_facts_match_their_labels():
     assert ifn.international_units_per_mg == pytest.approx(2.6e8)
     elim_h = math.log(2) / ifn.pk["human"]["ifna_elimination_rate"].value * 24
     assert 1.5 <= elim_h <= 3.5  # label: t½ about 2–3 h
+
+
+def _terminal_half_life_days(drug_id: str) -> float:
+    # Slowest eigenvalue of the linear two-compartment model (macro-constant beta).
+    drug = get_drug(drug_id)
+    tc = drug.target_class
+    pk = {k.removeprefix(f"{tc}_"): v.value for k, v in drug.pk["human"].items()}
+    k10 = pk["clearance"] / pk["central_volume"]
+    k12 = pk["intercompartmental_clearance"] / pk["central_volume"]
+    k21 = pk["intercompartmental_clearance"] / pk["peripheral_volume"]
+    a = k10 + k12 + k21
+    beta = (a - math.sqrt(a * a - 4 * k10 * k21)) / 2
+    return math.log(2) / beta
+
+
+@pytest.mark.parametrize(
+    ("drug_id", "published_days"),
+    [
+        # Paccaly 2022 Table 2: 19.7 days at the first dose (22.3 at steady state).
+        ("cemiplimab", 19.7),
+        # Melhem 2022 abstract: 23.5 days at steady state.
+        ("dostarlimab", 23.5),
+        # Centanni 2019 Table 2: 21 days.
+        ("durvalumab", 21.0),
+        # Centanni 2019 Table 2: 6.1 days.
+        ("avelumab", 6.1),
+        # Imjudo SmPC: about 14.2 days.
+        ("tremelimumab", 14.2),
+    ],
+)
+def test_added_antibodies_have_their_published_half_life(drug_id, published_days):
+    # The catalog keeps the baseline (first-dose) clearance of each popPK model, while clearance
+    # falls by 10-25% over treatment and published half-lives are often steady-state figures:
+    # the two-compartment terminal half-life must agree within 35%.
+    assert _terminal_half_life_days(drug_id) == pytest.approx(published_days, rel=0.35)
+    assert get_drug(drug_id).species == "human" and get_drug(drug_id).route == "iv"
+
+
+def test_axicabtagene_ciloleucel_is_a_cd19_car_t_dosed_per_kg():
+    drug = get_drug("Yescarta")
+    assert drug.id == "axicabtagene ciloleucel" and drug.target == "CD19"
+    assert drug.target_class == "cart"

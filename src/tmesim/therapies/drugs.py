@@ -300,6 +300,49 @@ def _half_life_to_rate(half_life_days: float) -> float:
 # The catalog
 # --------------------------------------------------------------------------------------------
 
+
+def _human_antibody(
+    id: str,
+    display: str,
+    aliases: tuple[str, ...],
+    target: str,
+    tc: TargetClass,
+    mass: tuple[float, str],
+    *,
+    cl: float,
+    vc: float,
+    vp: float,
+    q: float,
+    source: str,
+    kd: tuple[float, str],
+    notes: str,
+) -> Drug:
+    """A human IV antibody whose two-compartment popPK comes from one publication."""
+    return Drug(
+        id=id,
+        display_name=display,
+        aliases=aliases,
+        target=target,
+        target_class=tc,
+        modality="antibody",
+        species="human",
+        molecular_weight=mass[0],
+        molecular_weight_source=mass[1],
+        route="iv",
+        pk={
+            "human": _antibody_pk(
+                tc,
+                clearance=(cl, source),
+                central_volume=(vc, source),
+                peripheral_volume=(vp, source),
+                intercompartmental_clearance=(q, source),
+                kd=kd,
+            )
+        },
+        notes=notes,
+    )
+
+
 _HUMAN_ANTIBODIES = [
     Drug(
         id="pembrolizumab",
@@ -458,6 +501,88 @@ _HUMAN_ANTIBODIES = [
             )
         },
         notes="Investigational; PK is that of a typical IgG1, not measured.",
+    ),
+    # Further approved PD-1 / PD-L1 / CTLA-4 antibodies: linear two-compartment popPK typical values
+    # (time-varying clearance not modelled: the baseline value, as for pembrolizumab).
+    _human_antibody(
+        "cemiplimab",
+        "cemiplimab",
+        ("libtayo", "regn2810", "cemiplimab-rwlc"),
+        "PD-1",
+        "anti_pd1",
+        (146_000.0, "Libtayo label: ~146 kDa [r]"),
+        cl=0.254,
+        vc=3.35,
+        vp=2.52,
+        q=0.652,
+        source="Paccaly et al. 2022 CPT Pharmacometrics Syst Pharmacol 11:1458, Table 1 "
+        "(popPK of cemiplimab, 1,062 patients; typical CL at the first dose)",
+        kd=(0.6, "[r] recalled sub-nanomolar affinity for human PD-1, to confirm"),
+        notes="350 mg IV q3w (label).",
+    ),
+    _human_antibody(
+        "dostarlimab",
+        "dostarlimab",
+        ("jemperli", "tsr-042", "dostarlimab-gxly"),
+        "PD-1",
+        "anti_pd1",
+        (144_000.0, "Jemperli label: ~144 kDa [r]"),
+        cl=0.179,
+        vc=2.98,
+        vp=2.10,
+        q=0.547,
+        source="Melhem et al. 2022 Br J Clin Pharmacol 88:4142, Table 3 (popPK of dostarlimab, "
+        "GARNET, 546 patients; reference patient 70 kg)",
+        kd=(0.3, "[r] recalled sub-nanomolar affinity for human PD-1, to confirm"),
+        notes="500 mg IV q3w x4, then 1000 mg q6w (label).",
+    ),
+    _human_antibody(
+        "durvalumab",
+        "durvalumab",
+        ("imfinzi", "medi4736"),
+        "PD-L1",
+        "anti_pdl1",
+        (146_300.0, "Imfinzi label: ~146 kDa [r]"),
+        cl=0.232,
+        vc=3.51,
+        vp=3.45,
+        q=0.476,
+        source=f"{_CENTANNI} (durvalumab: Baverel et al. 2018 Clin Pharmacol Ther 103:631; "
+        "linear part only, the nonlinear clearance matters below 3 mg/kg)",
+        kd=(0.67, "[r] recalled ~0.67 nM for human PD-L1, to confirm"),
+        notes="10 mg/kg q2w or 1500 mg q4w (label).",
+    ),
+    _human_antibody(
+        "avelumab",
+        "avelumab",
+        ("bavencio", "msb0010718c"),
+        "PD-L1",
+        "anti_pdl1",
+        (147_000.0, "Bavencio label: ~147 kDa [r]"),
+        cl=0.0269 * 24,
+        vc=3.196,
+        vp=0.7278,
+        q=0.03352 * 24,
+        source="Masters et al. 2022 CPT Pharmacometrics Syst Pharmacol 11:458, Table 1 (80 kg; CL "
+        "0.0269 L/h; Q printed 0.3352 L/h, 0.03352 L/h by its own CI and Wilkins 2019)",
+        kd=(0.05, "[r] recalled tens of picomolar for human PD-L1, to confirm"),
+        notes="800 mg IV q2w (label); terminal half-life ~6 days (Centanni 2019 Table 2).",
+    ),
+    _human_antibody(
+        "tremelimumab",
+        "tremelimumab",
+        ("imjudo", "cp-675,206", "ticilimumab", "tremelimumab-actl"),
+        "CTLA-4",
+        "anti_ctla4",
+        (149_000.0, "Imjudo label: ~149 kDa [r]"),
+        cl=0.276,
+        vc=3.64,
+        vp=2.40,
+        q=0.357,
+        source="Hwang et al. 2023 Br J Clin Pharmacol 89:1601, Table 3 (popPK of tremelimumab, "
+        "956 patients; baseline CL, reference 71 kg)",
+        kd=(0.28, "[r] recalled sub-nanomolar affinity for human CTLA-4, to confirm"),
+        notes="300 mg once with durvalumab (STRIDE), or 75 mg q4w x4 (label).",
     ),
 ]
 
@@ -750,6 +875,20 @@ _OTHERS = [
         route="iv",
         pk={"human": {}},
         notes="B-ALL dose 0.2–5.0 × 10^6 CAR+ T cells/kg (≤50 kg) [r]; kinetics live in the model.",
+    ),
+    Drug(
+        id="axicabtagene ciloleucel",
+        display_name="axicabtagene ciloleucel (CD19 CAR-T, CD28 costimulation)",
+        aliases=("yescarta", "axi-cel", "kte-c19"),
+        target="CD19",
+        target_class="cart",
+        modality="cell_therapy",
+        species="human",
+        route="iv",
+        pk={"human": {}},
+        notes="DLBCL dose 2 × 10^6 CAR+ T cells/kg, at most 2 × 10^8 (Yescarta label) [r]; "
+        "kinetics live in the model (a CD28 construct expands faster and persists shorter than "
+        "4-1BB tisagenlecleucel; not separated in the model).",
     ),
     Drug(
         id="cd19 car-t",

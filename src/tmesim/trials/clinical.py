@@ -1,7 +1,9 @@
 """Virtual clinical trials: lesions, scans, RECIST, progression, death, relapse.
 
 See `tmesim.trials.endpoints` for the geometry of lesions, the link from tumor burden to death and
-the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`.
+the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`. An arm's
+subsequent therapy (`tmesim.trials.subsequent`) is decided from the first reading: the patients who
+receive it are solved again with the switched dose schedule and all their endpoints read again.
 """
 
 from __future__ import annotations

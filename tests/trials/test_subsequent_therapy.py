@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,9 @@ def test_a_trial_switches_progressing_patients_and_is_the_same_before_the_switch
     np.testing.assert_allclose(
         p.loc[treated, "subsequent_start_day"], p.loc[treated, "progression_day"] + DELAY
     )
+    summary = json.loads((tmp_path / "a" / "study.json").read_text())["subsequent_therapy"]
+    assert summary[0]["received"] == {"anti-PD-1": int(treated.sum())}
+    assert summary[0]["progressed"] == int(progressed.sum())
     # the course before progression (where the first line stops) is the one without subsequent
     # therapy; after the new regimen starts, it differs
     b0 = pd.read_parquet(tmp_path / "none" / "burden.parquet")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from tmesim.cohorts.population import Stream, patient_rng
 from tmesim.config.trial import SubsequentTherapy
@@ -118,3 +119,29 @@ def switched_doses(
             t, state, amount = t[order], state[order], amount[order]
         rows.append((t.tolist(), state.tolist(), amount.tolist()))
     return DoseSchedule.from_lists(rows)
+
+
+def subsequent_summary(patients: pd.DataFrame) -> list[dict]:
+    """Per cohort and arm: patients with documented progression and how many of them received
+    each subsequent regimen (study.json).
+
+    Example:
+        >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "progression_day": [84., np.nan, 126.],
+        ...                   "subsequent_therapy": ["anti-PD-1", "", ""]})
+        >>> subsequent_summary(p)[0]["received"]
+        {'anti-PD-1': 1}
+    """
+    if "subsequent_therapy" not in patients:
+        return []
+    out = []
+    for (cohort, arm), rows in patients.groupby(["cohort", "arm"], sort=False):
+        given = rows["subsequent_therapy"].fillna("").astype(str)
+        out.append(
+            {
+                "cohort": str(cohort),
+                "arm": str(arm),
+                "progressed": int(rows["progression_day"].notna().sum()),
+                "received": {str(k): int(v) for k, v in given[given != ""].value_counts().items()},
+            }
+        )
+    return out

@@ -31,6 +31,7 @@ class Stream(IntEnum):
     VISITS = 7
     CHECKPOINTS = 8
     ENROLLMENT = 9
+    SUBSEQUENT = 10
 
 
 class Phase(IntEnum):

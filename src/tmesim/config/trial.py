@@ -165,6 +165,42 @@ class CohortSpec(_Strict):
     )
 
 
+class SubsequentTherapy(_Strict):
+    """A regimen given after progression on the arm's own treatment (the next line of therapy).
+
+    A share of the patients with documented progression (RECIST or iRECIST, read at the scans)
+    receives it: the arm's regimen stops at the progression scan and this regimen starts
+    `start_delay_days` after it, simulated by the model like the first line. Each patient's draw
+    comes from its own stream, so who receives what does not depend on chunks or threads.
+
+    Example:
+        >>> SubsequentTherapy(name="anti-PD-1", regimen="nivolumab 3 mg/kg q2w x52", share=0.4,
+        ...                   start_delay_days=28).max_treatment_days is None
+        True
+    """
+
+    name: Name = Field(description="Label recorded per patient, e.g. 'anti-PD-1'.")
+    regimen: RegimenText | Annotated[list[dict[str, Any]], Field(min_length=1)] = Field(
+        description="Regimen string or typed dose steps; day 0 = the day it starts."
+    )
+    share: float = Field(
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of the arm's patients with documented progression who receive it.",
+    )
+    start_delay_days: float = Field(
+        ge=0,
+        le=365,
+        allow_inf_nan=False,
+        description="Days from the progression scan to its first dose.",
+    )
+    max_treatment_days: Days | None = Field(
+        None, description="Drop its doses after this many days from its start."
+    )
+    source: str = Field("", max_length=MAX_TEXT, description="Where the share and delay come from.")
+
+
 class ArmSpec(_Strict):
     """One treatment arm."""
 
@@ -176,6 +212,31 @@ class ArmSpec(_Strict):
     max_treatment_days: Days | None = Field(
         None, description="Drop doses after this day (maximum treatment duration)."
     )
+    subsequent_therapy: list[SubsequentTherapy] = Field(
+        default_factory=list,
+        description="Clinical trials: regimens given after progression, each to its share of the "
+        "patients who progress (default: none).",
+    )
+
+    @model_validator(mode="after")
+    def _subsequent_shares(self) -> ArmSpec:
+        names = [t.name for t in self.subsequent_therapy]
+        for name in names:
+            if names.count(name) > 1:
+                raise ConfigError(
+                    f"arms.{self.name}.subsequent_therapy.name",
+                    name,
+                    "give every subsequent therapy of an arm its own name",
+                )
+        total = sum(t.share for t in self.subsequent_therapy)
+        if total > 1 + 1e-9:
+            raise ConfigError(
+                f"arms.{self.name}.subsequent_therapy.share",
+                round(total, 6),
+                "the shares are of the same progressing patients and add up to at most 1; "
+                "lower them",
+            )
+        return self
 
 
 class Rechallenge(_Strict):
@@ -538,6 +599,14 @@ class TrialScenario(_Strict):
             validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
+        treated_after = [a.name for a in self.arms if a.subsequent_therapy]
+        if treated_after and (self.kind == "mouse_study" or self.setting != "metastatic"):
+            raise ConfigError(
+                f"arms.{treated_after[0]}.subsequent_therapy",
+                "set",
+                "subsequent therapy follows RECIST progression, read in clinical trials of the "
+                "metastatic setting; remove it or set setting: metastatic",
+            )
         if self.data_cutoff is not None and self.kind == "mouse_study":
             raise ConfigError(
                 "data_cutoff", "set", "a data cutoff is for clinical trials; remove it"

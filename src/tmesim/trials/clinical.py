@@ -1,7 +1,9 @@
 """Virtual clinical trials: lesions, scans, RECIST, progression, death, relapse.
 
 See `tmesim.trials.endpoints` for the geometry of lesions, the link from tumor burden to death and
-the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`.
+the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`. An arm's
+subsequent therapy (`tmesim.trials.subsequent`) is decided from the first reading: the patients who
+receive it are solved again with the switched dose schedule and all their endpoints read again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline, vary_lesion_microenvironment
 from tmesim.cohorts.population import Phase, Stream, patient_rng
-from tmesim.config.trial import TrialScenario, Visits
+from tmesim.config.trial import SubsequentTherapy, TrialScenario, Visits
 from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
 from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
@@ -24,7 +26,7 @@ from tmesim.trials.endpoints import (
     new_lesion_days,
     time_to_event,
 )
-from tmesim.trials.joint import solve_lesions
+from tmesim.trials.joint import LesionSolution, solve_lesions
 from tmesim.trials.recist import assess_visits
 from tmesim.trials.study import (
     Study,
@@ -35,6 +37,13 @@ from tmesim.trials.study import (
     observable,
     phase_keys,
     status_columns,
+    with_regimen_pk,
+)
+from tmesim.trials.subsequent import (
+    SubsequentPlan,
+    draw_regimens,
+    plan_subsequent,
+    switched_doses,
 )
 
 CLONE_IDS = tuple(f"tumor_clone_{k}" for k in range(N_CLONES))
@@ -86,6 +95,80 @@ def clinical_unit(
         Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
+    out, burden, visit_rows = _readouts(study, first, present, joint)
+    therapies = s.arms[unit.arm].subsequent_therapy
+    if not any(a.subsequent_therapy for a in s.arms):
+        return out, burden, visit_rows
+    plan = _plan(study, first, out, therapies)
+    if plan.treated.any():
+        treated = plan.treated
+        for k, sub in enumerate(study.subsequent_sims[unit.cohort][unit.arm]):
+            rows = np.flatnonzero(plan.choice == k)
+            P_arm = [with_regimen_pk(study, unit, sub, P_j, rows) for P_j in P_arm]
+        templates = [
+            sim_k.dose_schedule(1, until_day=t.max_treatment_days or s.follow_up_days)
+            for sim_k, t in zip(
+                study.subsequent_sims[unit.cohort][unit.arm], therapies, strict=True
+            )
+        ]
+        progression = out["progression_day"].to_numpy(dtype=float)
+        switched = switched_doses(doses, templates, plan, progression, s.follow_up_days)
+        again = solve_lesions(study, P_arm, Y, [p & treated for p in present], days, switched, keys)
+        joint = _merge(joint, again, treated)
+        out, burden, visit_rows = _readouts(study, first, present, joint)
+    names = np.array([t.name for t in therapies] + [""], dtype=object)
+    out["subsequent_therapy"] = names[plan.choice]
+    out["subsequent_start_day"] = plan.start
+    return out, burden, visit_rows
+
+
+def _plan(
+    study: Study, first: Baseline, out: pd.DataFrame, therapies: list[SubsequentTherapy]
+) -> SubsequentPlan:
+    """Who of a unit's patients receives which subsequent regimen, from the first readout."""
+    s = study.scenario
+    ids = first.patient_id
+    drawn = draw_regimens(
+        s.seed,
+        ids,
+        first.table["screen_failures"].to_numpy(dtype=np.int64),
+        [t.share for t in therapies],
+    )
+    died = out["os_event"].fillna(False).to_numpy(dtype=bool)
+    death = np.where(died, out["os_day"].to_numpy(dtype=float), np.nan)
+    return plan_subsequent(
+        therapies,
+        drawn,
+        out["progression_day"].to_numpy(dtype=float),
+        death,
+        analysis_follow_up_days(s, ids),
+    )
+
+
+def _merge(joint: LesionSolution, again: LesionSolution, rows: np.ndarray) -> LesionSolution:
+    """`joint` with the patients `rows` taken from `again`."""
+
+    def take(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = a.copy()
+        out[rows] = b[rows]
+        return out
+
+    return LesionSolution(
+        [take(a, b) for a, b in zip(joint.volume, again.volume, strict=True)],
+        [take(a, b) for a, b in zip(joint.living, again.living, strict=True)],
+        take(joint.obs_first, again.obs_first),
+        take(joint.status, again.status),
+        [take(a, b) for a, b in zip(joint.y_final, again.y_final, strict=True)],
+    )
+
+
+def _readouts(
+    study: Study, first: Baseline, present: list[np.ndarray], joint: LesionSolution
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The per-patient table, burden and visits of a unit's patients from their joint solution."""
+    s = study.scenario
+    days = study.t_save
+    ok = first.plausible
     status, obs_first = joint.status, joint.obs_first
     n_present = np.sum(present, axis=0).astype(np.int64)
     # per lesion slot: (n, n_save) volumes, 0 where the lesion is absent (NaN where unsolved)

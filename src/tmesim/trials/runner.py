@@ -40,6 +40,7 @@ from tmesim.trials.store import (
     write_unit,
 )
 from tmesim.trials.study import Study, Unit
+from tmesim.trials.subsequent import subsequent_summary
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,8 @@ def _finalize(
     study_json = study_description(study, seconds)
     if study.kind == "clinical_trial":
         study_json["screening"] = screening_summary(tables["patients"])
+        if any(a.subsequent_therapy for a in s.arms):
+            study_json["subsequent_therapy"] = subsequent_summary(tables["patients"])
     atomic_write_text(out_dir / "study.json", json.dumps(study_json, indent=2))
     patients = tables["patients"]
     failed = int((patients["status"] != "success").sum()) if len(patients) else 0

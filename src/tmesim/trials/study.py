@@ -8,6 +8,7 @@ patients from their states at treatment start and lay out the long tables the re
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,19 @@ class Study:
             [self._arm_simulation(p, arm, ci) for arm in scenario.arms]
             for ci, p in enumerate(self.cohort_parameters)
         ]
+        self.subsequent_sims = [
+            [
+                [
+                    self._regimen_simulation(
+                        p, t.regimen, f"arms.{arm.name}.subsequent_therapy.{t.name}.regimen", ci
+                    )
+                    for t in arm.subsequent_therapy
+                ]
+                for arm in scenario.arms
+            ]
+            for ci, p in enumerate(self.cohort_parameters)
+        ]
+        """per cohort and arm, the simulation of each subsequent therapy's regimen"""
         self.baseline_settings = [
             BaselineSettings(
                 filters=tuple(
@@ -138,21 +152,24 @@ class Study:
         return spec.eligibility or Eligibility()
 
     def _arm_simulation(self, params: ParameterSet, arm: ArmSpec, ci: int) -> Simulation:
+        return self._regimen_simulation(params, arm.regimen, f"arms.{arm.name}.regimen", ci)
+
+    def _regimen_simulation(
+        self, params: ParameterSet, regimen: str | list[dict[str, Any]], field: str, ci: int
+    ) -> Simulation:
         try:
             # The cohort's overrides are applied again over the regimen's drug PK, so that an
             # override of a drug parameter (e.g. an antibody's Kd) holds in every arm.
             return Simulation(
                 params,
-                regimen=arm.regimen,
+                regimen=regimen,
                 parameters_override=self.scenario.cohorts[ci].parameters,
                 solver=self.solver,
                 model=self.model,
             )
         except ConfigError as exc:
             raise ConfigError(
-                f"arms.{arm.name}.regimen (cohort {self.scenario.cohorts[ci].name})",
-                arm.regimen,
-                str(exc),
+                f"{field} (cohort {self.scenario.cohorts[ci].name})", regimen, str(exc)
             ) from None
 
     def units(self) -> list[Unit]:
@@ -183,13 +200,23 @@ def arm_inputs(
 ) -> tuple[np.ndarray, DoseSchedule]:
     """Parameter rows with the arm's drug PK, and its dose schedule."""
     arm = study.scenario.arms[unit.arm]
-    cohort_params = study.cohort_parameters[unit.cohort]
-    P = P.copy()
-    for p in sim.parameters:
-        if p.id in cohort_params and cohort_params[p.id].value != p.value:
-            P[:, study.model.parameter_index(p.id)] = p.value
+    P = with_regimen_pk(study, unit, sim, P)
     stop = until if arm.max_treatment_days is None else min(until, arm.max_treatment_days)
     return P, sim.dose_schedule(P.shape[0], until_day=stop)
+
+
+def with_regimen_pk(
+    study: Study, unit: Unit, sim: Simulation, P: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """A copy of parameter rows `P` with the drug PK of `sim`'s regimen (where it differs from
+    the cohort's), in `rows` only if given."""
+    cohort_params = study.cohort_parameters[unit.cohort]
+    P = P.copy()
+    where = slice(None) if rows is None else rows
+    for p in sim.parameters:
+        if p.id in cohort_params and cohort_params[p.id].value != p.value:
+            P[where, study.model.parameter_index(p.id)] = p.value
+    return P
 
 
 def status_columns(status: np.ndarray, reason: np.ndarray) -> pd.DataFrame:

@@ -253,6 +253,28 @@ class ExactStates:
         return ExactStates(idx, src, k, a)
 
 
+def state_atol(kernel: ModuleType, settings: SolverSettings) -> NDArray[np.float64]:
+    """The absolute tolerance of each state: `settings.atol` for all if given, else the
+    kernel's own per-state values (`STATE_ATOL`, from the units of the model's species).
+
+    Example:
+        >>> state_atol(kernel, SolverSettings(atol=1e-6))  # doctest: +SKIP
+        array([1.e-06, 1.e-06, ...])
+    """
+    n = int(kernel.N_STATES)
+    if settings.atol is not None:
+        return np.full(n, float(settings.atol))
+    atol = np.ascontiguousarray(kernel.STATE_ATOL, dtype=np.float64).reshape(-1)
+    if atol.shape[0] != n or not np.all((atol > 0.0) & np.isfinite(atol)):
+        raise ConfigError(
+            "STATE_ATOL",
+            kernel,
+            f"the kernel must declare {n} positive absolute tolerances; regenerate it, or give "
+            "SolverSettings(atol=...)",
+        )
+    return atol
+
+
 def solve(
     kernel: ModuleType,
     Y0: ArrayLike,
@@ -358,7 +380,7 @@ def solve(
             key_arr,
             int(settings.method_code()),
             float(settings.rtol),
-            float(settings.atol),
+            state_atol(kernel, settings),
             float(settings.h0),
             float(settings.hmax),
             int(settings.max_steps),

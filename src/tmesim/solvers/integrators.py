@@ -463,11 +463,11 @@ def _all_finite(x):
 
 @njit(cache=True, error_model="numpy")
 def _error_norm(err, y, ynew, rtol, atol):
-    """RMS of err_i / (atol + rtol * max(|y_i|, |ynew_i|))."""
+    """RMS of err_i / (atol_i + rtol * max(|y_i|, |ynew_i|)); `atol` holds one value per state."""
     n = err.shape[0]
     s = 0.0
     for i in range(n):
-        sk = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+        sk = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
         r = err[i] / sk
         s += r * r
     return math.sqrt(s / n)
@@ -862,7 +862,7 @@ def _initial_step(t, y, f0, p, order, rtol, atol, h_limit, ytmp, ftmp):
     dnf = 0.0
     dny = 0.0
     for i in range(n):
-        sk = atol + rtol * abs(y[i])
+        sk = atol[i] + rtol * abs(y[i])
         dnf += (f0[i] / sk) ** 2
         dny += (y[i] / sk) ** 2
     dnf /= n
@@ -877,7 +877,7 @@ def _initial_step(t, y, f0, p, order, rtol, atol, h_limit, ytmp, ftmp):
     rhs(t + h, ytmp, p, ftmp)
     der2 = 0.0
     for i in range(n):
-        sk = atol + rtol * abs(y[i])
+        sk = atol[i] + rtol * abs(y[i])
         der2 += ((ftmp[i] - f0[i]) / sk) ** 2
     der2 = math.sqrt(der2 / n) / h
     der12 = max(der2, math.sqrt(dnf))
@@ -927,10 +927,13 @@ def _check_inputs(
         return INVALID_INPUT
     if (method & FIXED_STEP) != 0 and not h0 > 0.0:
         return INVALID_INPUT
-    if not (rtol > 0.0 and atol > 0.0 and hmax > 0.0 and h0 >= 0.0 and max_steps > 0):
+    if not (rtol > 0.0 and hmax > 0.0 and h0 >= 0.0 and max_steps > 0):
         return INVALID_INPUT
-    if not (math.isfinite(t0) and math.isfinite(rtol) and math.isfinite(atol)):
+    if not (math.isfinite(t0) and math.isfinite(rtol)) or atol.shape[0] != n:
         return INVALID_INPUT
+    for i in range(n):
+        if not (atol[i] > 0.0 and math.isfinite(atol[i])):
+            return INVALID_INPUT
     if not _all_finite(y0):
         return INVALID_INPUT
     prev = t0
@@ -1010,8 +1013,8 @@ def integrate(
     Steps stop exactly at doses (values saved at a dose time are after the dose); save times are
     served by dense output, or are stops too with STOP_AT_SAVES. `method` is RODAS4 or DOPRI5,
     plus the flags FIXED_STEP (steps of exactly `h0`, no error control) and STOP_AT_SAVES.
-    `max_steps` bounds accepted plus rejected steps. On failure the unfilled rows of `obs_out`
-    and `y_final` are NaN.
+    `max_steps` bounds accepted plus rejected steps. `atol` holds the absolute tolerance of each
+    state. On failure the unfilled rows of `obs_out` and `y_final` are NaN.
 
     Small populations (`extinct_idx`) are decided at checkpoints c·`extinct_every` in
     (t0, t_end], not at steps. If the model declares their births and deaths (`demography`) and

@@ -61,6 +61,12 @@ def demography(t, y, p, birth, death, inflow):
         inflow[i] = math.nan
 """
 
+_DEFAULT_ATOL = """
+
+# No per-state absolute tolerances declared: one value for every state.
+STATE_ATOL = np.full(N_STATES, 1e-8)
+"""
+
 _STUB_BLOCK = re.compile(r"^# <model-stub>.*?^# </model-stub>\n", re.MULTILINE | re.DOTALL)
 
 _KERNELS: dict[str, ModuleType] = {}
@@ -127,6 +133,8 @@ def kernel_text(source: str, name: str) -> str:
         parts.append(_ZERO_DFDT)
     if "demography" not in defined:
         parts.append(_NO_DEMOGRAPHY)
+    if "STATE_ATOL" not in defined:
+        parts.append(_DEFAULT_ATOL)
     parts += ["\n# ---- integrators ----\n", integrator_source()]
     return "".join(parts)
 

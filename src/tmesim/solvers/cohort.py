@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tmesim.errors import ConfigError
+from tmesim.solvers.kernel import compile_done, compile_notice
 from tmesim.solvers.settings import SolverSettings
 from tmesim.solvers.status import describe
 
@@ -387,9 +388,12 @@ def solve(
             bool(settings.clip_negative),
         )
         if lin is not None and lin.idx.size:
+            started = compile_notice(kernel, "solve_cohort_exact")
             out = kernel.solve_cohort_exact(*args, lin.idx, lin.src, lin.k, lin.a)
         else:
+            started = compile_notice(kernel, "solve_cohort")
             out = kernel.solve_cohort(*args)
+        compile_done(started)
         obs, y_final, status, n_steps, n_rejected = out
     finally:
         numba.set_num_threads(previous)

@@ -142,7 +142,7 @@ def main() -> None:
     )
     steps = float((sol.n_steps + sol.n_rejected).mean())
     per_step = ours_seconds * args.threads / (args.n * steps)
-    work = step_flops(model, P[0], Y0[0])
+    work = step_flops(model, P[0], sol.y_final[0])
     print(
         f"steps per patient {sol.n_steps.mean():.0f} accepted + {sol.n_rejected.mean():.0f} "
         f"rejected; {per_step * 1e6:.1f} us per step per core; one million one-year patients "
@@ -172,14 +172,15 @@ def _function_flops(source: str, name: str) -> int:
     return ops
 
 
-def step_flops(model, p: np.ndarray, y0: np.ndarray) -> dict[str, float]:
-    """Flops of one Rodas4 step: 6 right-hand sides (5 stages and the new point), one Jacobian,
-    the numeric LU of W on its recorded pattern, 6 solves and the stages' vector operations."""
+def step_flops(model, p: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Flops of one Rodas4 step at state `y` (one after treatment, so that the drugs' couplings
+    are in the Jacobian): 6 right-hand sides (5 stages and the new point), one Jacobian, the
+    numeric LU of W on its pattern, 6 solves and the stages' vector operations."""
     source = model_source(model)
     kernel = compiled_kernel(model)
     n = len(model.species)
     J = np.zeros((n, n))
-    kernel.jac(0.0, y0, p, J)
+    kernel.jac(0.0, y, p, J)
     lu = kernel._new_lu(n)
     kernel._lu_factor(J, 40.0, np.empty((n, n)), lu)
     ptr = lu[1]

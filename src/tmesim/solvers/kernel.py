@@ -222,8 +222,8 @@ def compile_notice(kernel: ModuleType, function: str) -> float | None:
         return None
     name = getattr(kernel, "KERNEL_NAME", "model")
     print(
-        f"tmesim: compiling the solver for model {name!r}, once per machine (1-3 minutes on an idle machine; "
-        f"cached in {cache_dir()}) ...",
+        f"tmesim: compiling the solver for model {name!r}, once per machine (1-3 minutes on an "
+        f"idle machine; cached in {cache_dir()}) ...",
         file=sys.stderr,
         flush=True,
     )

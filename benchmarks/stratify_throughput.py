@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from tmesim.engines.qsp.reference import python_functions, solve_reference
+from tmesim.engines.qsp.tolerances import settings_atol
 from tmesim.model import build_model
 from tmesim.simulation import Simulation
 from tmesim.stratify.ensembles import _arm_parameters, grow_ensembles
@@ -88,7 +89,7 @@ def main() -> None:
             np.array([0.0, day]),
             method="LSODA",
             rtol=solver.rtol,
-            atol=solver.atol,
+            atol=settings_atol(model, solver.atol),
         )
         for c in PANEL:
             if not applicable(c, ens.antigens):
@@ -108,7 +109,7 @@ def main() -> None:
                 doses,
                 method="LSODA",
                 rtol=solver.rtol,
-                atol=solver.atol,
+                atol=settings_atol(model, solver.atol),
             )
             done += 1
     scipy_rate = done / (time.perf_counter() - start)

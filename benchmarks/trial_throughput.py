@@ -5,7 +5,8 @@ Runs a De Henau-style study (4T1, four arms, `--n` mice per arm, 60 days, no rec
 tables, without the HTML report — and measures mouse-arms per second. The reference, measured in the
 same run, is a Python loop over `scipy.integrate.solve_ivp` (LSODA, the faster scipy method in
 `cohort_throughput.py`) doing the same work for `--n-scipy` mice: the untreated growth to the day
-tmesim found for that mouse, then each arm's 60 days with its doses. Prints `speedup_vs_scipy_loop`.
+tmesim found for that mouse, then each arm's 60 days with its doses, with the same tolerances as
+tmesim's default solver settings (per-state absolute tolerances). Prints `speedup_vs_scipy_loop`.
 
     python benchmarks/trial_throughput.py [--n 200] [--n-scipy 2] [--threads 2]
 """
@@ -24,7 +25,9 @@ import pandas as pd
 from tmesim.cohorts.baseline import grow_to_start
 from tmesim.config.trial import trial_from_dict
 from tmesim.engines.qsp.reference import python_functions, solve_reference
+from tmesim.engines.qsp.tolerances import settings_atol
 from tmesim.simulation import Simulation
+from tmesim.solvers import SolverSettings
 from tmesim.trials.runner import run_study
 
 CPB = "rmp1-14 200 ug biw x6 + 9h10 100 ug q3d x3"
@@ -75,13 +78,16 @@ def main() -> None:
     model = base_sim.model
     params = base_sim.parameters
     baseline = grow_to_start(params, model, np.arange(args.n_scipy), args.seed)
+    # The tolerances tmesim's trials use (its default solver settings).
+    rtol = SolverSettings().rtol
+    atol = settings_atol(model, SolverSettings().atol)
     t_save = np.arange(0.0, 61.0, 1.0)
     start = time.perf_counter()
     for i in range(args.n_scipy):
         day = float(baseline.table["pretreatment_days"].iloc[i])
         y0 = base_sim.parameters.initial_state(model)
         grown, _ = solve_reference(
-            model, baseline.P[i], y0, np.array([0.0, day]), method="LSODA", rtol=1e-6, atol=1e-8
+            model, baseline.P[i], y0, np.array([0.0, day]), method="LSODA", rtol=rtol, atol=atol
         )
         for regimen in ARMS.values():
             sim = Simulation(params, regimen=regimen, model=model)
@@ -92,7 +98,7 @@ def main() -> None:
             schedule = sim.dose_schedule(1, until_day=60.0)
             doses = list(zip(schedule.t, schedule.state, schedule.amount, strict=True))
             solve_reference(
-                model, p, grown[-1], t_save, doses, method="LSODA", rtol=1e-6, atol=1e-8
+                model, p, grown[-1], t_save, doses, method="LSODA", rtol=rtol, atol=atol
             )
     scipy_rate = args.n_scipy * len(ARMS) / (time.perf_counter() - start)
 

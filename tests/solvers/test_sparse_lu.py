@@ -89,3 +89,26 @@ def test_a_state_that_is_zero_stays_exactly_zero(kernel: ModuleType) -> None:
         b[0] = 0.0
         kernel._lu_solve(E, lu, b)
         assert b[0] == 0.0
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_known_structure_forms_only_its_entries_and_sees_new_positions(
+    kernel: ModuleType, n: int
+) -> None:
+    # With J's structure recorded, W is formed from the structural entries and the entries the
+    # factors read; solves must match the dense ones as values change, as exact zeros become
+    # non-zero (a drug given later) and as pivots change.
+    rng = np.random.default_rng(10 + n)
+    structure = random_jacobian(rng, n, 0.2) != 0.0
+    np.fill_diagonal(structure, True)
+    lu = kernel._new_lu(n)
+    kernel._lu_set_structure(structure, lu)
+    E = np.full((n, n), np.nan)  # entries the factors must never read stay NaN
+    zeroed = structure & (rng.random((n, n)) < 0.5)
+    J = np.where(structure & ~zeroed, rng.normal(size=(n, n)), 0.0)
+    check_solves(kernel, J, 50.0, E, lu)
+    check_solves(kernel, np.where(J != 0.0, rng.normal(size=(n, n)), 0.0), 30.0, E, lu)
+    J = np.where(structure, rng.normal(size=(n, n)), 0.0)  # the zeroed positions come alive
+    check_solves(kernel, J, 20.0, E, lu)
+    for fac in (1.0, 0.01):
+        check_solves(kernel, np.where(structure, rng.normal(size=(n, n)), 0.0), fac, E, lu)

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tmesim.errors import ConfigError
+from tmesim.solvers.kernel import compile_done, compile_notice
 from tmesim.solvers.settings import SolverSettings
 from tmesim.solvers.status import describe
 
@@ -253,6 +254,28 @@ class ExactStates:
         return ExactStates(idx, src, k, a)
 
 
+def state_atol(kernel: ModuleType, settings: SolverSettings) -> NDArray[np.float64]:
+    """The absolute tolerance of each state: `settings.atol` for all if given, else the
+    kernel's own per-state values (`STATE_ATOL`, from the units of the model's species).
+
+    Example:
+        >>> state_atol(kernel, SolverSettings(atol=1e-6))  # doctest: +SKIP
+        array([1.e-06, 1.e-06, ...])
+    """
+    n = int(kernel.N_STATES)
+    if settings.atol is not None:
+        return np.full(n, float(settings.atol))
+    atol = np.ascontiguousarray(kernel.STATE_ATOL, dtype=np.float64).reshape(-1)
+    if atol.shape[0] != n or not np.all((atol > 0.0) & np.isfinite(atol)):
+        raise ConfigError(
+            "STATE_ATOL",
+            kernel,
+            f"the kernel must declare {n} positive absolute tolerances; regenerate it, or give "
+            "SolverSettings(atol=...)",
+        )
+    return atol
+
+
 def solve(
     kernel: ModuleType,
     Y0: ArrayLike,
@@ -358,16 +381,19 @@ def solve(
             key_arr,
             int(settings.method_code()),
             float(settings.rtol),
-            float(settings.atol),
+            state_atol(kernel, settings),
             float(settings.h0),
             float(settings.hmax),
             int(settings.max_steps),
             bool(settings.clip_negative),
         )
         if lin is not None and lin.idx.size:
+            started = compile_notice(kernel, "solve_cohort_exact")
             out = kernel.solve_cohort_exact(*args, lin.idx, lin.src, lin.k, lin.a)
         else:
+            started = compile_notice(kernel, "solve_cohort")
             out = kernel.solve_cohort(*args)
+        compile_done(started)
         obs, y_final, status, n_steps, n_rejected = out
     finally:
         numba.set_num_threads(previous)

@@ -24,8 +24,10 @@ Entry points (both compiled with `@njit(cache=True)`):
   k = 24/day held the error control to steps of about 1/40 day for the whole day after it.
 
 Rodas4 solves its linear systems with a sparse LU (`_lu_factor`) that keeps the elimination
-order and pivots of the previous step while they remain valid, so a step costs one pass over
-the Jacobian plus the arithmetic on the non-zeros of the factors.
+order and pivots of the previous step while they remain valid, so a step costs a pass over the
+Jacobian's structural non-zeros plus the arithmetic on the non-zeros of the factors. The model's
+`jac` writes the same positions at every call (its structural non-zeros, found once per patient),
+so J is never cleared between steps.
 
 Status codes are the values of `tmesim.solvers.status.SolverStatus`.
 """
@@ -223,15 +225,71 @@ def _new_lu(n):
     for i in range(n):
         pattern[i, i] = True
     work = np.empty((n, n), dtype=np.bool_)
-    # state[0] = 1 while the recorded elimination is valid, state[1] = 1 while `order` is.
-    state = np.zeros(2, dtype=np.int64)
+    # state[0] = 1 while the recorded elimination is valid, state[1] = 1 while `order` is;
+    # state[2], state[3], state[4]: the counts of the position lists below.
+    state = np.zeros(5, dtype=np.int64)
+    state[2] = -1
     order = np.arange(n)
     rows = np.empty(n, dtype=np.int64)
     x = np.empty(n)
     done = np.empty(n, dtype=np.bool_)
     nbr = np.empty(n, dtype=np.int64)
     row_scale = np.empty(n)
-    return piv, ptr, idx, lval, pattern, work, state, order, rows, x, done, nbr, row_scale
+    # Positions as (row, column) pairs: jpos[0:2, :state[2]], J's structural non-zeros (state[2]
+    # -1: unknown, any position may be non-zero); jpos[2:4, :state[4]], those still outside the
+    # pattern; epos[:, :state[3]], the entries of E the factors read.
+    jpos = np.empty((4, n * n), dtype=np.int64)
+    epos = np.empty((2, n * n), dtype=np.int64)
+    return (
+        piv,
+        ptr,
+        idx,
+        lval,
+        pattern,
+        work,
+        state,
+        order,
+        rows,
+        x,
+        done,
+        nbr,
+        row_scale,
+        jpos,
+        epos,
+    )
+
+
+@njit(cache=True, error_model="numpy")
+def _lu_set_structure(written, lu):
+    """Record J's structural non-zeros (`written`: the positions the Jacobian writes), so that
+    forming E and checking the pattern walk those positions only, not all n² entries."""
+    jpos, state = lu[13], lu[6]
+    n = written.shape[0]
+    c = 0
+    for i in range(n):
+        for j in range(n):
+            if written[i, j]:
+                jpos[0, c] = i
+                jpos[1, c] = j
+                c += 1
+    state[2] = c
+    _outside_pattern(lu)
+
+
+@njit(cache=True, error_model="numpy")
+def _outside_pattern(lu):
+    """List the structural positions of J not (yet) in the pattern (rows 2-3 of jpos): the only
+    ones where a new non-zero can appear."""
+    pattern, state, jpos = lu[4], lu[6], lu[13]
+    c = 0
+    for q in range(state[2]):
+        i = jpos[0, q]
+        j = jpos[1, q]
+        if not pattern[i, j]:
+            jpos[2, c] = i
+            jpos[3, c] = j
+            c += 1
+    state[4] = c
 
 
 @njit(cache=True, error_model="numpy")
@@ -239,9 +297,34 @@ def _form_matrix(J, fac, E, lu):
     """E = fac I - J and its row scales; False if J has a non-zero outside the known pattern.
 
     New non-zero positions are added to the pattern, which invalidates order and record.
+    While the record is valid and J's structure is known, only the structural non-zeros of J and
+    the entries of E the factors read are visited (the other entries of E are never read).
     """
-    pattern, state, row_scale = lu[4], lu[6], lu[12]
+    pattern, state, row_scale, jpos, epos = lu[4], lu[6], lu[12], lu[13], lu[14]
     n = J.shape[0]
+    if state[0] == 1 and state[2] >= 0:
+        for q in range(state[4]):
+            if J[jpos[2, q], jpos[3, q]] != 0.0:
+                state[0] = 0
+                break
+        if state[0] == 1:
+            for i in range(n):
+                row_scale[i] = 0.0
+            for q in range(state[2]):
+                i = jpos[0, q]
+                j = jpos[1, q]
+                v = abs(J[i, j])
+                if i != j and v > row_scale[i]:
+                    row_scale[i] = v
+            for q in range(state[3]):
+                i = epos[0, q]
+                j = epos[1, q]
+                E[i, j] = -J[i, j]
+            for i in range(n):
+                E[i, i] += fac
+                big = max(row_scale[i], abs(E[i, i]))
+                row_scale[i] = 1.0 / big if big > 0.0 else 0.0
+            return True
     inside = True
     for i in range(n):
         big = 0.0
@@ -372,6 +455,17 @@ def _lu_analyse(E, lu):
                     work[i, j] = True
     ptr[n] = lc
     ptr[2 * n + 1] = uc
+    epos = lu[14]
+    c = 0
+    for i in range(n):
+        for j in range(n):
+            if work[i, j]:
+                epos[0, c] = i
+                epos[1, c] = j
+                c += 1
+    state[3] = c
+    if state[2] >= 0:
+        _outside_pattern(lu)
     state[0] = 1
     return True
 
@@ -417,8 +511,8 @@ def _lu_refactor(E, lu):
 def _lu_factor(J, fac, E, lu):
     """Factor W = fac I - J into `E` and `lu`; False if W is singular.
 
-    Sparse, and the usual case costs one pass over J plus the arithmetic on the non-zeros of
-    the factors: the elimination order and the pivots are searched again only when J gains a
+    Sparse, and the usual case costs one pass over J's structural non-zeros (once recorded by
+    `_lu_set_structure`) plus the arithmetic on the non-zeros of the factors: the elimination order and the pivots are searched again only when J gains a
     non-zero position or a recorded pivot becomes too small.
     """
     state = lu[6]
@@ -426,6 +520,8 @@ def _lu_factor(J, fac, E, lu):
     if inside and state[0] == 1:
         if _lu_refactor(E, lu):
             return True
+        # A new elimination may fill entries the sparse form leaves stale: form E in full.
+        state[0] = 0
         _form_matrix(J, fac, E, lu)
     if state[1] == 0:
         _minimum_degree(lu)
@@ -463,11 +559,11 @@ def _all_finite(x):
 
 @njit(cache=True, error_model="numpy")
 def _error_norm(err, y, ynew, rtol, atol):
-    """RMS of err_i / (atol + rtol * max(|y_i|, |ynew_i|))."""
+    """RMS of err_i / (atol_i + rtol * max(|y_i|, |ynew_i|)); `atol` holds one value per state."""
     n = err.shape[0]
     s = 0.0
     for i in range(n):
-        sk = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+        sk = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
         r = err[i] / sk
         s += r * r
     return math.sqrt(s / n)
@@ -862,7 +958,7 @@ def _initial_step(t, y, f0, p, order, rtol, atol, h_limit, ytmp, ftmp):
     dnf = 0.0
     dny = 0.0
     for i in range(n):
-        sk = atol + rtol * abs(y[i])
+        sk = atol[i] + rtol * abs(y[i])
         dnf += (f0[i] / sk) ** 2
         dny += (y[i] / sk) ** 2
     dnf /= n
@@ -877,7 +973,7 @@ def _initial_step(t, y, f0, p, order, rtol, atol, h_limit, ytmp, ftmp):
     rhs(t + h, ytmp, p, ftmp)
     der2 = 0.0
     for i in range(n):
-        sk = atol + rtol * abs(y[i])
+        sk = atol[i] + rtol * abs(y[i])
         der2 += ((ftmp[i] - f0[i]) / sk) ** 2
     der2 = math.sqrt(der2 / n) / h
     der12 = max(der2, math.sqrt(dnf))
@@ -927,10 +1023,13 @@ def _check_inputs(
         return INVALID_INPUT
     if (method & FIXED_STEP) != 0 and not h0 > 0.0:
         return INVALID_INPUT
-    if not (rtol > 0.0 and atol > 0.0 and hmax > 0.0 and h0 >= 0.0 and max_steps > 0):
+    if not (rtol > 0.0 and hmax > 0.0 and h0 >= 0.0 and max_steps > 0):
         return INVALID_INPUT
-    if not (math.isfinite(t0) and math.isfinite(rtol) and math.isfinite(atol)):
+    if not (math.isfinite(t0) and math.isfinite(rtol)) or atol.shape[0] != n:
         return INVALID_INPUT
+    for i in range(n):
+        if not (atol[i] > 0.0 and math.isfinite(atol[i])):
+            return INVALID_INPUT
     if not _all_finite(y0):
         return INVALID_INPUT
     prev = t0
@@ -1010,8 +1109,8 @@ def integrate(
     Steps stop exactly at doses (values saved at a dose time are after the dose); save times are
     served by dense output, or are stops too with STOP_AT_SAVES. `method` is RODAS4 or DOPRI5,
     plus the flags FIXED_STEP (steps of exactly `h0`, no error control) and STOP_AT_SAVES.
-    `max_steps` bounds accepted plus rejected steps. On failure the unfilled rows of `obs_out`
-    and `y_final` are NaN.
+    `max_steps` bounds accepted plus rejected steps. `atol` holds the absolute tolerance of each
+    state. On failure the unfilled rows of `obs_out` and `y_final` are NaN.
 
     Small populations (`extinct_idx`) are decided at checkpoints c·`extinct_every` in
     (t0, t_end], not at steps. If the model declares their births and deaths (`demography`) and
@@ -1085,6 +1184,7 @@ def integrate(
     J = np.zeros((m, m))
     E = np.empty((m, m))
     lu = _new_lu(m)
+    jac_structure = False
     # The small-population rule: the state at the last checkpoint and per-capita rates.
     y_ck = np.empty(n)
     y_pass = np.empty(n)
@@ -1173,10 +1273,25 @@ def integrate(
 
             if stiff:
                 if not jac_current:
-                    for i in range(n):
-                        for j in range(n):
-                            J[i, j] = 0.0
-                    jac(t, y, p, J)
+                    if not jac_structure:
+                        # The positions jac writes (the same at every call), found once: those
+                        # it sets over a NaN background or to non-zero over a zero one. Later
+                        # calls rewrite exactly these, so J is never cleared again.
+                        for i in range(n):
+                            for j in range(n):
+                                J[i, j] = math.nan
+                                E[i, j] = 0.0
+                        jac(t, y, p, J)
+                        jac(t, y, p, E)
+                        written = np.empty((n, n), dtype=np.bool_)
+                        for i in range(n):
+                            for j in range(n):
+                                written[i, j] = not math.isnan(J[i, j]) or E[i, j] != 0.0
+                                J[i, j] = E[i, j]
+                        _lu_set_structure(written, lu)
+                        jac_structure = True
+                    else:
+                        jac(t, y, p, J)
                     dfdt(t, y, p, fx)
                     _exact_jacobian(y, lin_idx, lin_src, lin_k, lin_a, J, fx)
                     # inf/NaN in J or fx surfaces in the factorization or the error norm.

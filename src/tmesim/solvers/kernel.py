@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -59,6 +60,12 @@ def demography(t, y, p, birth, death, inflow):
         birth[i] = math.nan
         death[i] = math.nan
         inflow[i] = math.nan
+"""
+
+_DEFAULT_ATOL = """
+
+# No per-state absolute tolerances declared: one value for every state.
+STATE_ATOL = np.full(N_STATES, 1e-8)
 """
 
 _STUB_BLOCK = re.compile(r"^# <model-stub>.*?^# </model-stub>\n", re.MULTILINE | re.DOTALL)
@@ -127,6 +134,8 @@ def kernel_text(source: str, name: str) -> str:
         parts.append(_ZERO_DFDT)
     if "demography" not in defined:
         parts.append(_NO_DEMOGRAPHY)
+    if "STATE_ATOL" not in defined:
+        parts.append(_DEFAULT_ATOL)
     parts += ["\n# ---- integrators ----\n", integrator_source()]
     return "".join(parts)
 
@@ -190,5 +199,42 @@ def build_kernel(source: str, name: str) -> ModuleType:
                 "to a writable folder",
             ) from None
         module = _import_file(path, f"tmesim_kernel_{safe}_{digest}")
+        module.KERNEL_NAME = name
+        module.KERNEL_PATH = path
         _KERNELS[digest] = module
         return module
+
+
+def needs_compile(kernel: ModuleType, function: str) -> bool:
+    """True if calling `kernel.<function>` will compile it: not yet compiled in this process and
+    no machine code for it in numba's disk cache (the `.nbi` index next to the kernel file)."""
+    dispatcher = getattr(kernel, function, None)
+    path = getattr(kernel, "KERNEL_PATH", None)
+    if dispatcher is None or path is None or getattr(dispatcher, "signatures", None):
+        return False
+    return not any((path.parent / "__pycache__").glob(f"{path.stem}.{function}-*.nbi"))
+
+
+def compile_notice(kernel: ModuleType, function: str) -> float | None:
+    """Say on stderr that `kernel.<function>` is about to be compiled (the first use on this
+    machine, a minute or more), and return the start time; None if it is already compiled."""
+    if not needs_compile(kernel, function):
+        return None
+    name = getattr(kernel, "KERNEL_NAME", "model")
+    print(
+        f"tmesim: compiling the solver for model {name!r}, once per machine (1-3 minutes on an "
+        f"idle machine; cached in {cache_dir()}) ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    return time.perf_counter()
+
+
+def compile_done(start: float | None) -> None:
+    """Close a `compile_notice` with the time it took."""
+    if start is not None:
+        print(
+            f"tmesim: solver compiled in {time.perf_counter() - start:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -33,10 +33,15 @@ class SolverSettings(BaseModel):
         ),
     )
     rtol: float = Field(1e-6, gt=0.0, lt=1.0, description="Relative tolerance per step.")
-    atol: float = Field(
-        1e-8,
+    atol: float | None = Field(
+        None,
         gt=0.0,
-        description="Absolute tolerance per step, in state units (one value for every state).",
+        description=(
+            "Absolute tolerance per step, in state units, one value for every state. None "
+            "(default): each state's own, set by the code generator from its units "
+            "(tmesim.engines.qsp.tolerances: 1e-3 cell, 1 fM, 1 fmol; a population under one "
+            "cell is decided by the small-population rule, not resolved by the solver)."
+        ),
     )
     h0: float = Field(
         0.0,

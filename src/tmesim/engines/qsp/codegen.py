@@ -13,9 +13,10 @@ from collections.abc import Sequence
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from tmesim.engines.qsp.tolerances import absolute_tolerances
 from tmesim.model.builder import Model
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 
 
 class _ArrayPrinter(PythonCodePrinter):
@@ -83,7 +84,8 @@ def jacobian_entries(model: Model) -> list[tuple[int, int, sp.Expr]]:
 
 
 def generate_source(model: Model, *, compiled: bool = True) -> str:
-    """Source text defining `rhs`, `jac`, `observe`, `demography` and the size constants.
+    """Source text defining `rhs`, `jac`, `observe`, `demography`, the size constants and
+    `STATE_ATOL`, the solver's absolute tolerance per state (from its units).
 
     `demography` writes the births, deaths and inflows (cells/day) of each extinguishable
     species at its index of `birth`, `death` and `inflow` (the solver's small-population law).
@@ -132,6 +134,9 @@ def generate_source(model: Model, *, compiled: bool = True) -> str:
         f"N_PARAMS = {len(model.parameters)}",
         f"N_OBS = {len(model.observables)}",
         f"JAC_NONZEROS = {len(entries)}",
+        "STATE_ATOL = np.array([{}])".format(
+            ", ".join(repr(float(a)) for a in absolute_tolerances(model))
+        ),
     ]
     return "\n".join(header) + "\n\n\n" + "\n\n\n".join([rhs, jac, obs, demography]) + "\n"
 

@@ -39,7 +39,7 @@ def solve_reference(
     t0: float | None = None,
     method: str = "Radau",
     rtol: float = 1e-8,
-    atol: float = 1e-8,
+    atol: float | np.ndarray = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Integrate one virtual patient with scipy, restarting at each dose.
 

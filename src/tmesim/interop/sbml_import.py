@@ -143,7 +143,7 @@ class ImportedModel:
             sol = solve(self.kernel(), Y, P, a, times, per, settings=settings, n_threads=n_threads)
             if (sol.status != 0).any():
                 bad = int(np.argmax(sol.status != 0))
-                raise RuntimeError(f"patient {bad}: {sol.messages()[bad]}")
+                raise RuntimeError(sol.messages()[bad])
             where = np.searchsorted(times, t_save[inside])
             out[:, inside] = sol.observables[:, where]
             Y = sol.y_final.copy()

@@ -41,6 +41,7 @@ def _days(preset: str) -> float:
     return 42.0 if preset.startswith("mouse") else 120.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", [p.name for p in list_presets()])
 def test_roadrunner_matches_tmesim(preset: str) -> None:
     days = _days(preset)

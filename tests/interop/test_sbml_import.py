@@ -27,6 +27,7 @@ def test_the_published_models_are_present() -> None:
     assert len(MODELS) >= 18
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MODELS)
 def test_biomodel_matches_roadrunner(name: str) -> None:
     err, worst = compare(folder() / name)

@@ -177,9 +177,16 @@ def read_sbml(path: str | Path) -> ImportedModel:
     if not path.is_file():
         raise ConfigError("sbml", str(path), "give the path of an existing SBML file")
     doc = libsbml.readSBMLFromFile(str(path))
-    if doc.getModel() is None or doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR):
-        log = doc.getErrorLog()
-        first = log.getError(0).getMessage().strip() if log.getNumErrors() else "no model"
+    log = doc.getErrorLog()
+    severe = [
+        log.getError(i).getMessage().strip()
+        for i in range(log.getNumErrors())
+        if log.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
+        # Diagram packages (layout) declared in a Level 2 file carry no equations.
+        and "package 'layout" not in log.getError(i).getMessage()
+    ]
+    if doc.getModel() is None or severe:
+        first = severe[0] if severe else "the file holds no model"
         raise ConfigError("sbml", str(path), f"libSBML cannot read it: {first}")
     return _Translator(libsbml, doc, str(path)).translate()
 

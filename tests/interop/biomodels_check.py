@@ -26,6 +26,7 @@ t ~ 0.003, where libroadrunner's defaults fail."""
 SPECIAL = {
     "kareva2010": {"end": 43.5},
     "barros2021": {"atol": 1e-8},
+    "chaudhury2020": {"atol": 1e-8},
 }
 """Per-model settings, with their reasons. kareva2010: its lymphocytes grow as dL/dt = c L^2 M2 T /
 (M1 + M2) - mu_L L, so from the file's initial state L blows up in finite time (12 at t = 43.5, 163
@@ -33,7 +34,10 @@ at 43.58, 705 at 43.585): the solution exists only up to t* ~ 43.586, which is w
 both solvers are compared up to 43.5. barros2021: after the CAR-T cells die out (day ~20) the tumor
 grows without bound (5e27 cells at day 100) and the CAR-T state, at round-off (~1e-13), decays at
 a rate of T x 1.2e-8 ~ 1e19/day; an absolute tolerance below 1e-8 cells makes every solver step on
-that noise, so both use atol 1e-8 there."""
+that noise, so both use atol 1e-8 there. chaudhury2020: the CAR-T equations switch at t = T_max
+(9.3 days; a piecewise function of time), where the persistent CAR-T state, exactly 0 before, starts
+to grow: with atol 1e-14 the step that crosses the switch can never pass Rodas4's error test (step
+size underflow), so both use atol 1e-8 there too."""
 FLOOR = 1e-6
 """Relative error is measured against |value| + FLOOR x the largest |value| of that variable."""
 

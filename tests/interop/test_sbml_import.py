@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("libsbml")
 pytest.importorskip("roadrunner")
 
-from biomodels_check import compare, folder, tolerance  # noqa: E402
+from biomodels_check import compare, folder, skip_reason, tolerance  # noqa: E402
 
 from tmesim.errors import ConfigError  # noqa: E402
 from tmesim.interop.sbml_import import read_sbml  # noqa: E402
@@ -30,6 +30,10 @@ def test_the_published_models_are_present() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MODELS)
 def test_biomodel_matches_roadrunner(name: str) -> None:
+    reason = skip_reason(folder() / name)
+    if reason:
+        read_sbml(folder() / name)  # it still imports
+        pytest.skip(f"{name}: {reason}")
     err, worst = compare(folder() / name)
     assert err < tolerance(folder() / name, TOLERANCE), (
         f"{name}: {worst} differs from libroadrunner by {err:.2e} (relative)"

@@ -29,9 +29,9 @@ SPECIAL = {
     "chaudhury2020": {"atol": 1e-8},
     "lombardo2018": {"atol": 1e-8, "clip_negative": True, "tolerance": 1e-2},
     "hardiansyah2019": {
-        "skip": "imports, but tmesim's Rodas4 stops with a step-size underflow: 1.1e9 CAR-T cells "
-        "meet 1.1e10 B cells at t = 0 (killing 0.19 and expansion 16.16 per cell per cell-day), a "
-        "transient far shorter than the solver's smallest step over 100 days (16 eps x 100 days)"
+        "skip": "imports, but tmesim's Rodas4 stops with a step-size underflow: CAR-T cells infused at "
+        "1.1e9/day into 1.1e10 B cells (killing 0.19 and expansion 16.16 per cell per cell-day) "
+        "make a transient far shorter than the solver's smallest step over 100 days (16 eps x 100)"
     },
 }
 """Per-model settings, with their reasons. kareva2010: its lymphocytes grow as dL/dt = c L^2 M2 T /

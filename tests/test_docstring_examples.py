@@ -28,6 +28,8 @@ MODULES = [
     "tmesim.config.trial",
     "tmesim.trials.trial",
     "tmesim.trials.formatting",
+    "tmesim.interop.nonmem",
+    "tmesim.interop.sbml_math",
     "tmesim.model.builder",
     "tmesim.model.lesions",
     "tmesim.parameters.parameter_set",

@@ -849,6 +849,102 @@ def schema(
     _stdout().print(_table(title, columns, rows))
 
 
+export_app = typer.Typer(
+    help="Write tmesim's model (SBML) or a regimen (NONMEM table) for other tools.",
+    no_args_is_help=True,
+)
+import_app = typer.Typer(help="Read an SBML model or a NONMEM dosing table.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+
+
+@export_app.command(
+    "sbml",
+    epilog="Example: tmesim export sbml mouse_mc38 --regimen 'anti-pd-1 200 ug biw x6 from day 7' "
+    "--out mc38.xml",
+)
+@_reports_errors
+def export_sbml_command(
+    preset: Annotated[str, typer.Argument(help="Preset name (see `presets`).", metavar="PRESET")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="SBML file to write.")],
+    regimen: Annotated[
+        str | None, typer.Option("--regimen", "-r", help="Regimen text; doses become events.")
+    ] = None,
+    days: Annotated[
+        float, typer.Option("--days", min=0.0, help="Last day of the regimen whose doses are kept.")
+    ] = 365.0,
+) -> None:
+    """The QSP model with a preset's values as SBML Level 3 Version 2 (needs the interop extra)."""
+    from tmesim.interop.sbml_export import export_sbml, write_sbml
+
+    path = write_sbml(out, export_sbml(preset, regimen, days=days))
+    _stdout().print(f"wrote {path}", markup=False)
+
+
+@import_app.command(
+    "sbml", epilog="Example: tmesim import sbml kuznetsov1994.xml --days 100 --out traj.csv"
+)
+@_reports_errors
+def import_sbml_command(
+    file: Annotated[Path, typer.Argument(help="SBML file (any level and version).")],
+    days: Annotated[
+        float, typer.Option("--days", min=0.0, help="Simulated time, in the model's time unit.")
+    ] = 100.0,
+    points: Annotated[int, typer.Option("--points", min=2, help="Save times.")] = 101,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV of the trajectories (time, ids).")
+    ] = None,
+) -> None:
+    """Translate an SBML model for tmesim's cohort solver and simulate it (needs the interop extra)."""
+    import numpy as np
+    import pandas as pd
+
+    from tmesim.interop.sbml_import import read_sbml
+
+    imported = read_sbml(file)
+    m = imported.model
+    _stdout().print(
+        f"{file}: {len(m.species)} states, {len(m.parameters)} parameters, "
+        f"{len(m.observables)} outputs, {len(imported.events)} timed events",
+        markup=False,
+    )
+    if out is not None:
+        t, values = imported.simulate(np.linspace(0.0, days, points))
+        table = pd.DataFrame(values[0], columns=list(imported.observable_ids))
+        table.insert(0, "time", t)
+        table.to_csv(out, index=False)
+        _stdout().print(f"wrote {out}", markup=False)
+
+
+@export_app.command(
+    "nonmem", epilog="Example: tmesim export nonmem 'nivolumab 240 mg q2w x3' --out doses.csv"
+)
+@_reports_errors
+def export_nonmem_command(
+    regimen: Annotated[str, typer.Argument(help="Regimen text.", metavar="REGIMEN")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    hours: Annotated[bool, typer.Option("--hours", help="TIME and II in hours, not days.")] = False,
+) -> None:
+    """A regimen as a NONMEM-style dosing table (ID, TIME, AMT, EVID, CMT, RATE, II, ADDL)."""
+    from tmesim.interop.nonmem import write_nonmem
+
+    path = write_nonmem(out, regimen, time_unit="h" if hours else "day")
+    _stdout().print(f"wrote {path}", markup=False)
+
+
+@import_app.command("nonmem", epilog="Example: tmesim import nonmem doses.csv")
+@_reports_errors
+def import_nonmem_command(
+    file: Annotated[Path, typer.Argument(help="NONMEM-style CSV (DRUG and UNIT columns).")],
+    hours: Annotated[bool, typer.Option("--hours", help="TIME and II in hours, not days.")] = False,
+) -> None:
+    """Print the regimen of every ID of a NONMEM-style dosing table."""
+    from tmesim.interop.nonmem import read_nonmem
+
+    for ident, regimen in read_nonmem(file, time_unit="h" if hours else "day").items():
+        _stdout().print(f"{ident}: {regimen}", markup=False)
+
+
 @app.command()
 def version() -> None:
     """Print the tmesim version."""

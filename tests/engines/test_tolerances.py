@@ -55,3 +55,18 @@ def test_the_generated_kernel_declares_them_and_settings_can_override() -> None:
     Kernel.STATE_ATOL = np.array([1e-3, 0.0])
     with pytest.raises(ConfigError, match="STATE_ATOL"):
         state_atol(Kernel, SolverSettings())
+
+
+def test_species_without_units_need_one_tolerance_for_every_state() -> None:
+    # An SBML import declares no tmesim units: no per-state default, a clear request instead.
+    model = toy("")
+    assert np.isnan(absolute_tolerances(model)[1]) and absolute_tolerances(model)[0] == 1e-3
+    assert "np.nan" in generate_source(model)
+
+    class Kernel:
+        N_STATES = 2
+        STATE_ATOL = absolute_tolerances(model)
+
+    with pytest.raises(ConfigError, match=r"solver\.atol.*declare no units"):
+        state_atol(Kernel, SolverSettings())
+    assert state_atol(Kernel, SolverSettings(atol=1e-9)).tolist() == [1e-9, 1e-9]

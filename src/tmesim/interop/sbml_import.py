@@ -121,7 +121,9 @@ class ImportedModel:
         Y = np.tile(self.initial if Y0 is None else Y0, (n, 1)).astype(float)
         if TIME_STATE in self.model.species_ids:
             Y[:, self.model.species_index(TIME_STATE)] = t_save[0]
-        settings = settings or SolverSettings(clip_negative=False)
+        # SBML species carry no tmesim units, so one absolute tolerance serves every state
+        # (libroadrunner's default, 1e-12, is of that kind too).
+        settings = settings or SolverSettings(clip_negative=False, atol=1e-12)
         out = np.full((n, t_save.size, len(self.observable_ids)), np.nan)
         cuts = sorted({e.time for e in self.events if t_save[0] < e.time <= t_save[-1]})
         bounds = [t_save[0], *cuts, t_save[-1]]

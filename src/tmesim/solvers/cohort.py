@@ -266,6 +266,14 @@ def state_atol(kernel: ModuleType, settings: SolverSettings) -> NDArray[np.float
     if settings.atol is not None:
         return np.full(n, float(settings.atol))
     atol = np.ascontiguousarray(kernel.STATE_ATOL, dtype=np.float64).reshape(-1)
+    if atol.shape[0] == n and np.isnan(atol).any():
+        raise ConfigError(
+            "solver.atol",
+            None,
+            f"{int(np.isnan(atol).sum())} states of this model declare no units, so they have no "
+            "per-state tolerance; give one absolute tolerance for every state, e.g. "
+            "SolverSettings(atol=1e-9) or --set solver.atol=1e-9",
+        )
     if atol.shape[0] != n or not np.all((atol > 0.0) & np.isfinite(atol)):
         raise ConfigError(
             "STATE_ATOL",

@@ -135,7 +135,7 @@ def generate_source(model: Model, *, compiled: bool = True) -> str:
         f"N_OBS = {len(model.observables)}",
         f"JAC_NONZEROS = {len(entries)}",
         "STATE_ATOL = np.array([{}])".format(
-            ", ".join(repr(float(a)) for a in absolute_tolerances(model))
+            ", ".join("np.nan" if a != a else repr(float(a)) for a in absolute_tolerances(model))
         ),
     ]
     return "\n".join(header) + "\n\n\n" + "\n\n\n".join([rhs, jac, obs, demography]) + "\n"

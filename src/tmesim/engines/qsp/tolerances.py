@@ -36,6 +36,9 @@ UNIT_ATOL: dict[str, float] = {
 def absolute_tolerances(model: Model) -> np.ndarray:
     """One absolute tolerance per state of `model`, from its species' units (`UNIT_ATOL`).
 
+    A species that declares no units (e.g. one imported from an SBML file without unit
+    definitions) gets NaN: such a model is solved with one `SolverSettings.atol` for every state.
+
     Example:
         >>> from tmesim.model import build_model
         >>> m = build_model()
@@ -44,6 +47,9 @@ def absolute_tolerances(model: Model) -> np.ndarray:
     """
     out = np.empty(len(model.species))
     for i, species in enumerate(model.species):
+        if not species.units:
+            out[i] = np.nan
+            continue
         if species.units not in UNIT_ATOL:
             raise ConfigError(
                 f"species {species.id!r} units",

@@ -10,16 +10,9 @@ from tmesim.interop.sbml_import import read_sbml
 from tmesim.solvers import SolverSettings
 
 _ROOT = Path(__file__).resolve().parents[2]
-BIOMODELS = next(
-    (
-        p / "shared" / "data" / "biomodels"
-        for p in (_ROOT.parent, _ROOT.parent.parent)
-        if (p / "shared" / "data" / "biomodels").is_dir()
-    ),
-    _ROOT.parent / "shared" / "data" / "biomodels",
-)
-"""The published models (`../shared/data/biomodels` from the repository, or one level higher for
-a worktree); the environment variable TMESIM_BIOMODELS overrides it."""
+BIOMODELS = _ROOT / "tests" / "data" / "biomodels"
+"""The published models, shipped with the tests (BioModels, CC0); the environment variable
+TMESIM_BIOMODELS points the tests at another folder."""
 END_TIME = 100.0
 """Simulated time (the models' own time unit): past kareva2010's t ~ 43.6 and lombardo2018's
 t ~ 0.003, where libroadrunner's defaults fail."""

@@ -88,3 +88,27 @@ def test_nonviable_mass_is_finite_and_non_negative_across_patients():
     volume = result.observable("tumor_volume")[ok]
     assert np.all(np.isfinite(mass)) and np.all(mass >= 0.0)
     assert np.all(mass <= volume * (1 + 1e-9))
+
+
+def test_a_persistent_scar_stays_while_the_rest_of_the_residue_decays_analytically():
+    """With a scar share s, the killed lesion's non-viable mass splits in two: s of every dead
+    cell's residue stays for good, the rest decays at the clearance rate (golden: the analytic
+    exponential once the cells are gone), so the lesion never disappears from imaging."""
+    sim = Simulation("mouse_4t1")
+    k = sim.parameters["nonviable_clearance_rate"].value
+    share = 0.16
+    _, plain = _killed_lesion(400)
+    t, scarred = _killed_lesion(400, {"nonviable_scar_fraction": share})
+    d15, d400 = 15, 400
+    mass = scarred["nonviable_volume"]
+    scar = mass[d15:] - plain["nonviable_volume"][d15:] * (1 - share)
+    # The persistent part is constant once no cell dies any more.
+    assert np.ptp(scar) <= 1e-6 * scar[0]
+    resorbing = mass - scar[0]
+    assert resorbing[d400] / resorbing[d15] == pytest.approx(math.exp(-k * (d400 - d15)), rel=1e-4)
+    # A fifth of 1,000 mm³ of dead cells, 16% of it never resorbed: ~32 mm³, about 4 mm across.
+    assert mass[d400] == pytest.approx(scar[0], rel=0.05)
+    seen = measured_diameters_mm(scarred["tumor_volume"][d15:], DETECTION_MM)
+    assert np.all(seen > 0.0)
+    gone = measured_diameters_mm(plain["tumor_volume"][d15:], DETECTION_MM) == 0.0
+    assert gone[-1], "without the scar the same lesion does disappear"

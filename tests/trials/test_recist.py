@@ -18,6 +18,7 @@ from tmesim.trials.recist import (
     assess_irecist,
     assess_recist,
     assess_visits,
+    targets_resolved,
     visit_response,
 )
 
@@ -518,3 +519,65 @@ def test_assess_visits_is_fast():
     elapsed = time.perf_counter() - start
     assert len(patients_table) == 10_000
     assert elapsed < 5.0
+
+
+# RECIST 1.1 nodal rule on hand-made measurements (Eisenhauer 2009 §4.3.1): a nodal target is
+# measured by its short axis and counts as gone under 10 mm; non-nodal targets must disappear.
+NODE_CASES = [
+    ("node_20_to_8_others_gone_is_cr", [[30.0, 0.0], [20.0, 8.0]], [False, True], "CR"),
+    ("node_20_to_12_others_gone_is_pr", [[30.0, 0.0], [20.0, 12.0]], [False, True], "PR"),
+    ("node_at_exactly_10_is_not_normal", [[30.0, 0.0], [20.0, 10.0]], [False, True], "PR"),
+    ("non_nodal_lesion_at_5mm_is_not_gone", [[30.0, 5.0], [20.0, 8.0]], [False, True], "PR"),
+    ("an_8mm_lesion_that_is_not_a_node_is_pr", [[30.0, 0.0], [20.0, 8.0]], [False, False], "PR"),
+]
+
+
+@pytest.mark.parametrize(
+    "measurements, nodal, expected", [c[1:] for c in NODE_CASES], ids=[c[0] for c in NODE_CASES]
+)
+def test_nodal_targets_back_to_normal_size_allow_a_complete_response(measurements, nodal, expected):
+    d = np.array(measurements)  # (lesions, [baseline, visit])
+    resolved = targets_resolved(d, np.array(nodal)[:, None])
+    sums = d.sum(axis=0)
+    assert visit_response(sums[1], sums[0], sums[0], 0, resolved=bool(resolved[1])) == expected
+    # The same pair of visits, repeated for confirmation, through the patient-level readers.
+    days, s, r = [0.0, 84.0, 126.0], [sums[0], sums[1], sums[1]], [False, *[resolved[1]] * 2]
+    assert assess_recist(days, s, [0, 0, 0], resolved=r).best_response == expected
+    visits = pd.DataFrame(
+        {
+            "cohort": "c",
+            "arm": "a",
+            "patient_id": 1,
+            "day": days,
+            "sum_diameters_mm": s,
+            "new_lesions": 0,
+            "targets_resolved": np.array(r, dtype=bool),
+        }
+    )
+    _, patients = assess_visits(visits)
+    assert patients["best_response"].tolist() == [expected]
+
+
+def test_without_the_resolved_flag_a_complete_response_needs_a_sum_of_zero():
+    assert visit_response(8.0, 50.0, 50.0, 0) == R.PR
+    assert visit_response(0.0, 50.0, 50.0, 0) == R.CR
+    # A normal-sized node does not hide progression: growth over the nadir is still PD.
+    assert visit_response(40.0, 50.0, 8.0, 0, resolved=False) == R.PD
+
+
+def test_resolved_flags_are_checked():
+    with pytest.raises(ConfigError, match="resolved"):
+        assess_recist([0, 42], [50.0, 8.0], [0, 0], resolved=[0, 1])
+    bad = pd.DataFrame(
+        {
+            "cohort": "c",
+            "arm": "a",
+            "patient_id": 1,
+            "day": [0.0, 42.0],
+            "sum_diameters_mm": [50.0, 8.0],
+            "new_lesions": 0,
+            "targets_resolved": [0.0, 1.0],
+        }
+    )
+    with pytest.raises(ConfigError, match="targets_resolved"):
+        assess_visits(bad)

@@ -36,7 +36,7 @@ from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write
 from tmesim.model.builder import Model
-from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
+from tmesim.model.lesions import LESION_MICROENVIRONMENT, LESION_RESIDUE
 from tmesim.parameters.parameter_set import ParameterSet
 from tmesim.solvers import SolverSettings, solve
 from tmesim.solvers.kernel import cache_root
@@ -391,8 +391,8 @@ def vary_lesion_microenvironment(
     P: np.ndarray, model: Model, z: np.ndarray, heterogeneity_cv: float
 ) -> np.ndarray:
     """Parameter rows `P` of a patient's other lesion: its own microenvironment
-    (`LESION_LOCAL_PARAMETERS`), each log-normal around the patient's with CV `heterogeneity_cv`,
-    from the standard normal draws `z` (n, len(LESION_LOCAL_PARAMETERS)).
+    (`LESION_MICROENVIRONMENT`), each log-normal around the patient's with CV `heterogeneity_cv`,
+    from the standard normal draws `z` (n, len(LESION_MICROENVIRONMENT)).
 
     Example:
         >>> from tmesim.model import build_model
@@ -404,8 +404,43 @@ def vary_lesion_microenvironment(
     """
     out = P.copy()
     sigma = math.sqrt(math.log1p(heterogeneity_cv**2))
-    for k, pid in enumerate(LESION_LOCAL_PARAMETERS):
+    for k, pid in enumerate(LESION_MICROENVIRONMENT):
         out[:, model.parameter_index(pid)] *= np.exp(sigma * z[:, k])
+    return out
+
+
+def vary_lesion_residue(
+    P: np.ndarray,
+    model: Model,
+    z: np.ndarray,
+    u: np.ndarray,
+    *,
+    residue_cv: float,
+    clearance_cv: float,
+    scar_probability: float,
+    scar_fraction: float,
+) -> np.ndarray:
+    """Parameter rows `P` of one lesion slot with that lesion's own regression bed
+    (`LESION_RESIDUE`): the residue fraction and its clearance rate log-normal around the
+    patient's (CVs `residue_cv`, `clearance_cv`; the fraction at most 1) from the standard normal
+    draws `z` (n, 2), and a persistent scar holding `scar_fraction` of the residue where the
+    uniform draw `u` (n,) is below `scar_probability` (else no scar).
+
+    Example:
+        >>> from tmesim.model import build_model
+        >>> m = build_model()
+        >>> P = np.full((2, len(m.parameters)), 0.5)
+        >>> Q = vary_lesion_residue(P, m, np.zeros((2, 2)), np.array([0.1, 0.9]), residue_cv=0.5,
+        ...                         clearance_cv=0.5, scar_probability=0.3, scar_fraction=0.16)
+        >>> Q[:, m.parameter_index("nonviable_scar_fraction")].tolist()
+        [0.16, 0.0]
+    """
+    out = P.copy()
+    residue, clearance, scar = (model.parameter_index(pid) for pid in LESION_RESIDUE)
+    for col, cv, draw in ((residue, residue_cv, z[:, 0]), (clearance, clearance_cv, z[:, 1])):
+        out[:, col] *= np.exp(math.sqrt(math.log1p(cv**2)) * draw)
+    out[:, residue] = np.minimum(out[:, residue], 1.0)
+    out[:, scar] = np.where(np.asarray(u) < scar_probability, scar_fraction, 0.0)
     return out
 
 
@@ -438,13 +473,13 @@ def grow_lesions(
         np.stack(
             [
                 patient_rng(seed, int(i), Stream.LESIONS, lesion, screening).standard_normal(
-                    1 + len(LESION_LOCAL_PARAMETERS)
+                    1 + len(LESION_MICROENVIRONMENT)
                 )
                 for i in ids
             ]
         )
         if len(ids)
-        else np.zeros((0, 1 + len(LESION_LOCAL_PARAMETERS)))
+        else np.zeros((0, 1 + len(LESION_MICROENVIRONMENT)))
     )
     P = vary_lesion_microenvironment(first.P, model, z[:, 1:], heterogeneity_cv)
     targets = start_volumes(parameters, z[:, 0])

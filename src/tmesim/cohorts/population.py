@@ -32,6 +32,7 @@ class Stream(IntEnum):
     CHECKPOINTS = 8
     ENROLLMENT = 9
     SUBSEQUENT = 10
+    RADIOLOGY = 11
 
 
 class Phase(IntEnum):

@@ -65,8 +65,9 @@ class Eligibility(_Strict):
     measurable_disease: bool = Field(
         True,
         description="Require at least one lesion with a longest diameter ≥ min_lesion_diameter_mm "
-        "(RECIST 1.1 measurable disease, Eisenhauer 2009 §3.1.1; the model has no lymph nodes, so "
-        "the 15 mm short-axis rule for nodes does not arise). Not applied in the adjuvant setting, "
+        "(RECIST 1.1 measurable disease, Eisenhauer 2009 §3.1.1). A lesion is read as a lymph node "
+        "only when its short axis is ≥ 15 mm at baseline (lesions.nodal_share), so a node is "
+        "always measurable and the longest-diameter rule decides. Not applied in the adjuvant setting, "
         "whose disease is resected.",
     )
     min_lesion_diameter_mm: float = Field(
@@ -345,6 +346,71 @@ class Lesions(_Strict):
     )
     heterogeneity_cv: float = Field(
         0.3, ge=0, le=2, description="Lesion-to-lesion CV of the local myeloid and CCL2 levels."
+    )
+    nodal_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Mean share of target lesions that are lymph nodes (measured by their short "
+        "axis, normal under 10 mm; RECIST 1.1). Each patient draws its own share (beta, mean "
+        "this) and each lesion is a node with that probability if its short axis is ≥ 15 mm at "
+        "baseline. Assumed 0.25 [r]: in anti-PD-1-treated melanoma 57% of patients had "
+        "measurable nodal or subcutaneous lesions (MGH cohort, J Clin Oncol 2019;37(15 suppl):"
+        "9552) and lung lesions were 163 of 567 measurable lesions (Khoja 2016 Br J Cancer "
+        "115:1186); with 2.5 target lesions a per-lesion share of 0.25 puts a nodal target in "
+        "about half of the patients.",
+    )
+    normal_node_mm: float = Field(
+        6.0,
+        ge=0,
+        lt=10,
+        allow_inf_nan=False,
+        description="Short axis (mm) of the normal node that stays when a nodal metastasis is "
+        "gone (assumed: inside RECIST 1.1's normal range under 10 mm, Schwartz 2009 Eur J Cancer "
+        "45:261); it is added to the node's simulated volume.",
+    )
+    residue_cv: float = Field(
+        0.5,
+        ge=0,
+        le=3,
+        allow_inf_nan=False,
+        description="Lesion-to-lesion CV of the non-viable residue fraction (log-normal around "
+        "the patient's, at most 1). Assumed: the regression bed varies from lesion to lesion, "
+        "from near-complete necrosis to a fibrotic nodule (Tetzlaff 2018 Ann Oncol 29:1861).",
+    )
+    clearance_cv: float = Field(
+        0.6,
+        ge=0,
+        le=3,
+        allow_inf_nan=False,
+        description="Lesion-to-lesion CV of the clearance rate of the non-viable mass "
+        "(log-normal around the patient's). Assumed: complete responses of melanoma under "
+        "checkpoint blockade keep accruing for years (CheckMate 067: 11.5/8.9/2.2% CR at the "
+        "primary analysis, 22/19/6% at five years, Larkin 2015 NEJM 373:23 Table 2, Larkin 2019 "
+        "NEJM 381:1535), so the residual mass of some lesions takes far longer to clear than "
+        "that of others.",
+    )
+    scar_probability: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Probability that a lesion forms a persistent scar (scar_fraction of its "
+        "residue never resorbed), so that it never disappears on imaging. Calibrated (ledger "
+        "record lesion_residue): melanoma masses of necrosis and fibrosis without viable tumor "
+        "persist for years in some patients after ipilimumab ± nivolumab (J Immunother "
+        "2023;46:192), and pathological complete responses outnumber radiological ones "
+        "(Menzies 2021 Nat Med 27:301; Tetzlaff 2018 Ann Oncol 29:1861).",
+    )
+    scar_fraction: float = Field(
+        0.16,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of a scarring lesion's non-viable residue that is never resorbed: ~16% "
+        "of radiofrequency-ablation zones' volume remains at two years (Zimmermann 2018 Indian J "
+        "Radiol Imaging 28:320, the plateau of an exponential fit).",
     )
     new_lesion_rate_per_year: float = Field(
         0.5,

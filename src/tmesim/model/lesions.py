@@ -37,9 +37,20 @@ from tmesim.model.builder import Model, Observable, ParameterDecl, Species
 
 TUMOR_COMPARTMENT = "tumor"
 
-LESION_LOCAL_PARAMETERS = ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell")
-"""Parameters of a lesion's own microenvironment (its myeloid program), drawn per lesion
-(`tmesim.cohorts.baseline.grow_lesions`); every other parameter is the patient's."""
+LESION_MICROENVIRONMENT = ("tumor_myeloid_factor", "ccl2_secretion_tumor_cell")
+"""A lesion's own myeloid program, drawn per lesion before it grows
+(`tmesim.cohorts.baseline.vary_lesion_microenvironment`)."""
+
+LESION_RESIDUE = (
+    "nonviable_residue_fraction",
+    "nonviable_clearance_rate",
+    "nonviable_scar_fraction",
+)
+"""A lesion's own regression bed (what dead tumor cells leave and how fast it is resorbed), drawn
+per lesion at treatment start (`tmesim.cohorts.baseline.vary_lesion_residue`)."""
+
+LESION_LOCAL_PARAMETERS = LESION_MICROENVIRONMENT + LESION_RESIDUE
+"""Parameters that differ between a patient's lesions; every other parameter is the patient's."""
 
 LESION_OBSERVABLES = (
     "tumor_volume",

@@ -49,6 +49,13 @@ CELL_STATES: tuple[tuple[str, str, str, str], ...] = (
         "non-viable mass of the lesion (necrotic debris and fibrotic scar left by dead tumor "
         "cells), in volume equivalents of tumor cells",
     ),
+    (
+        "tumor_scar",
+        "cell",
+        "tumor",
+        "persistent scar of the lesion (fibrosis never resorbed), in volume equivalents of tumor "
+        "cells",
+    ),
     ("dc_tumor", "cell", "tumor", "dendritic cells in the tumor, taking up antigen"),
     (
         "dc_lymph_node",

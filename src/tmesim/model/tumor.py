@@ -159,4 +159,12 @@ def apply_tumor_balance(
         "1/day",
         "resorption rate of the lesion's non-viable mass (necrosis and scar)",
     )
-    b.add_rate(s.tumor_nonviable, residue * all_deaths - clearance * s.tumor_nonviable)
+    # A share of the residue turns into scar that is never resorbed (radiofrequency-ablation zones
+    # keep ~16% of their volume at two years, Zimmermann 2018): the lesion then never vanishes.
+    scar = b.parameter(
+        "nonviable_scar_fraction",
+        "1",
+        "share of the non-viable residue that becomes persistent scar (never resorbed)",
+    )
+    b.add_rate(s.tumor_nonviable, residue * (1 - scar) * all_deaths - clearance * s.tumor_nonviable)
+    b.add_rate(s.tumor_scar, residue * scar * all_deaths)

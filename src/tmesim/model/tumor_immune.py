@@ -98,7 +98,7 @@ def _observables(
     b.observable("tumor_cells", "cell", "viable tumor cells, all clones", t.total)
     density = b.symbol("tumor_cell_density")
     cellular = t.lesion_cells / density
-    nonviable = s.tumor_nonviable / density
+    nonviable = (s.tumor_nonviable + s.tumor_scar) / density
     lesion = cellular + nonviable
     b.observable(
         "tumor_volume",
@@ -122,7 +122,8 @@ def _observables(
     b.observable(
         "nonviable_volume",
         "mm^3",
-        "volume of the lesion's non-viable mass (necrotic debris and scar of dead tumor cells)",
+        "volume of the lesion's non-viable mass (necrotic debris, resorbing and persistent scar "
+        "of dead tumor cells)",
         nonviable,
     )
     for k, clone in enumerate(s.clones):

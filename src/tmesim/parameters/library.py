@@ -99,12 +99,23 @@ SHARED: dict[str, Parameter] = _table(
         "zones of liver metastases on CT from day 1 to 24 months (Zimmermann 2018 Indian J "
         "Radiol Imaging 28:320: 55.2, 34.7, 26.3, 16.5, 12.7, 10.0, 8.9, 8.1, 7.5 mL) follow "
         "a·exp(−kt) + c by least squares with k = 0.0085/day (half-life 82 days) for the resorbed part; "
-        "the ~16% that stays as permanent scar is not modelled. Melanoma without viable tumor "
+        "the ~16% that stays is the persistent scar (nonviable_scar_fraction). Melanoma without viable tumor "
         "cells after 6–8 weeks of neoadjuvant checkpoint blockade is still a mass of necrosis, "
         "fibrosis and inflammation at resection (Tetzlaff 2018 Ann Oncol 29:1861; pathological "
         "complete response in 45% with nivolumab + ipilimumab, Amaria 2018 Nat Med 24:1649), "
         "and masses of necrosis and fibrosis without melanoma persist for years in some "
         "patients after ipilimumab ± nivolumab (J Immunother 2023;46:192)",
+    ),
+    _p(
+        "nonviable_scar_fraction",
+        0.0,
+        "1",
+        assumed(
+            "no persistent scar in the patient's nominal lesion; ablation zones keep ~16% of their "
+            "volume as permanent scar at two years (Zimmermann 2018 Indian J Radiol Imaging "
+            "28:320), and a clinical trial gives that share to the lesions that scar "
+            "(trials: lesions.scar_probability, lesions.scar_fraction)"
+        ),
     ),
     _p(
         "tumor_interstitial_fraction",

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tmesim.cohorts.baseline import Baseline, vary_lesion_microenvironment
+from tmesim.cohorts.baseline import Baseline, vary_lesion_microenvironment, vary_lesion_residue
 from tmesim.cohorts.population import Phase, Stream, patient_rng
 from tmesim.config.trial import SubsequentTherapy, TrialScenario, Visits
-from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
+from tmesim.model.lesions import LESION_MICROENVIRONMENT
 from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.trials.cell_therapy import cart_readouts
@@ -23,11 +23,12 @@ from tmesim.trials.endpoints import (
     death_days,
     first_crossing_day,
     measured_diameters_mm,
+    measured_node_mm,
     new_lesion_days,
     time_to_event,
 )
 from tmesim.trials.joint import LesionSolution, solve_lesions
-from tmesim.trials.recist import assess_visits
+from tmesim.trials.recist import NODE_TARGET_MM, NORMAL_NODE_MM, assess_visits, targets_resolved
 from tmesim.trials.study import (
     Study,
     Unit,
@@ -50,6 +51,45 @@ CLONE_IDS = tuple(f"tumor_clone_{k}" for k in range(N_CLONES))
 
 MAX_NEW_LESIONS = 4
 """New lesions followed per patient (enough for iRECIST's "more new lesions" rule)."""
+
+NODAL_SHARE_CONCENTRATION = 2.0
+"""Concentration a + b of the beta distribution of a patient's nodal share. Assumed: wide, from
+patients with nodal disease only (unresectable stage III, M1a) to patients with none."""
+
+
+def lesion_radiology(
+    seed: int,
+    ids: np.ndarray,
+    n_slots: int,
+    nodal_share: float,
+    screenings: np.ndarray | int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each patient's radiology draws, from its own stream: (z (n_slots, n, 2) standard normals of
+    each lesion's residue fraction and clearance rate, u_scar (n_slots, n) and u_node
+    (n_slots, n) uniforms deciding whether a lesion scars and whether it is a node, share (n,)
+    the patient's nodal share, beta with mean `nodal_share`).
+
+    Example:
+        >>> z, u_scar, u_node, share = lesion_radiology(1, np.arange(3), 2, 0.25)
+        >>> z.shape, u_node.shape, bool(np.all((share >= 0) & (share <= 1)))
+        ((2, 3, 2), (2, 3), True)
+    """
+    k = np.broadcast_to(np.asarray(screenings, dtype=np.int64), np.shape(ids))
+    n = len(ids)
+    z = np.zeros((n_slots, n, 2))
+    u_scar = np.zeros((n_slots, n))
+    u_node = np.zeros((n_slots, n))
+    share = np.zeros(n)
+    a = nodal_share * NODAL_SHARE_CONCENTRATION
+    b = (1.0 - nodal_share) * NODAL_SHARE_CONCENTRATION
+    for row, (i, r) in enumerate(zip(ids, k, strict=True)):
+        rng = patient_rng(seed, int(i), Stream.RADIOLOGY, 0, int(r))
+        share[row] = rng.beta(a, b) if 0.0 < nodal_share < 1.0 else nodal_share
+        for j in range(n_slots):
+            rng = patient_rng(seed, int(i), Stream.RADIOLOGY, 1 + j, int(r))
+            z[j, row] = rng.standard_normal(2)
+            u_scar[j, row], u_node[j, row] = rng.random(2)
+    return z, u_scar, u_node, share
 
 
 def lesion_counts(
@@ -91,6 +131,29 @@ def clinical_unit(
         P_arm.append(P_j)
     Y = [np.nan_to_num(b.Y) for b in lesions]
     present = [ok & (counts > j) & b.plausible for j, b in enumerate(lesions)]
+    lesion_s = s.lesions
+    z, u_scar, u_node, share = lesion_radiology(
+        s.seed,
+        first.patient_id,
+        len(lesions),
+        lesion_s.nodal_share,
+        first.table["screen_failures"].to_numpy(dtype=np.int64),
+    )
+    if s.setting == "metastatic":
+        # Each lesion its own regression bed from treatment start (`vary_lesion_residue`).
+        P_arm = [
+            vary_lesion_residue(
+                P_j,
+                study.model,
+                z[j],
+                u_scar[j],
+                residue_cv=lesion_s.residue_cv,
+                clearance_cv=lesion_s.clearance_cv,
+                scar_probability=lesion_s.scar_probability,
+                scar_fraction=lesion_s.scar_fraction,
+            )
+            for j, P_j in enumerate(P_arm)
+        ]
     if s.setting == "adjuvant":
         Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
@@ -185,8 +248,21 @@ def _readouts(
     volumes = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_volumes, strict=True))
     living = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_living, strict=True))
     limit = s.response.detection_limit_mm
-    lesion_d = [measured_diameters_mm(np.nan_to_num(v), limit) for v in lesion_volumes]
+    normal_node = lesion_s.normal_node_mm
+    # A lesion is a nodal target if drawn nodal and its short axis is >= 15 mm at baseline.
+    nodal = [
+        (s.setting == "metastatic")
+        & p
+        & (u_node[j] < share)
+        & (measured_node_mm(np.nan_to_num(v[:, 0]), normal_node) >= NODE_TARGET_MM)
+        for j, (p, v) in enumerate(zip(present, lesion_volumes, strict=True))
+    ]
+    lesion_d = [
+        lesion_measurements(np.nan_to_num(v), node, limit, normal_node)
+        for v, node in zip(lesion_volumes, nodal, strict=True)
+    ]
     target_d = sum(lesion_d)
+    resolved = targets_resolved(np.stack(lesion_d), np.stack(nodal)[:, :, None])
     solved = ok & (status == 0)
     volumes[~solved] = np.nan
     living[~solved] = np.nan
@@ -197,6 +273,7 @@ def _readouts(
     ineligible = np.array([str(r).startswith("not eligible") for r in reasons], dtype=bool)
     out.loc[ineligible, "status"] = "ineligible"
     out["n_lesions"] = n_present  # a lesion that could not be grown is left out
+    out["n_nodal_lesions"] = np.sum(nodal, axis=0).astype(np.int64)
     out["baseline_sum_diameters_mm"] = np.where(solved, target_d[:, 0], np.nan)
     factor = 1.0 if s.setting == "adjuvant" else s.survival.non_target_factor
     background = _background_death(s, first.patient_id)
@@ -240,9 +317,16 @@ def _readouts(
         measurable,
         new_days,
         horizon,
+        nodal,
+        resolved,
     )
     for col, value in lesion_columns(
-        days, lesion_d, present, scheduled_visit_days(s.visits, s.follow_up_days), death
+        days,
+        lesion_d,
+        present,
+        scheduled_visit_days(s.visits, s.follow_up_days),
+        death,
+        nodal,
     ).items():
         out[col] = value
     out["mixed_response"] = nullable(out["mixed_response"].to_numpy(), solved & (n_present > 1))
@@ -360,7 +444,7 @@ def _adjuvant_sites(
     a = s.adjuvant
     model = study.model
     initial = study.cohort_parameters[unit.cohort].initial_state(model)
-    n_draws = 2 + len(LESION_LOCAL_PARAMETERS)
+    n_draws = 2 + len(LESION_MICROENVIRONMENT)
     draws = np.array(
         [patient_rng(s.seed, int(i), Stream.RESECTION).standard_normal(n_draws) for i in ids]
     ).reshape(len(ids), n_draws)
@@ -418,16 +502,38 @@ def relapse_columns(
     }
 
 
+def lesion_measurements(
+    volume_mm3: np.ndarray, nodal: np.ndarray, detection_limit_mm: float, normal_node_mm: float
+) -> np.ndarray:
+    """A lesion slot's measurements (n, n_days) from its volumes: the short axis of the rows
+    that are nodes (`nodal`, (n,); `measured_node_mm`), the recorded longest diameter of the
+    others (`measured_diameters_mm`).
+
+    Example:
+        >>> v = np.array([[4188.8, 0.0], [4188.8, 0.0]])
+        >>> lesion_measurements(v, np.array([True, False]), 3.0, 6.0).round(1).tolist()
+        [[20.1, 6.0], [20.0, 0.0]]
+    """
+    node = np.asarray(nodal, dtype=bool)[:, None]
+    return np.where(
+        node,
+        measured_node_mm(volume_mm3, normal_node_mm),
+        measured_diameters_mm(volume_mm3, detection_limit_mm),
+    )
+
+
 def lesion_columns(
     days: np.ndarray,
     lesion_d: list[np.ndarray],
     present: list[np.ndarray],
     scan_days: np.ndarray,
     death: np.ndarray,
+    nodal: list[np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-lesion readouts at the scheduled scans before death: each target lesion's best change
     of its diameter from baseline and its best response (RECIST 1.1 thresholds applied to the
-    lesion alone: CR gone, PR ≤ −30 %, PD ≥ +20 % at every scan, else SD), joined with ';' in
+    lesion alone: CR gone, or a node (`nodal`) under 10 mm short axis, PR ≤ −30 %, PD ≥ +20 % at
+    every scan, else SD), joined with ';' in
     lesion order; and a mixed response, one lesion ≥ 30 % smaller and another ≥ 20 % larger
     than at baseline at the same scan.
 
@@ -451,8 +557,16 @@ def lesion_columns(
         shrunk = (change <= -30.0).any(axis=0)
         grown = (change >= 20.0).any(axis=0)
     mixed = (shrunk & grown).any(axis=1)
+    complete = best <= -100.0
+    if nodal is not None:
+        for j, d in enumerate(lesion_d):
+            with np.errstate(all="ignore"):
+                smallest = np.fmin.reduce(
+                    np.where(alive & present[j][:, None], d[:, cols], np.nan), axis=1
+                )
+            complete[j] |= np.asarray(nodal[j], dtype=bool) & (smallest < NORMAL_NODE_MM)
     labels = np.where(
-        best <= -100.0, "CR", np.where(best <= -30.0, "PR", np.where(best >= 20.0, "PD", "SD"))
+        complete, "CR", np.where(best <= -30.0, "PR", np.where(best >= 20.0, "PD", "SD"))
     )
     text = [
         ";".join(labels[j, i] for j in range(len(lesion_d)) if np.isfinite(best[j, i]))
@@ -546,6 +660,8 @@ def _visit_table(
     measurable: np.ndarray,
     new_days: np.ndarray,
     horizon: np.ndarray,
+    nodal: list[np.ndarray],
+    resolved: np.ndarray,
 ) -> pd.DataFrame:
     """Baseline and scans (before death and within each patient's follow-up at the analysis,
     `horizon`) of the solved patients with measurable disease at baseline. New lesions appear on
@@ -554,7 +670,8 @@ def _visit_table(
     A scan on its scheduled day reads the first saved state at or after it. A scan moved within
     the visit window reads each lesion's volume linearly interpolated between saved days at its
     actual day (then measured as on any scan), and that day is the visit day (and so the
-    progression day) of the RECIST assessment.
+    progression day) of the RECIST assessment. ``targets_resolved`` says whether every target
+    lesion is gone (`nodal` lesions: back under 10 mm; `resolved` on the saved days).
     """
     s = study.scenario
     windowed = s.visits.window_days >= 1
@@ -567,16 +684,26 @@ def _visit_table(
                 [[0.0], visit_days(s.visits, s.follow_up_days, s.seed, int(ids[i]))]
             )
             limit = s.response.detection_limit_mm
-            sums = sum(
-                measured_diameters_mm(np.interp(scan_days, days, v[i]), limit)
-                for v in lesion_volumes
+            measured = np.stack(
+                [
+                    lesion_measurements(
+                        np.interp(scan_days, days, v[i])[None, :],
+                        node[i : i + 1],
+                        limit,
+                        s.lesions.normal_node_mm,
+                    )[0]
+                    for v, node in zip(lesion_volumes, nodal, strict=True)
+                ]
             )
+            sums = measured.sum(axis=0)
+            gone = targets_resolved(measured, np.array([node[i] for node in nodal])[:, None])
             scan_volumes = np.interp(scan_days, days, volumes[i])
         else:
             scan_days = scheduled
             sums = target_d[i, scheduled_cols]
+            gone = resolved[i, scheduled_cols]
             scan_volumes = volumes[i, scheduled_cols]
-        for scan, sum_mm, volume in zip(scan_days, sums, scan_volumes, strict=True):
+        for scan, sum_mm, volume, done in zip(scan_days, sums, scan_volumes, gone, strict=True):
             if scan >= np.nan_to_num(death[i], nan=np.inf) or scan > horizon[i]:
                 break
             appeared = new_days[i][new_days[i] <= scan]
@@ -585,8 +712,15 @@ def _visit_table(
                 at = min(int(np.searchsorted(days, t_new)), len(days) - 1)
                 grow = volume / max(volumes[i, at], 1e-12)
                 sum_new += NEW_LESION_DIAMETER_MM * float(np.cbrt(grow))
-            rows.append((ids[i], scan, sum_mm, len(appeared), sum_new))
+            rows.append((ids[i], scan, sum_mm, len(appeared), sum_new, bool(done)))
     return pd.DataFrame(
         rows,
-        columns=["patient_id", "day", "sum_diameters_mm", "new_lesions", "new_lesion_sum_mm"],
-    ).astype({"patient_id": np.int64, "new_lesions": np.int64})
+        columns=[
+            "patient_id",
+            "day",
+            "sum_diameters_mm",
+            "new_lesions",
+            "new_lesion_sum_mm",
+            "targets_resolved",
+        ],
+    ).astype({"patient_id": np.int64, "new_lesions": np.int64, "targets_resolved": bool})

@@ -6,7 +6,13 @@ calipers and CT see it: an inflamed lesion can swell before it shrinks, and a le
 cells are all dead still measures until its necrosis and scar are resorbed, so that it reads as a
 partial response for a while). A lesion whose diameter is below the imaging detection limit has
 disappeared (recorded as 0 mm, as RECIST records a vanished target lesion); one that is seen but
-smaller than 5 mm is recorded as 5 mm, RECIST's "too small to measure".
+smaller than 5 mm is recorded as 5 mm, RECIST's "too small to measure" (Eisenhauer 2009, §"lesions
+that become too small to measure": 0 mm when the radiologist believes the lesion has disappeared,
+a 5 mm default when it is faintly seen).
+
+Lymph nodes (metastatic setting): a nodal target lesion is measured by its short axis, that of a
+sphere of the simulated volume plus the normal node's own volume (`measured_node_mm`): a node never
+disappears, it returns to its normal size, and under 10 mm it counts as normal (RECIST 1.1).
 
 Death (clinical trials): a patient dies when the total tumor burden — the living part (tumor cells
 and infiltrate, not the necrosis and scar) of the simulated target lesions times `non_target_factor`
@@ -57,6 +63,19 @@ def measured_diameters_mm(
     d = sphere_diameter_mm(volume_mm3)
     shown = np.where(d >= too_small_mm, d, too_small_mm)
     return np.where(d >= detection_limit_mm, shown, 0.0)
+
+
+def measured_node_mm(volume_mm3: np.ndarray, normal_node_mm: float) -> np.ndarray:
+    """Short axis (mm) of a nodal lesion as RECIST 1.1 records it: the node is its metastasis
+    (volume `volume_mm3`) plus the normal node of short axis `normal_node_mm`, both as spheres;
+    a node stays visible, so there is no detection limit.
+
+    Example:
+        >>> measured_node_mm(np.array([0.0, 4188.8]), 6.0).round(1).tolist()
+        [6.0, 20.1]
+    """
+    normal = math.pi / 6.0 * normal_node_mm**3
+    return sphere_diameter_mm(np.maximum(volume_mm3, 0.0) + normal)
 
 
 def first_crossing_day(days: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:

@@ -3,16 +3,21 @@
 RECIST 1.1 (Eisenhauer et al. 2009, Eur J Cancer 45:228) classifies each follow-up visit from the
 sum of the longest diameters of the target lesions and the presence of new lesions:
 
-- CR: every target lesion has disappeared (sum 0) and there is no new lesion;
+- CR: every target lesion has disappeared and there is no new lesion; a nodal target lesion
+  (a lymph node, measured by its short axis) counts as gone when its short axis is under 10 mm,
+  since a normal node keeps its size (so the sum of a CR need not be 0);
 - PR: the sum is at least 30% below the baseline sum;
 - PD: the sum is at least 20% above the nadir (the smallest sum so far, baseline included) and at
   least 5 mm above it, or a new lesion has appeared;
 - SD: neither PR nor PD; NE: the sum was not measured (NaN) and there is no new lesion.
 
-The simulator has no lymph nodes, so the short-axis rule for nodal target lesions (a node under
-10 mm counts as normal in a CR) does not apply, and it has no non-target lesions. Thresholds are
-compared with a relative tolerance of 1e-9, so that round-off does not move a visit that sits
-exactly on a boundary (a sum exactly 30% below baseline is a PR).
+Lymph nodes (RECIST 1.1 §3.1.1 and §4.3.1; Schwartz 2009, Eur J Cancer 45:261): a node is a
+target lesion when its short axis is at least 15 mm (`NODE_TARGET_MM`), it enters the sum by its
+short axis, and it counts as normal, which a CR allows, under 10 mm (`NORMAL_NODE_MM`). Whether
+every target lesion is gone is therefore passed per visit (``resolved``, see `targets_resolved`);
+without it a CR is a sum of 0. The simulator has no non-target lesions. Thresholds are compared
+with a relative tolerance of 1e-9, so that round-off does not move a visit that sits exactly on a
+boundary (a sum exactly 30% below baseline is a PR).
 
 iRECIST (Seymour et al. 2017, Lancet Oncol 18:e143) keeps assessing after a first RECIST
 progression: it is unconfirmed (iUPD) until a later assessment shows further growth (iCPD), and
@@ -46,6 +51,7 @@ __all__ = [
     "assess_irecist",
     "assess_recist",
     "assess_visits",
+    "targets_resolved",
     "visit_response",
 ]
 
@@ -53,6 +59,10 @@ CRITERIA: tuple[str, ...] = ("recist1.1", "irecist")
 PR_FRACTION = 0.30
 PD_FRACTION = 0.20
 PD_MIN_INCREASE_MM = 5.0
+NODE_TARGET_MM = 15.0
+"""Short axis (mm) from which a lymph node is a measurable (target) lesion (RECIST 1.1 §3.1.1)."""
+NORMAL_NODE_MM = 10.0
+"""A node whose short axis is below this (mm) is normal: gone for a CR (RECIST 1.1 §4.3.1)."""
 _TOL = 1e-9
 
 # Internal visit codes, best first. RECIST PD and iRECIST iCPD share one code.
@@ -157,14 +167,41 @@ def _target_progressed(sum_mm: float, nadir_mm: float) -> bool:
     return increase >= PD_MIN_INCREASE_MM * slack and increase >= PD_FRACTION * nadir_mm * slack
 
 
-def _visit_code(sum_mm: float, baseline_mm: float, nadir_mm: float, new_lesions: int) -> int:
+def targets_resolved(diameters_mm: object, nodal: object) -> np.ndarray:
+    """Whether every target lesion is gone under RECIST 1.1, per visit: each non-nodal lesion
+    has disappeared (0 mm) and each nodal lesion's short axis is under `NORMAL_NODE_MM`.
+
+    ``diameters_mm`` is (n_lesions, ...) measurements (longest diameter, or short axis for a
+    node), ``nodal`` says which lesions are nodes (broadcast against ``diameters_mm``); NaN is
+    not gone.
+
+    Example:
+        >>> targets_resolved([[0.0, 0.0], [20.0, 8.0]], [[False], [True]]).tolist()
+        [False, True]
+        >>> targets_resolved([[0.0], [12.0]], [[False], [True]]).tolist()
+        [False]
+    """
+    d = np.asarray(diameters_mm, dtype=float)
+    node = np.broadcast_to(np.asarray(nodal, dtype=bool), d.shape)
+    with np.errstate(invalid="ignore"):
+        gone = np.where(node, d < NORMAL_NODE_MM, d <= 0.0)
+    return np.all(gone, axis=0)
+
+
+def _visit_code(
+    sum_mm: float,
+    baseline_mm: float,
+    nadir_mm: float,
+    new_lesions: int,
+    resolved: bool | None = None,
+) -> int:
     if new_lesions > 0:
         return _PD
     if sum_mm != sum_mm:
         return _NE
     if _target_progressed(sum_mm, nadir_mm):
         return _PD
-    if sum_mm <= 0.0:
+    if (sum_mm <= 0.0) if resolved is None else resolved:
         return _CR
     if (sum_mm - baseline_mm) / baseline_mm <= -PR_FRACTION + _TOL:
         return _PR
@@ -172,16 +209,24 @@ def _visit_code(sum_mm: float, baseline_mm: float, nadir_mm: float, new_lesions:
 
 
 def visit_response(
-    sum_mm: float, baseline_mm: float, nadir_mm: float, new_lesions: int
+    sum_mm: float,
+    baseline_mm: float,
+    nadir_mm: float,
+    new_lesions: int,
+    *,
+    resolved: bool | None = None,
 ) -> Response:
     """RECIST 1.1 response of one follow-up visit from its target sum and new-lesion count.
 
     ``nadir_mm`` is the smallest sum measured before this visit, baseline included. A new lesion
-    is PD even when the sum was not measured.
+    is PD even when the sum was not measured. ``resolved`` says whether every target lesion is
+    gone (`targets_resolved`: nodes under 10 mm count as gone); None means a sum of 0.
 
     Example:
         >>> visit_response(70.0, 100.0, 100.0, 0), visit_response(62.0, 100.0, 50.0, 0)
         (<Response.PR: 'PR'>, <Response.PD: 'PD'>)
+        >>> visit_response(8.0, 50.0, 30.0, 0, resolved=True)
+        <Response.CR: 'CR'>
     """
     sum_mm = float(sum_mm)
     baseline_mm = _check_baseline(float(baseline_mm))
@@ -196,7 +241,9 @@ def visit_response(
         count_ok = False
     if isinstance(new_lesions, bool) or not count_ok:
         raise ConfigError("new_lesions", new_lesions, "pass the number of new lesions (int >= 0)")
-    return _RECIST_OF_CODE[_visit_code(sum_mm, baseline_mm, nadir_mm, int(new_lesions))]
+    if resolved is not None:
+        resolved = bool(resolved)
+    return _RECIST_OF_CODE[_visit_code(sum_mm, baseline_mm, nadir_mm, int(new_lesions), resolved)]
 
 
 def _check_baseline(baseline_mm: float, where: str = "") -> float:
@@ -210,11 +257,13 @@ def _check_baseline(baseline_mm: float, where: str = "") -> float:
     return baseline_mm
 
 
-def _recist_codes(sums: Sequence[float], new: Sequence[int], baseline: float) -> list[int]:
+def _recist_codes(
+    sums: Sequence[float], new: Sequence[int], baseline: float, resolved: Sequence[bool | None]
+) -> list[int]:
     codes: list[int] = []
     nadir = baseline
-    for s, k in zip(sums, new, strict=True):
-        code = _visit_code(s, baseline, nadir, k)
+    for s, k, r in zip(sums, new, resolved, strict=True):
+        code = _visit_code(s, baseline, nadir, k, r)
         codes.append(code)
         if code == _PD:
             break
@@ -224,7 +273,11 @@ def _recist_codes(sums: Sequence[float], new: Sequence[int], baseline: float) ->
 
 
 def _irecist_codes(
-    sums: Sequence[float], new: Sequence[int], new_sums: Sequence[float], baseline: float
+    sums: Sequence[float],
+    new: Sequence[int],
+    new_sums: Sequence[float],
+    baseline: float,
+    resolved: Sequence[bool | None],
 ) -> list[int]:
     codes: list[int] = []
     nadir = baseline
@@ -232,7 +285,7 @@ def _irecist_codes(
     target_in_pd = new_in_pd = False
     ref_sum = ref_new_sum = NAN
     ref_new = 0
-    for s, k, ns in zip(sums, new, new_sums, strict=True):
+    for s, k, ns, r in zip(sums, new, new_sums, resolved, strict=True):
         if unconfirmed:
             if target_in_pd:
                 grew = s - ref_sum >= PD_MIN_INCREASE_MM * (1.0 - _TOL)
@@ -242,13 +295,13 @@ def _irecist_codes(
                 grew = grew or k > ref_new or ns - ref_new_sum >= PD_MIN_INCREASE_MM * (1.0 - _TOL)
             else:
                 grew = grew or k > 0
-            code = _PD if grew else _visit_code(s, baseline, nadir, k)
+            code = _PD if grew else _visit_code(s, baseline, nadir, k, r)
             if code == _PD and not grew:
                 code = _UPD
             elif code in (_CR, _PR, _SD):
                 unconfirmed = False
         else:
-            code = _visit_code(s, baseline, nadir, k)
+            code = _visit_code(s, baseline, nadir, k, r)
             if code == _PD:
                 code = _UPD
                 unconfirmed = True
@@ -329,17 +382,20 @@ def _assess_lists(
     confirm: bool,
     confirmation_days: float,
     min_sd_days: float,
+    resolved: Sequence[bool | None] | None = None,
 ) -> tuple[list[int], int, float, float, float, float]:
     """codes, best code, best % change, response day, (confirmed) progression day, iUPD day.
 
-    iRECIST when the new-lesion sums are given, RECIST 1.1 when they are None.
+    iRECIST when the new-lesion sums are given, RECIST 1.1 when they are None. ``resolved``
+    (one per visit, baseline included) says whether every target lesion is gone; None: a sum of 0.
     """
     baseline = sums[0]
     follow_sums = sums[1:]
+    gone = list(resolved[1:]) if resolved is not None else [None] * len(follow_sums)
     if new_sums is not None:
-        codes = _irecist_codes(follow_sums, new[1:], new_sums[1:], baseline)
+        codes = _irecist_codes(follow_sums, new[1:], new_sums[1:], baseline, gone)
     else:
-        codes = _recist_codes(follow_sums, new[1:], baseline)
+        codes = _recist_codes(follow_sums, new[1:], baseline, gone)
     day0 = days[0]
     rel = [d - day0 for d in days[1 : 1 + len(codes)]]
     best, first = _best_overall(codes, rel, confirm, confirmation_days, min_sd_days)
@@ -401,10 +457,19 @@ def _assess_arrays(
     confirm: bool,
     confirmation_days: float,
     min_sd_days: float,
+    resolved: object | None = None,
 ) -> tuple[list[int], int, float, float, float, float]:
     """`_assess_lists` of one patient's arrays, after checking them and the options."""
     _check_options(confirmation_days, min_sd_days)
     d, s, k, ns = _check_arrays(days, sums_mm, new_lesions, new_lesion_sums_mm)
+    gone = None
+    if resolved is not None:
+        r = np.asarray(resolved)
+        if r.shape != d.shape or r.dtype != bool:
+            raise ConfigError(
+                "resolved", r.tolist(), f"pass one bool per visit ({d.size}): every target gone"
+            )
+        gone = r.tolist()
     return _assess_lists(
         d.tolist(),
         s.tolist(),
@@ -413,6 +478,7 @@ def _assess_arrays(
         confirm,
         confirmation_days,
         min_sd_days,
+        gone,
     )
 
 
@@ -434,6 +500,7 @@ def assess_recist(
     confirm: bool = True,
     confirmation_days: float = 28.0,
     min_sd_days: float = 42.0,
+    resolved: Sequence[bool] | np.ndarray | None = None,
 ) -> RecistAssessment:
     """RECIST 1.1 visit responses and best overall response (BOR) of one patient.
 
@@ -442,7 +509,9 @@ def assess_recist(
     or a better response (a CR followed by a PR confirms a PR, as in table 3 of RECIST 1.1); an
     unconfirmed response counts as SD. SD counts only at a visit at least ``min_sd_days`` after
     baseline; otherwise the BOR is PD if the patient progressed and NE if not. Without
-    ``confirm`` the BOR is the best single visit (the SD duration still applies).
+    ``confirm`` the BOR is the best single visit (the SD duration still applies). ``resolved``
+    (one bool per visit, see `targets_resolved`) says whether every target lesion is gone, so that
+    a patient whose nodes are back to normal size is a CR; without it a CR is a sum of 0.
 
     Example:
         >>> assess_recist([0, 42, 84], [50.0, 30.0, 56.0], [0, 0, 0]).best_response
@@ -451,7 +520,7 @@ def assess_recist(
         <Response.PR: 'PR'>
     """
     codes, best, change, response_day, progression_day, _ = _assess_arrays(
-        days, sums_mm, new_lesions, None, confirm, confirmation_days, min_sd_days
+        days, sums_mm, new_lesions, None, confirm, confirmation_days, min_sd_days, resolved
     )
     return RecistAssessment(
         responses=tuple(_RECIST_OF_CODE[c] for c in codes),
@@ -471,6 +540,7 @@ def assess_irecist(
     confirm: bool = True,
     confirmation_days: float = 28.0,
     min_sd_days: float = 42.0,
+    resolved: Sequence[bool] | np.ndarray | None = None,
 ) -> IrecistAssessment:
     """iRECIST visit responses and best overall response of one patient.
 
@@ -484,7 +554,8 @@ def assess_irecist(
 
     Best overall response: a confirmed iCR/iPR (confirmed as in `assess_recist`, with no iUPD in
     between), else iSD meeting the minimum duration, else iCPD if progression was confirmed, else
-    iUPD, else NE. ``new_lesions`` counts the new lesions present at each visit.
+    iUPD, else NE. ``new_lesions`` counts the new lesions present at each visit; ``resolved`` is
+    as in `assess_recist`.
 
     Example:
         >>> a = assess_irecist([0, 42, 84, 126], [50.0, 65.0, 40.0, 38.0], [0, 0, 0, 0],
@@ -499,7 +570,14 @@ def assess_irecist(
             "pass the sum of new-lesion diameters per visit (0.0 if none)",
         )
     codes, best, change, response_day, progression_day, unconfirmed_day = _assess_arrays(
-        days, sums_mm, new_lesions, new_lesion_sums_mm, confirm, confirmation_days, min_sd_days
+        days,
+        sums_mm,
+        new_lesions,
+        new_lesion_sums_mm,
+        confirm,
+        confirmation_days,
+        min_sd_days,
+        resolved,
     )
     return IrecistAssessment(
         responses=tuple(_IRECIST_OF_CODE[c] for c in codes),
@@ -537,7 +615,9 @@ def assess_visits(
     (from baseline) and ``response`` added; ``response`` is "" at baseline and at visits after
     progression. The patient table has one row per patient, in order of first appearance, with
     best_response, best_percent_change, response_day and progression_day (for iRECIST the
-    confirmed one, plus unconfirmed_progression_day).
+    confirmed one, plus unconfirmed_progression_day). An optional bool column
+    ``targets_resolved`` says whether every target lesion is gone at a visit (`targets_resolved`:
+    nodes back under 10 mm count as gone); without it a CR is a sum of 0.
 
     Example:
         >>> v = pd.DataFrame({"cohort": "c", "arm": "a", "patient_id": [1, 1, 1],
@@ -576,6 +656,15 @@ def assess_visits(
         raise ConfigError("new_lesions", "bool", "pass counts of new lesions (int >= 0), not flags")
     new = _check_counts(_numbers(visits, "new_lesions"), "new_lesions")
     new_sum = _numbers(visits, "new_lesion_sum_mm") if irecist else None
+    resolved = None
+    if "targets_resolved" in visits.columns:
+        if not pd.api.types.is_bool_dtype(visits["targets_resolved"]):
+            raise ConfigError(
+                "targets_resolved",
+                str(visits["targets_resolved"].dtype),
+                "pass bools: whether every target lesion is gone (nodes under 10 mm)",
+            )
+        resolved = visits["targets_resolved"].to_numpy(dtype=bool)
     if new_sum is not None and np.any(new_sum < 0):
         raise ConfigError(
             "new_lesion_sum_mm", new_sum[new_sum < 0][0].item(), "new-lesion sums are >= 0 (or NaN)"
@@ -616,6 +705,7 @@ def assess_visits(
     s_list = s_sorted.tolist()
     k_list = new[order].tolist()
     ns_list = new_sum[order].tolist() if new_sum is not None else None
+    r_list = resolved[order].tolist() if resolved is not None else None
     n_patients = len(starts)
     best = np.empty(n_patients, dtype=object)
     change = np.empty(n_patients)
@@ -632,6 +722,7 @@ def assess_visits(
                 confirm,
                 confirmation_days,
                 min_sd_days,
+                r_list[a:b] if r_list is not None else None,
             )
         )
         best[p] = code_text[best_code]

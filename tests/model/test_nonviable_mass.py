@@ -106,8 +106,10 @@ def test_a_persistent_scar_stays_while_the_rest_of_the_residue_decays_analytical
     assert np.ptp(scar) <= 1e-6 * scar[0]
     resorbing = mass - scar[0]
     assert resorbing[d400] / resorbing[d15] == pytest.approx(math.exp(-k * (d400 - d15)), rel=1e-4)
-    # A fifth of 1,000 mm³ of dead cells, 16% of it never resorbed: ~32 mm³, about 4 mm across.
-    assert mass[d400] == pytest.approx(scar[0], rel=0.05)
+    # Every dead cell left `residue` of its volume and s of that stays: 0.16 × 0.2 × 1,000 mm³.
+    residue = sim.parameters["nonviable_residue_fraction"].value
+    density = sim.parameters["tumor_cell_density"].value
+    assert scar[0] == pytest.approx(share * residue * KILLED_CELLS / density, rel=1e-3)
     seen = measured_diameters_mm(scarred["tumor_volume"][d15:], DETECTION_MM)
     assert np.all(seen > 0.0)
     gone = measured_diameters_mm(plain["tumor_volume"][d15:], DETECTION_MM) == 0.0

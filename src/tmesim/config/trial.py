@@ -397,11 +397,12 @@ class Lesions(_Strict):
         le=1,
         allow_inf_nan=False,
         description="Probability that a lesion forms a persistent scar (scar_fraction of its "
-        "residue never resorbed), so that it never disappears on imaging. Calibrated (ledger "
-        "record lesion_residue): melanoma masses of necrosis and fibrosis without viable tumor "
+        "residue never resorbed), so that it never disappears on imaging. Assumed 0.3 (not fitted to "
+        "any trial): melanoma masses of necrosis and fibrosis without viable tumor "
         "persist for years in some patients after ipilimumab ± nivolumab (J Immunother "
-        "2023;46:192), and pathological complete responses outnumber radiological ones "
-        "(Menzies 2021 Nat Med 27:301; Tetzlaff 2018 Ann Oncol 29:1861).",
+        "2023;46:192), and pathological complete responses (43% after neoadjuvant ipilimumab + "
+        "nivolumab, Menzies 2021 Nat Med 27:301) far outnumber radiological ones after the same "
+        "weeks of treatment [r] (regression beds: Tetzlaff 2018 Ann Oncol 29:1861).",
     )
     scar_fraction: float = Field(
         0.16,

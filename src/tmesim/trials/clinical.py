@@ -512,7 +512,7 @@ def lesion_measurements(
     Example:
         >>> v = np.array([[4188.8, 0.0], [4188.8, 0.0]])
         >>> lesion_measurements(v, np.array([True, False]), 3.0, 6.0).round(1).tolist()
-        [[20.1, 6.0], [20.0, 0.0]]
+        [[20.2, 6.0], [20.0, 0.0]]
     """
     node = np.asarray(nodal, dtype=bool)[:, None]
     return np.where(

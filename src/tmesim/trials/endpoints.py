@@ -72,7 +72,7 @@ def measured_node_mm(volume_mm3: np.ndarray, normal_node_mm: float) -> np.ndarra
 
     Example:
         >>> measured_node_mm(np.array([0.0, 4188.8]), 6.0).round(1).tolist()
-        [6.0, 20.1]
+        [6.0, 20.2]
     """
     normal = math.pi / 6.0 * normal_node_mm**3
     return sphere_diameter_mm(np.maximum(volume_mm3, 0.0) + normal)

@@ -250,13 +250,14 @@ def _readouts(
     limit = s.response.detection_limit_mm
     normal_node = lesion_s.normal_node_mm
     # A lesion is a nodal target if drawn nodal and its short axis is >= 15 mm at baseline.
-    nodal = [
-        (s.setting == "metastatic")
-        & p
-        & (u_node[j] < share)
-        & (measured_node_mm(np.nan_to_num(v[:, 0]), normal_node) >= NODE_TARGET_MM)
-        for j, (p, v) in enumerate(zip(present, lesion_volumes, strict=True))
-    ]
+    nodal = [np.zeros(n, dtype=bool) for _ in present]
+    if s.setting == "metastatic":
+        nodal = [
+            p
+            & (u_node[j] < share)
+            & (measured_node_mm(np.nan_to_num(v[:, 0]), normal_node) >= NODE_TARGET_MM)
+            for j, (p, v) in enumerate(zip(present, lesion_volumes, strict=True))
+        ]
     lesion_d = [
         lesion_measurements(np.nan_to_num(v), node, limit, normal_node)
         for v, node in zip(lesion_volumes, nodal, strict=True)

@@ -158,7 +158,7 @@ def clinical_unit(
         Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
-    out, burden, visit_rows = _readouts(study, first, present, joint)
+    out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
     therapies = s.arms[unit.arm].subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):
         return out, burden, visit_rows
@@ -178,7 +178,7 @@ def clinical_unit(
         switched = switched_doses(doses, templates, plan, progression, s.follow_up_days)
         again = solve_lesions(study, P_arm, Y, [p & treated for p in present], days, switched, keys)
         joint = _merge(joint, again, treated)
-        out, burden, visit_rows = _readouts(study, first, present, joint)
+        out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
     names = np.array([t.name for t in therapies] + [""], dtype=object)
     out["subsequent_therapy"] = names[plan.choice]
     out["subsequent_start_day"] = plan.start
@@ -226,12 +226,19 @@ def _merge(joint: LesionSolution, again: LesionSolution, rows: np.ndarray) -> Le
 
 
 def _readouts(
-    study: Study, first: Baseline, present: list[np.ndarray], joint: LesionSolution
+    study: Study,
+    first: Baseline,
+    present: list[np.ndarray],
+    joint: LesionSolution,
+    u_node: np.ndarray,
+    share: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The per-patient table, burden and visits of a unit's patients from their joint solution."""
+    """The per-patient table, burden and visits of a unit's patients from their joint solution;
+    `u_node` (n_slots, n) and `share` (n,) decide which lesions are nodes (`lesion_radiology`)."""
     s = study.scenario
     days = study.t_save
     ok = first.plausible
+    n = len(ok)
     status, obs_first = joint.status, joint.obs_first
     n_present = np.sum(present, axis=0).astype(np.int64)
     # per lesion slot: (n, n_save) volumes, 0 where the lesion is absent (NaN where unsolved)
@@ -248,7 +255,7 @@ def _readouts(
     volumes = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_volumes, strict=True))
     living = sum(w * np.nan_to_num(v) for w, v in zip(weights, lesion_living, strict=True))
     limit = s.response.detection_limit_mm
-    normal_node = lesion_s.normal_node_mm
+    normal_node = s.lesions.normal_node_mm
     # A lesion is a nodal target if drawn nodal and its short axis is >= 15 mm at baseline.
     nodal = [np.zeros(n, dtype=bool) for _ in present]
     if s.setting == "metastatic":

@@ -55,6 +55,9 @@ def test_lesion_readouts_before_the_first_scan_are_empty():
     c = lesion_columns(np.array([0.0, 28.0]), d, present, np.array([]), np.full(1, np.nan))
     assert c["lesion_best_responses"].tolist() == [""]
     assert c["mixed_response"].tolist() == [False]
+    nodes = [np.ones(1, dtype=bool), np.zeros(1, dtype=bool)]
+    c = lesion_columns(np.array([0.0, 28.0]), d, present, np.array([]), np.full(1, np.nan), nodes)
+    assert c["lesion_best_responses"].tolist() == [""]
 
 
 def test_adjuvant_arm_has_distant_relapses_and_deaths_after_relapse(tmp_path):

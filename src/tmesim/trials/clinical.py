@@ -570,7 +570,9 @@ def lesion_columns(
         for j, d in enumerate(lesion_d):
             with np.errstate(all="ignore"):
                 smallest = np.fmin.reduce(
-                    np.where(alive & present[j][:, None], d[:, cols], np.nan), axis=1
+                    np.where(alive & present[j][:, None], d[:, cols], np.nan),
+                    axis=1,
+                    initial=np.nan,
                 )
             complete[j] |= np.asarray(nodal[j], dtype=bool) & (smallest < NORMAL_NODE_MM)
     labels = np.where(

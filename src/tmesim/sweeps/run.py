@@ -1,0 +1,293 @@
+"""Run a sweep: one virtual study per point, then the tidy table, the synergy table and the report.
+
+Every point is the study template with its axes' entries set (`tmesim.config.overrides`
+`set_entries`, the rules of ``--set``), validated like a study file and run by the trial runner
+(`tmesim.trials.runner.run_study`) into ``points/pNNNN/``. The template's seed is kept, so every
+point treats the same virtual patients (common random numbers), and the baselines grown to
+treatment start are shared through the baseline cache. A finished point leaves ``point.json``;
+``resume=True`` keeps the finished points and, inside an unfinished one, its finished chunks.
+
+Outputs: ``sweep.parquet`` and ``sweep.csv`` (point × cohort × arm × endpoint with 95%
+intervals), ``synergy.parquet`` and ``synergy.csv`` (with a ``synergy`` section), ``sweep.json``
+(the config and the points), ``manifest.json`` and ``sweep.html``.
+
+Example:
+    >>> summary = run_sweep(config, template, Path("runs/sweep"))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tmesim.config.overrides import set_entries
+from tmesim.config.sweep import SweepConfig
+from tmesim.config.trial import TrialScenario, trial_from_dict
+from tmesim.errors import ConfigError
+from tmesim.io.atomic import atomic_write, atomic_write_text
+from tmesim.io.manifest import hash_json, write_manifest
+from tmesim.sweeps.design import Point, design_points
+from tmesim.sweeps.endpoints import binary_outcome, point_endpoints
+from tmesim.sweeps.synergy import synergy_estimate
+
+__all__ = ["SweepSummary", "point_scenarios", "run_sweep", "synergy_table"]
+
+POINTS_DIR = "points"
+POINT_FILE = "point.json"
+ENDPOINTS_FILE = "endpoints.parquet"
+POINT_SYNERGY_FILE = "synergy.parquet"
+SWEEP_FILE = "sweep.json"
+SYNERGY_COLUMNS = [
+    "cohort", "endpoint", "measure", "estimate", "ci_low", "ci_high",
+    "e_a", "e_b", "e_ab", "n_patients", "paired",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a `run_sweep` call did."""
+
+    out_dir: Path
+    points: int
+    points_run: int
+    points_resumed: int
+    rows: int
+    seconds: float
+    report: Path | None
+
+    def summary(self) -> str:
+        kept = f" ({self.points_resumed} finished points kept)" if self.points_resumed else ""
+        report = f"; report {self.report}" if self.report else ""
+        return (
+            f"{self.points} points{kept}, {self.rows} endpoint rows in {self.seconds:.1f} s; "
+            f"results in {self.out_dir}{report}"
+        )
+
+
+def _where(point: Point) -> str:
+    return ", ".join(f"{k}={v}" for k, v in point.labels.items())
+
+
+def point_scenarios(
+    config: SweepConfig, template: Mapping[str, Any]
+) -> list[tuple[Point, TrialScenario]]:
+    """Every point of the design with its validated study, checked before anything runs.
+
+    Raises:
+        ConfigError: the template is not a valid study, a point's entries make an invalid study
+            (the message names the axis values of the point), or the synergy arms are missing.
+    """
+    try:
+        trial_from_dict(template, source="study")
+    except ConfigError as exc:
+        raise ConfigError("study", "template", f"the study template is not valid: {exc}") from None
+    out = []
+    for point in design_points(config):
+        try:
+            data = set_entries(template, point.entries, label="axes")
+            scenario = trial_from_dict(data, source=f"study at point {point.name}")
+        except ConfigError as exc:
+            raise ConfigError(
+                "axes",
+                _where(point),
+                f"point {point.name} is not a valid study: {exc} — change that axis's "
+                "values or paths (paths as `tmesim trial --set` writes them)",
+            ) from None
+        if scenario.engine != "qsp":
+            raise ConfigError(
+                "study.engine", scenario.engine, "sweeps run virtual patients; use engine: qsp"
+            )
+        out.append((point, scenario))
+    if config.synergy is not None:
+        arms = [a.name for a in out[0][1].arms]
+        for role in ("a", "b", "combination"):
+            name = getattr(config.synergy, role)
+            if name not in arms:
+                raise ConfigError(f"synergy.{role}", name, "name an arm of the study", choices=arms)
+    return out
+
+
+def _finished(point_dir: Path, config_hash: str) -> bool:
+    try:
+        marker = json.loads((point_dir / POINT_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(marker, dict)
+        and marker.get("config_hash") == config_hash
+        and (point_dir / ENDPOINTS_FILE).exists()
+    )
+
+
+def _run_point(
+    point: Point,
+    scenario: TrialScenario,
+    point_dir: Path,
+    config: SweepConfig,
+    *,
+    resume: bool,
+    n_threads: int | None,
+) -> None:
+    from tmesim.trials.runner import run_study
+
+    run_study(scenario, point_dir, resume=resume, progress=False, n_threads=n_threads, report=False)
+    patients = pd.read_parquet(point_dir / "patients.parquet")
+    kind = json.loads((point_dir / "study.json").read_text())["kind"]
+    table = point_endpoints(patients, kind, config.landmarks_days)
+    atomic_write(point_dir / ENDPOINTS_FILE, lambda p: table.to_parquet(p, index=False))
+    synergy = synergy_table(patients, config, scenario.design)
+    atomic_write(point_dir / POINT_SYNERGY_FILE, lambda p: synergy.to_parquet(p, index=False))
+    marker = {"point": point.index, "labels": point.labels, "config_hash": _hash(scenario)}
+    atomic_write_text(point_dir / POINT_FILE, json.dumps(marker, indent=2, default=str))
+
+
+def _hash(scenario: TrialScenario) -> str:
+    return hash_json(scenario.model_dump(mode="json", exclude={"output"}))
+
+
+def synergy_table(patients: pd.DataFrame, config: SweepConfig, design: str) -> pd.DataFrame:
+    """Bliss and HSA excess per cohort and endpoint of one point's patient table.
+
+    Patients are paired across the three arms in a matched study (each outcome triple is one
+    patient); in a randomized one each arm is resampled on its own.
+    """
+    rows: list[tuple] = []
+    s = config.synergy
+    if s is None:
+        return pd.DataFrame(columns=SYNERGY_COLUMNS)
+    for endpoint in s.endpoints:
+        outcomes = binary_outcome(patients, endpoint)
+        if outcomes is None:
+            continue
+        for cohort, g in outcomes.groupby("cohort", sort=False):
+            by_arm = {
+                arm: g[g["arm"] == arm].set_index("patient_id")["outcome"]
+                for arm in (s.a, s.b, s.combination)
+            }
+            if any(x.empty for x in by_arm.values()):
+                continue
+            paired = design == "matched"
+            if paired:
+                both = pd.concat(by_arm, axis=1, join="inner")
+                if both.empty:
+                    continue
+                arrays = [both[arm].to_numpy(bool) for arm in (s.a, s.b, s.combination)]
+            else:
+                arrays = [by_arm[arm].to_numpy(bool) for arm in (s.a, s.b, s.combination)]
+            est = synergy_estimate(
+                *arrays,
+                paired=paired,
+                bootstrap=s.bootstrap,
+                confidence=s.confidence,
+                seed=s.seed,
+            )
+            common = (est.e_a, est.e_b, est.e_ab, min(est.n), paired)
+            rows.append((cohort, endpoint, "Bliss excess", est.bliss, *est.bliss_ci, *common))
+            rows.append((cohort, endpoint, "HSA excess", est.hsa, *est.hsa_ci, *common))
+    return pd.DataFrame(rows, columns=SYNERGY_COLUMNS)
+
+
+def _numeric_axes(points: list[Point]) -> set[str]:
+    names = points[0].levels.keys() if points else []
+    return {
+        name for name in names if all(isinstance(p.levels[name].value, int | float) for p in points)
+    }
+
+
+def _with_point(table: pd.DataFrame, point: Point, numeric: set[str]) -> pd.DataFrame:
+    front = {"point": point.index}
+    for name, level in point.levels.items():
+        front[name] = level.value if name in numeric else level.label
+    head = pd.DataFrame([front] * len(table))
+    return pd.concat([head, table.reset_index(drop=True)], axis=1)
+
+
+def _write_table(out_dir: Path, name: str, table: pd.DataFrame) -> None:
+    atomic_write(out_dir / f"{name}.parquet", lambda p: table.to_parquet(p, index=False))
+    atomic_write_text(out_dir / f"{name}.csv", table.to_csv(index=False))
+
+
+def run_sweep(
+    config: SweepConfig,
+    template: Mapping[str, Any],
+    out_dir: Path,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    n_threads: int | None = None,
+    report: bool = True,
+) -> SweepSummary:
+    """Run every point of `config` (studies made from `template`) into `out_dir`."""
+    from rich.progress import Progress
+
+    out_dir = Path(out_dir)
+    planned = point_scenarios(config, template)
+    points_dir = out_dir / POINTS_DIR
+    if not resume and points_dir.exists():
+        shutil.rmtree(points_dir)  # a fresh run: the folder was claimed for this sweep
+    points_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    run = kept = 0
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("points", total=len(planned))
+        for point, scenario in planned:
+            point_dir = points_dir / point.name
+            if resume and _finished(point_dir, _hash(scenario)):
+                kept += 1
+            else:
+                _run_point(point, scenario, point_dir, config, resume=resume, n_threads=n_threads)
+                run += 1
+            bar.advance(task)
+    seconds = time.perf_counter() - start
+    points = [p for p, _ in planned]
+    numeric = _numeric_axes(points)
+    tables, synergies = [], []
+    for point in points:
+        point_dir = points_dir / point.name
+        tables.append(_with_point(pd.read_parquet(point_dir / ENDPOINTS_FILE), point, numeric))
+        synergies.append(
+            _with_point(pd.read_parquet(point_dir / POINT_SYNERGY_FILE), point, numeric)
+        )
+    table = pd.concat(tables, ignore_index=True)
+    _write_table(out_dir, "sweep", table)
+    if config.synergy is not None:
+        _write_table(out_dir, "synergy", pd.concat(synergies, ignore_index=True))
+    description = {
+        "config": config.model_dump(mode="json"),
+        "template": dict(template),
+        "kind": json.loads((points_dir / points[0].name / "study.json").read_text())["kind"],
+        "points": [
+            {"point": p.index, "name": p.name, "labels": p.labels, "entries": p.entries}
+            for p in points
+        ],
+        "seconds": round(seconds, 3),
+    }
+    atomic_write_text(out_dir / SWEEP_FILE, json.dumps(description, indent=2, default=str))
+    first = json.loads((points_dir / points[0].name / "manifest.json").read_text())
+
+    def manifest() -> None:
+        write_manifest(
+            out_dir,
+            command="sweep",
+            config=description["config"],
+            seed=planned[0][1].seed,
+            model_hash=first["model_hash"],
+            parameter_hash=hash_json([_hash(s) for _, s in planned]),
+            extra={"seconds": round(seconds, 3), "points": len(points), "points_kept": kept},
+        )
+
+    manifest()
+    path = None
+    if report:
+        from tmesim.sweeps.report import render_sweep_report
+
+        path = render_sweep_report(out_dir)
+        manifest()
+    return SweepSummary(out_dir, len(points), run, kept, len(table), seconds, path)

@@ -93,6 +93,7 @@ def point_scenarios(
         try:
             data = set_entries(template, point.entries, label="axes")
             scenario = trial_from_dict(data, source=f"study at point {point.name}")
+            _check_regimens(scenario)
         except ConfigError as exc:
             raise ConfigError(
                 "axes",
@@ -112,6 +113,21 @@ def point_scenarios(
             if name not in arms:
                 raise ConfigError(f"synergy.{role}", name, "name an arm of the study", choices=arms)
     return out
+
+
+def _check_regimens(scenario: TrialScenario) -> None:
+    """Parse every regimen of the study, so that a dose an axis sets is checked before any run."""
+    from tmesim.therapies.regimen import regimen_from_config
+
+    for arm in scenario.arms:
+        for where, regimen in [(f"arms.{arm.name}.regimen", arm.regimen)] + [
+            (f"arms.{arm.name}.subsequent_therapy.{t.name}.regimen", t.regimen)
+            for t in arm.subsequent_therapy
+        ]:
+            try:
+                regimen_from_config(regimen)
+            except ConfigError as exc:
+                raise ConfigError(where, "regimen", str(exc)) from None
 
 
 def _finished(point_dir: Path, config_hash: str) -> bool:

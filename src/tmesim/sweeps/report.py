@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from tmesim.config.sweep import SweepConfig
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report.figures import arm_colors
-from tmesim.report.html import _figure, _table, _text, control_arm, render_html
+from tmesim.report.html import _figure, _table, _text, render_html
 from tmesim.sweeps.design import Point, design_points
 from tmesim.trials.formatting import DAYS_PER_MONTH, format_median_ci, format_rate_ci
 
@@ -172,7 +172,12 @@ def _scatter(
 
 
 def _forest(
-    frame: pd.DataFrame, labels: Sequence[str], arms: Sequence[str], unit: str, colors: dict
+    frame: pd.DataFrame,
+    labels: Sequence[str],
+    arms: Sequence[str],
+    unit: str,
+    colors: dict,
+    title: str,
 ) -> Figure:
     """Each point (rows) with the estimate and 95% interval of every arm."""
     fig = _new_figure(7.5, 0.32 * len(labels) * max(1, min(len(arms), 3)) + 1.2)
@@ -184,16 +189,15 @@ def _forest(
         offset = (a - (k - 1) / 2) * (0.7 / max(k, 1))
         yy = np.arange(len(labels)) + offset
         est = sub["estimate"].to_numpy(float) / scale
-        lo = sub["ci_low"].to_numpy(float) / scale
-        hi = sub["ci_high"].to_numpy(float) / scale
         finite = np.isfinite(est)
+        est, yy = est[finite], yy[finite]
+        lo = sub["ci_low"].to_numpy(float)[finite] / scale
+        hi = sub["ci_high"].to_numpy(float)[finite] / scale
+        lo, hi = np.where(np.isfinite(lo), lo, est), np.where(np.isfinite(hi), hi, est)
         ax.errorbar(
-            est[finite],
-            yy[finite],
-            xerr=[
-                (est - lo)[finite].clip(0),
-                (np.where(np.isfinite(hi), hi, est) - est)[finite].clip(0),
-            ],
+            est,
+            yy,
+            xerr=[(est - lo).clip(0), (hi - est).clip(0)],
             fmt="o",
             ms=4,
             color=colors.get(arm),
@@ -204,7 +208,31 @@ def _forest(
     ax.invert_yaxis()
     ax.set_xlabel("%" if unit == "fraction" else "months (median, NR not drawn)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def _synergy_forest(frame: pd.DataFrame, labels: Sequence[str], title: str) -> Figure:
+    """Bliss and HSA excess at every point (rows) with their intervals; 0 marked."""
+    measures = list(dict.fromkeys(frame["measure"]))
+    fig = _new_figure(4.0 * len(measures) + 1.5, 0.35 * len(labels) + 1.3)
+    axes = np.atleast_1d(fig.subplots(1, len(measures), sharey=True, squeeze=False)).ravel()
+    for ax, measure in zip(axes, measures, strict=True):
+        sub = frame[frame["measure"] == measure].set_index("_label").reindex(labels)
+        y = np.arange(len(labels))
+        est = sub["estimate"].to_numpy(float)
+        err = [
+            (est - sub["ci_low"].to_numpy(float)).clip(0),
+            (sub["ci_high"].to_numpy(float) - est).clip(0),
+        ]
+        ax.errorbar(est, y, xerr=err, fmt="o", ms=4, color="#1f77b4", capsize=2)
+        ax.axvline(0.0, color="#888", lw=1, ls="--")
+        ax.set_title(f"{title}: {measure}", fontsize=9)
+        ax.set_xlabel("excess (fraction of patients)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(range(len(labels)), labels, fontsize=8)
+    axes[0].invert_yaxis()
     return fig
 
 
@@ -353,6 +381,15 @@ def _synergy_section(
             blocks.append(_figure(fig, f"synergy {name}",
                                   f"Synergy map of {name}: excess (fraction of patients) with "
                                   f"its {level} interval below it."))  # fmt: skip
+        else:
+            labels = [_point_label(p) for p in points][:MAX_COMPARED_POINTS]
+            for cohort in dict.fromkeys(sub["cohort"]):
+                part = sub[(sub["cohort"] == cohort) & sub["_label"].isin(labels)]
+                fig = _synergy_forest(part, labels, name)
+                blocks.append(_figure(fig, f"synergy {name}",
+                                      f"Synergy of {name}, {cohort}, at every point: excess "
+                                      f"with its {level} interval; right of the dashed line: "
+                                      "more than expected."))  # fmt: skip
         rows = []
         for (point, cohort), g in sub.groupby(["point", "cohort"], sort=False):
             bliss = g[g["measure"] == "Bliss excess"].iloc[0]
@@ -389,7 +426,7 @@ def _compare_section(
         for cohort in dict.fromkeys(sub["cohort"]):
             part = sub[sub["cohort"] == cohort]
             title = _endpoint_title(endpoint, unit)
-            fig = _forest(part, labels, arms, unit, colors)
+            fig = _forest(part, labels, arms, unit, colors, f"{title}, {cohort}")
             blocks.append(_figure(fig, title, f"{title}, {cohort}: every point (rows), each arm "
                                   "with its 95% interval."))  # fmt: skip
     return [{"id": "points", "title": "Points compared", "blocks": blocks}] if blocks else []
@@ -446,7 +483,14 @@ def render_sweep_report(out_dir: Path, out: Path | None = None) -> Path:
     )
     template = info.get("template", {})
     arms = [a.get("name") for a in template.get("arms", [])]
-    colors = arm_colors(arms, control=control_arm(template.get("arms", [])))
+    treated = [
+        {
+            "name": a.get("name"),
+            "doses": [] if a.get("regimen", "untreated") == "untreated" else [1],
+        }
+        for a in template.get("arms", [])
+    ]
+    colors = arm_colors(arms, control=next((a["name"] for a in treated if not a["doses"]), None))
     sections = [_design_section(config, points, info)]
     sections += _heatmap_sections(config, points, table)
     sections += _synergy_section(config, points, synergy)

@@ -149,3 +149,24 @@ def test_resume_runs_only_the_unfinished_points(sweep_a, tmp_path) -> None:
                         report=False, n_threads=1)  # fmt: skip
     assert (summary.points_run, summary.points_resumed) == (1, 3)
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "sweep.parquet"), before)
+
+
+def test_a_sampled_design_runs_its_points_and_maps_them(tmp_path) -> None:
+    sampled = copy.deepcopy(SWEEP)
+    sampled["study"]["cohorts"][0]["n"] = 3
+    sampled["study"]["follow_up_days"] = 8
+    sampled["landmarks_days"] = []
+    sampled["design"] = {"kind": "latin_hypercube", "n": 3, "seed": 9}
+    sampled["axes"] = [
+        PD1_AXIS,
+        {**{k: v for k, v in IPI_AXIS.items() if k != "values"}, "range": [0.1, 15.0],
+         "scale": "log"},
+    ]  # fmt: skip
+    summary = run_sweep(sweep_from_dict(sampled), sampled["study"], tmp_path / "s",
+                        progress=False, n_threads=1)  # fmt: skip
+    assert summary.points == 3
+    table = pd.read_parquet(tmp_path / "s" / "sweep.parquet")
+    doses = table.groupby("point")["IPI-549 (mg/kg)"].first()
+    assert ((doses >= 0.1) & (doses <= 15.0)).all() and doses.nunique() == 3
+    page = (tmp_path / "s" / "sweep.html").read_text()
+    assert "at each sampled point" in page

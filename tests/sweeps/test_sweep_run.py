@@ -170,3 +170,16 @@ def test_a_sampled_design_runs_its_points_and_maps_them(tmp_path) -> None:
     assert ((doses >= 0.1) & (doses <= 15.0)).all() and doses.nunique() == 3
     page = (tmp_path / "s" / "sweep.html").read_text()
     assert "at each sampled point" in page
+
+
+def test_resume_refuses_a_folder_of_another_sweep(sweep_a, tmp_path) -> None:
+    import shutil
+
+    from tmesim.errors import ConfigError
+
+    folder = tmp_path / "copy"
+    shutil.copytree(sweep_a, folder)
+    other = copy.deepcopy(SWEEP)
+    other["axes"] = [PD1_AXIS, {**IPI_AXIS, "values": [5, 10]}]
+    with pytest.raises(ConfigError, match="another sweep"):
+        run_sweep(sweep_from_dict(other), STUDY, folder, resume=True, progress=False)

@@ -130,6 +130,28 @@ def _check_regimens(scenario: TrialScenario) -> None:
                 raise ConfigError(where, "regimen", str(exc)) from None
 
 
+def _prepare(points_dir: Path, sweep_hash: str, resume: bool) -> None:
+    """Start the points folder afresh, or (``resume``) check that it holds this sweep's points."""
+    marker = points_dir / "run.json"
+    if resume and marker.exists():
+        try:
+            previous = json.loads(marker.read_text()).get("sweep_hash")
+        except (OSError, ValueError, AttributeError):
+            previous = None
+        if previous != sweep_hash:
+            raise ConfigError(
+                "--resume",
+                str(points_dir.parent),
+                "this folder holds another sweep (other axes, values or study); resume with the "
+                "same sweep file and --set values, or drop --resume to start afresh",
+            )
+        return
+    if points_dir.exists():
+        shutil.rmtree(points_dir)  # a fresh run: the folder was claimed for this sweep
+    points_dir.mkdir(parents=True)
+    atomic_write_text(marker, json.dumps({"sweep_hash": sweep_hash}))
+
+
 def _finished(point_dir: Path, config_hash: str) -> bool:
     try:
         marker = json.loads((point_dir / POINT_FILE).read_text())
@@ -246,9 +268,7 @@ def run_sweep(
     out_dir = Path(out_dir)
     planned = point_scenarios(config, template)
     points_dir = out_dir / POINTS_DIR
-    if not resume and points_dir.exists():
-        shutil.rmtree(points_dir)  # a fresh run: the folder was claimed for this sweep
-    points_dir.mkdir(parents=True, exist_ok=True)
+    _prepare(points_dir, hash_json([_hash(s) for _, s in planned]), resume)
     start = time.perf_counter()
     run = kept = 0
     with Progress(disable=not progress, transient=True) as bar:

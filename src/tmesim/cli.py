@@ -397,6 +397,26 @@ def sweep(
         ),
     ] = False,
     threads: Threads = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="TMESIM_SCHEDULER",
+            help="Run the points on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
+            "optional extra tmesim[distributed]). Results do not depend on it.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Run the points on a local Dask cluster of N worker processes (optional extra "
+            "tmesim[distributed]).",
+            metavar="N",
+        ),
+    ] = None,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
     ] = False,
@@ -420,6 +440,8 @@ def sweep(
         progress=not quiet,
         n_threads=threads,
         report=not no_report,
+        scheduler=scheduler,
+        workers=workers,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
 

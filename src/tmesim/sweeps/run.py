@@ -35,6 +35,7 @@ from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.sweeps.design import Point, design_points
 from tmesim.sweeps.endpoints import binary_outcome, point_endpoints
+from tmesim.sweeps.executor import run_tasks
 from tmesim.sweeps.synergy import synergy_estimate
 
 __all__ = ["SweepSummary", "point_scenarios", "run_sweep", "synergy_table"]
@@ -169,13 +170,14 @@ def _run_point(
     scenario: TrialScenario,
     point_dir: Path,
     config: SweepConfig,
-    *,
-    resume: bool,
     n_threads: int | None,
 ) -> None:
+    """Run one point into `point_dir` and write its endpoints, synergy and marker. The point's
+    chunks are resumed if present (a fresh sweep starts with no point folder), so a point
+    interrupted by a killed client or a lost worker continues where it stopped."""
     from tmesim.trials.runner import run_study
 
-    run_study(scenario, point_dir, resume=resume, progress=False, n_threads=n_threads, report=False)
+    run_study(scenario, point_dir, resume=True, progress=False, n_threads=n_threads, report=False)
     patients = pd.read_parquet(point_dir / "patients.parquet")
     kind = json.loads((point_dir / "study.json").read_text())["kind"]
     table = point_endpoints(patients, kind, config.landmarks_days)
@@ -261,8 +263,11 @@ def run_sweep(
     progress: bool = True,
     n_threads: int | None = None,
     report: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> SweepSummary:
-    """Run every point of `config` (studies made from `template`) into `out_dir`."""
+    """Run every point of `config` (studies made from `template`) into `out_dir`: here, or on
+    a Dask cluster (`scheduler` address, or `workers` local processes; see `sweeps.executor`)."""
     from rich.progress import Progress
 
     out_dir = Path(out_dir)
@@ -270,16 +275,17 @@ def run_sweep(
     points_dir = out_dir / POINTS_DIR
     _prepare(points_dir, hash_json([_hash(s) for _, s in planned]), resume)
     start = time.perf_counter()
-    run = kept = 0
+    if n_threads is None and (scheduler is not None or workers is not None):
+        n_threads = 1  # one thread per Dask worker process: the cluster gives the parallelism
+    todo = [
+        (point, scenario, points_dir / point.name, config, n_threads)
+        for point, scenario in planned
+        if not (resume and _finished(points_dir / point.name, _hash(scenario)))
+    ]
+    kept, run = len(planned) - len(todo), len(todo)
     with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("points", total=len(planned))
-        for point, scenario in planned:
-            point_dir = points_dir / point.name
-            if resume and _finished(point_dir, _hash(scenario)):
-                kept += 1
-            else:
-                _run_point(point, scenario, point_dir, config, resume=resume, n_threads=n_threads)
-                run += 1
+        task = bar.add_task("points", total=len(planned), completed=kept)
+        for _ in run_tasks(_run_point, todo, scheduler=scheduler, workers=workers):
             bar.advance(task)
     seconds = time.perf_counter() - start
     points = [p for p, _ in planned]

@@ -73,3 +73,37 @@ def test_two_worker_processes_give_the_serial_tables(tmp_path) -> None:
             pd.read_parquet(tmp_path / "serial" / "points" / point / "patients.parquet"),
             pd.read_parquet(tmp_path / "dask" / "points" / point / "patients.parquet"),
         )
+
+
+def _dies_once(flags: str, point, scenario, point_dir, config, n_threads) -> None:
+    """The sweep's point task, except that the worker running point 1 dies the first time."""
+    import os
+    from pathlib import Path
+
+    from tmesim.sweeps import run
+
+    flag = Path(flags) / point.name
+    if point.index == 1 and not flag.exists():
+        flag.touch()
+        os._exit(1)  # the worker process is lost with its task
+    run._run_point(point, scenario, point_dir, config, n_threads)
+
+
+@pytest.mark.slow
+def test_a_lost_worker_loses_nothing(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import functools
+
+    from tmesim.sweeps import run
+
+    config = sweep_from_dict(SWEEP)
+    serial = tmp_path / "serial"
+    run_sweep(config, STUDY, serial, progress=False, report=False, n_threads=1)
+    (tmp_path / "flags").mkdir()
+    monkeypatch.setattr(run, "_run_point", functools.partial(_dies_once, str(tmp_path / "flags")))
+    run_sweep(config, STUDY, tmp_path / "dask", progress=False, report=False, workers=2)
+    assert (tmp_path / "flags" / "p0001").exists()  # the worker did die
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(serial / "sweep.parquet"),
+        pd.read_parquet(tmp_path / "dask" / "sweep.parquet"),
+    )

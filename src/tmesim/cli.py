@@ -403,7 +403,7 @@ def sweep(
             "--scheduler",
             envvar="TMESIM_SCHEDULER",
             help="Run the points on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
-            "optional extra tmesim[distributed]). Results do not depend on it.",
+            "needs the optional extra 'distributed'). Results do not depend on it.",
             metavar="ADDRESS",
         ),
     ] = None,
@@ -412,8 +412,8 @@ def sweep(
         typer.Option(
             "--workers",
             min=1,
-            help="Run the points on a local Dask cluster of N worker processes (optional extra "
-            "tmesim[distributed]).",
+            help="Run the points on a local Dask cluster of N worker processes (needs the "
+            "optional extra 'distributed').",
             metavar="N",
         ),
     ] = None,

@@ -107,3 +107,19 @@ def test_a_lost_worker_loses_nothing(tmp_path, monkeypatch) -> None:
         pd.read_parquet(serial / "sweep.parquet"),
         pd.read_parquet(tmp_path / "dask" / "sweep.parquet"),
     )
+
+
+def test_without_dask_the_cluster_options_say_what_to_install(monkeypatch) -> None:
+    import importlib.util
+
+    from tmesim.sweeps.executor import check_backend
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name)
+    )
+    with pytest.raises(ConfigError, match=r"--workers.*pip install 'tmesim\[distributed\]'"):
+        check_backend(None, 2)
+    with pytest.raises(ConfigError, match="--scheduler"):
+        check_backend("tcp://127.0.0.1:8786", None)
+    check_backend(None, None)  # the serial path needs nothing

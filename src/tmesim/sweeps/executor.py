@@ -22,20 +22,36 @@ from typing import Any
 
 from tmesim.errors import ConfigError
 
-__all__ = ["run_tasks"]
+__all__ = ["check_backend", "run_tasks"]
 
 INSTALL = "install the optional extra: pip install 'tmesim[distributed]' (dask and distributed)"
 
 
+def check_backend(scheduler: str | None, workers: int | None) -> None:
+    """Raise a ConfigError now if the requested backend cannot run (both options, or no Dask).
+
+    Example:
+        >>> check_backend(None, None)      # serial: always available
+    """
+    if scheduler is not None and workers is not None:
+        raise ConfigError(
+            "--workers",
+            workers,
+            "give either --scheduler (a running Dask cluster) or --workers (a local one), not both",
+        )
+    if scheduler is None and workers is None:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        option = "--scheduler" if scheduler else "--workers"
+        raise ConfigError(option, scheduler or workers, f"Dask is not installed; {INSTALL}")
+
+
 def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     """A Dask client (and the local cluster it owns, or None)."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        option = "--scheduler" if scheduler else "--workers"
-        raise ConfigError(
-            option, scheduler or workers, f"Dask is not installed; {INSTALL}"
-        ) from None
+    from distributed import Client, LocalCluster
+
     if scheduler:
         try:
             return Client(scheduler, timeout="30s"), None
@@ -68,12 +84,7 @@ def run_tasks(
     tasks finish. A task that fails raises its error here; a worker lost mid-task has its task
     run again by another worker (Dask's own retry).
     """
-    if scheduler is not None and workers is not None:
-        raise ConfigError(
-            "--workers",
-            workers,
-            "give either --scheduler (a running Dask cluster) or --workers (a local one), not both",
-        )
+    check_backend(scheduler, workers)
     if scheduler is None and workers is None:
         for i, task in enumerate(tasks):
             yield i, fn(*task)

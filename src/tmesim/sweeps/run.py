@@ -35,7 +35,7 @@ from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.sweeps.design import Point, design_points
 from tmesim.sweeps.endpoints import binary_outcome, point_endpoints
-from tmesim.sweeps.executor import run_tasks
+from tmesim.sweeps.executor import check_backend, run_tasks
 from tmesim.sweeps.synergy import synergy_estimate
 
 __all__ = ["SweepSummary", "point_scenarios", "run_sweep", "synergy_table"]
@@ -271,6 +271,7 @@ def run_sweep(
     from rich.progress import Progress
 
     out_dir = Path(out_dir)
+    check_backend(scheduler, workers)
     planned = point_scenarios(config, template)
     points_dir = out_dir / POINTS_DIR
     _prepare(points_dir, hash_json([_hash(s) for _, s in planned]), resume)

@@ -111,3 +111,18 @@ def test_a_study_file_is_read_relative_to_the_sweep_file(tmp_path) -> None:
 def test_the_schema_lists_the_sweep_keys_with_the_study_keys() -> None:
     paths = {k.path for k in config_keys("sweep")}
     assert {"axes[].path", "design.kind", "synergy.combination", "study.arms[].regimen"} <= paths
+
+
+@pytest.mark.parametrize(
+    ("synergy", "fix"),
+    [
+        ({"dose_a": "dose"}, "give dose_a and dose_b"),
+        ({"dose_a": "dose", "dose_b": "nope"}, "name an axis"),
+        ({"dose_a": "dose", "dose_b": "dose"}, "the other agent"),
+        ({"dose_a": "dose", "dose_b": "order"}, "positive numbers"),
+    ],
+)
+def test_loewe_dose_axes_are_checked(synergy, fix) -> None:
+    order = {"name": "order", "path": "arms.0.regimen", "values": ["untreated", "untreated"]}
+    with pytest.raises(ConfigError, match=fix):
+        _sweep(axes=[AXIS, order], synergy={"a": "A", "b": "B", "combination": "C", **synergy})

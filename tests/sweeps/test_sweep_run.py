@@ -47,7 +47,14 @@ SWEEP = {
     "study": STUDY,
     "axes": [PD1_AXIS, IPI_AXIS],
     "landmarks_days": [10],
-    "synergy": {"a": "anti-PD-1", "b": "IPI-549", "combination": "both", "bootstrap": 200},
+    "synergy": {
+        "a": "anti-PD-1",
+        "b": "IPI-549",
+        "combination": "both",
+        "bootstrap": 200,
+        "dose_a": "anti-PD-1 (ug)",
+        "dose_b": "IPI-549 (mg/kg)",
+    },
 }
 ENDPOINT_COLUMNS = [c for c in COLUMNS]
 
@@ -85,9 +92,16 @@ def test_the_report_and_the_synergy_table_are_written(sweep_a) -> None:
     assert "Heatmaps" in page and "Synergy" in page and "Bliss excess" in page
     assert page.count("data:image/png;base64,") >= 3
     synergy = pd.read_parquet(sweep_a / "synergy.parquet")
-    assert set(synergy["measure"]) == {"Bliss excess", "HSA excess"}
-    assert len(synergy) == 4 * 2
+    assert set(synergy["measure"]) == {"Bliss excess", "HSA excess", "Loewe index"}
+    assert len(synergy) == 4 * 3
     assert synergy["paired"].all()
+    # Bliss and HSA from the same response fractions the table holds
+    table = pd.read_parquet(sweep_a / "sweep.parquet")
+    free = table[table["endpoint"] == "tumor_free"].set_index(["point", "arm"])["estimate"]
+    bliss = synergy[synergy["measure"] == "Bliss excess"].set_index("point")
+    for point, row in bliss.iterrows():
+        e_a, e_b, e_ab = (free[(point, arm)] for arm in ("anti-PD-1", "IPI-549", "both"))
+        assert row["estimate"] == pytest.approx(e_ab - (e_a + e_b - e_a * e_b))
     manifest = json.loads((sweep_a / "manifest.json").read_text())
     assert manifest["command"] == "sweep" and "sweep.html" in manifest["files"]
 
@@ -125,8 +139,9 @@ def test_a_point_equals_the_plain_trial_of_its_study(sweep_a, tmp_path) -> None:
 
 def test_another_sweep_through_the_same_point_gives_the_same_values(sweep_a, tmp_path) -> None:
     other = copy.deepcopy(SWEEP)
-    other["axes"] = [{**IPI_AXIS, "values": [10, 5]}]  # anti-PD-1 stays at the template's 200
-    other["study"]["arms"][1]["regimen"][0]["amount"] = 100
+    other["axes"] = [{**IPI_AXIS, "values": [10, 5]}]  # anti-PD-1 fixed below
+    other["synergy"] = {k: v for k, v in SWEEP["synergy"].items() if not k.startswith("dose")}
+    other["study"]["arms"][1]["regimen"][0]["amount"] = 100  # anti-PD-1 at 100 µg
     other["study"]["arms"][3]["regimen"][0]["amount"] = 100
     summary = run_sweep(sweep_from_dict(other), other["study"], tmp_path / "b", progress=False,
                         report=False)  # fmt: skip

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmesim.sweeps.synergy import bliss_excess, bliss_expected, hsa_excess, synergy_estimate
+from tmesim.sweeps.synergy import (
+    bliss_excess,
+    bliss_expected,
+    dose_for_effect,
+    hsa_excess,
+    loewe_estimate,
+    loewe_index,
+    synergy_estimate,
+)
 
 N = 5000
 
@@ -75,3 +83,48 @@ def test_bliss_is_never_above_hsa_and_the_expectation_is_a_probability(e_a, e_b,
     expected = bliss_expected(e_a, e_b)
     assert max(e_a, e_b) - 1e-12 <= expected <= min(1.0, e_a + e_b) + 1e-12
     assert bliss_excess(e_a, e_b, e_ab) <= hsa_excess(e_a, e_b, e_ab) + 1e-9
+
+
+def _hill(dose, potency):
+    d = np.asarray(dose, dtype=float) / potency
+    return d / (1.0 + d)
+
+
+DOSES = np.geomspace(0.05, 50, 60)
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.5, 1.0), (1.0, 3.0), (0.2, 0.2)])
+def test_a_drug_combined_with_a_dilution_of_itself_is_loewe_additive(a, b) -> None:
+    # B is A at a third of the potency: the pair acts as a + b/3 of A, so the index is 1.
+    e_ab = float(_hill(a + b / 3.0, 1.0))
+    index = loewe_index(a, b, DOSES, _hill(DOSES, 1.0), DOSES, _hill(DOSES, 3.0), e_ab)
+    assert index == pytest.approx(1.0, abs=0.01)
+
+
+def test_more_than_the_dose_equivalent_effect_gives_an_index_below_one() -> None:
+    e_ab = float(_hill(2.0 * (1.0 + 1.0 / 3.0), 1.0))  # twice the dose-equivalent effect
+    index = loewe_index(1.0, 1.0, DOSES, _hill(DOSES, 1.0), DOSES, _hill(DOSES, 3.0), e_ab)
+    assert 0.4 < index < 0.6
+
+
+def test_loewe_is_undefined_beyond_the_single_agents_reach() -> None:
+    assert np.isnan(loewe_index(1, 1, [1, 2], [0.1, 0.2], [1, 2], [0.1, 0.3], 0.5))
+    assert np.isnan(dose_for_effect([1, 2, 4], [0.2, 0.3, 0.4], 0.1))
+
+
+def test_the_loewe_interval_covers_a_sham_combination() -> None:
+    rng = np.random.default_rng(3)
+    n = 3000
+    u = rng.random(n)  # each patient's sensitivity: responds when the A-equivalent dose is enough
+    doses = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
+    respond = lambda dose: u < _hill(dose, 1.0)  # noqa: E731
+    outcomes_a = np.array([respond(d) for d in doses])
+    outcomes_b = np.array([respond(d / 2.0) for d in doses])  # B: half the potency of A
+    combo = respond(1.0 + 2.0 / 2.0)
+    index, (low, high) = loewe_estimate(
+        1.0, 2.0, doses, outcomes_a, doses, outcomes_b, combo, bootstrap=200, seed=1
+    )
+    # Patients respond by their own sensitivity, so the combination's responders are exactly A's
+    # at the equivalent dose: the index is 1 in every resample.
+    assert low <= 1.0 <= high
+    assert index == pytest.approx(1.0, abs=1e-9)

@@ -178,6 +178,16 @@ class Axis(_Strict):
         return self
 
 
+def _positive_numbers(axis: Axis) -> bool:
+    """True if every value the axis takes is a positive number (as a dose is)."""
+    if axis.range is not None:
+        return axis.range[0] > 0
+    values = axis.values or []
+    return bool(values) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values
+    )
+
+
 class Design(_Strict):
     """Which points of the axes are run.
 
@@ -258,6 +268,13 @@ class Synergy(_Strict):
         0.95, gt=0.5, lt=1, description="Level of the bootstrap intervals (0.95: 95%)."
     )
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Seed of the bootstrap resamples.")
+    dose_a: Name | None = Field(
+        None,
+        description="The axis that sets agent A's dose (positive numbers), with dose_b: the "
+        "Loewe combination index is then computed wherever both agents alone reach the "
+        "combination's effect within the swept doses (default: no Loewe).",
+    )
+    dose_b: Name | None = Field(None, description="The axis that sets agent B's dose.")
 
     @model_validator(mode="after")
     def _three_arms(self) -> Synergy:
@@ -339,6 +356,8 @@ class SweepConfig(_Strict):
                     f"the grid has {size} points, more than {MAX_POINTS}; use fewer values or a "
                     "latin_hypercube design",
                 )
+        if self.synergy is not None:
+            self._dose_axes(self.synergy, {a.name: a for a in self.axes})
         if self.heatmap is not None:
             for name in self.heatmap:
                 if name not in names:
@@ -346,6 +365,30 @@ class SweepConfig(_Strict):
             if self.heatmap[0] == self.heatmap[1]:
                 raise ConfigError("heatmap", list(self.heatmap), "name two different axes")
         return self
+
+    @staticmethod
+    def _dose_axes(synergy: Synergy, axes: dict[str, Axis]) -> None:
+        given = [k for k in ("dose_a", "dose_b") if getattr(synergy, k) is not None]
+        if len(given) == 1:
+            raise ConfigError(
+                f"synergy.{given[0]}",
+                getattr(synergy, given[0]),
+                "Loewe needs both dose axes; give dose_a and dose_b, or neither",
+            )
+        for key in given:
+            name = getattr(synergy, key)
+            axis = axes.get(name)
+            if axis is None:
+                raise ConfigError(f"synergy.{key}", name, "name an axis", choices=list(axes))
+            if not _positive_numbers(axis):
+                raise ConfigError(
+                    f"synergy.{key}",
+                    name,
+                    "a dose axis takes positive numbers (values or a range); name the axis that "
+                    "sets the agent's dose",
+                )
+        if given and synergy.dose_a == synergy.dose_b:
+            raise ConfigError("synergy.dose_b", synergy.dose_b, "name the other agent's axis")
 
     @property
     def heatmap_axes(self) -> tuple[str, str] | None:

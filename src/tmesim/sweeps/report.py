@@ -95,7 +95,7 @@ def _heatmap(
     diverging: bool = False,
 ) -> Figure:
     """One heatmap per panel (cohort, arm or cohort, measure): `frame` has columns x, y (labels),
-    panel keys `_panel`, estimate, ci_low, ci_high, optional `star`."""
+    panel keys `_panel`, estimate, ci_low, ci_high, and optionally `_text` (the cell's text)."""
     n = len(panels)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
@@ -119,11 +119,10 @@ def _heatmap(
         for _, row in sub.iterrows():
             i, j = ys.index(str(row[y])), xs.index(str(row[x]))
             value = row["estimate"]
-            grid[i, j] = np.nan if math.isinf(value) else value / scale
+            grid[i, j] = value / scale if math.isfinite(value) else np.nan
             text = (
-                f"{value:+.2f}\n({row['ci_low']:+.2f}, {row['ci_high']:+.2f})"
-                + (" *" if row.get("star", False) else "")
-                if diverging
+                str(row["_text"]).replace(" (", "\n(")
+                if "_text" in row
                 else _cell_text(value, row["ci_low"], row["ci_high"], unit)
             )
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color="black",
@@ -137,7 +136,7 @@ def _heatmap(
     for ax in axes[n:]:
         ax.set_visible(False)
     if image is not None:
-        label = "excess" if diverging else ("%" if unit == "fraction" else "months")
+        label = "synergy (excess)" if diverging else ("%" if unit == "fraction" else "months")
         fig.colorbar(image, ax=list(axes[:n]), shrink=0.8, label=label)
     return fig
 
@@ -214,7 +213,7 @@ def _forest(
 
 
 def _synergy_forest(frame: pd.DataFrame, labels: Sequence[str], title: str) -> Figure:
-    """Bliss and HSA excess at every point (rows) with their intervals; 0 marked."""
+    """Bliss and HSA excess (and Loewe index) at every point with their intervals."""
     measures = list(dict.fromkeys(frame["measure"]))
     fig = _new_figure(4.0 * len(measures) + 1.5, 0.35 * len(labels) + 1.3)
     axes = np.atleast_1d(fig.subplots(1, len(measures), sharey=True, squeeze=False)).ravel()
@@ -222,14 +221,16 @@ def _synergy_forest(frame: pd.DataFrame, labels: Sequence[str], title: str) -> F
         sub = frame[frame["measure"] == measure].set_index("_label").reindex(labels)
         y = np.arange(len(labels))
         est = sub["estimate"].to_numpy(float)
-        err = [
-            (est - sub["ci_low"].to_numpy(float)).clip(0),
-            (sub["ci_high"].to_numpy(float) - est).clip(0),
-        ]
+        ok = np.isfinite(est)
+        low = sub["ci_low"].to_numpy(float)
+        high = sub["ci_high"].to_numpy(float)
+        low, high = np.where(np.isfinite(low), low, est), np.where(np.isfinite(high), high, est)
+        err = [(est - low)[ok].clip(0), (high - est)[ok].clip(0)]
+        est, y = est[ok], y[ok]
         ax.errorbar(est, y, xerr=err, fmt="o", ms=4, color="#1f77b4", capsize=2)
-        ax.axvline(0.0, color="#888", lw=1, ls="--")
+        ax.axvline(1.0 if measure == LOEWE else 0.0, color="#888", lw=1, ls="--")
         ax.set_title(f"{title}: {measure}", fontsize=9)
-        ax.set_xlabel("excess (fraction of patients)")
+        ax.set_xlabel("index (below 1: synergy)" if measure == LOEWE else "excess (fraction)")
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(len(labels)), labels, fontsize=8)
     axes[0].invert_yaxis()
@@ -346,6 +347,24 @@ def _heatmap_sections(
     return [{"id": "heatmaps", "title": "Heatmaps", "blocks": blocks}]
 
 
+LOEWE = "Loewe index"
+
+
+def _excess_text(row: pd.Series) -> str:
+    """``+0.12 (+0.03, +0.25) *`` for an excess, ``0.62 (0.41, 0.95) *`` for a Loewe index."""
+    if row["measure"] == LOEWE:
+        if not math.isfinite(row["estimate"]):
+            return "undefined"
+        star = row["ci_high"] < 1 or row["ci_low"] > 1
+        return f"{row['estimate']:.2f} ({row['ci_low']:.2f}, {row['ci_high']:.2f})" + (
+            " *" if star else ""
+        )
+    star = row["ci_low"] > 0 or row["ci_high"] < 0
+    return f"{row['estimate']:+.2f} ({row['ci_low']:+.2f}, {row['ci_high']:+.2f})" + (
+        " *" if star else ""
+    )
+
+
 def _synergy_section(
     config: SweepConfig, points: Sequence[Point], synergy: pd.DataFrame
 ) -> list[dict[str, Any]]:
@@ -353,6 +372,15 @@ def _synergy_section(
     if s is None or synergy.empty:
         return []
     level = f"{s.confidence:.0%}"
+    loewe = (
+        f"Loewe index = a/D_A(E_AB) + b/D_B(E_AB), with D_X(E) the dose of X alone giving E read "
+        f"off its dose-response over the swept doses ({s.dose_a}, {s.dose_b}): below 1 "
+        "synergy, 1 additive, above 1 antagonism; undefined where an agent alone does not reach "
+        "the combination's effect within the swept doses; * marks an interval that excludes 1."
+        if s.dose_a is not None
+        else "Loewe additivity needs each agent's dose axis (synergy.dose_a and dose_b) and is "
+        "not computed."
+    )
     blocks: list[dict[str, Any]] = [
         _text(
             f"Arms combined: A = {s.a}, B = {s.b}, A + B = {s.combination}. Bliss excess = "
@@ -360,13 +388,15 @@ def _synergy_section(
             "independently on the same patients; HSA excess = E_AB − max(E_A, E_B): what it adds "
             f"beyond the better agent alone. Positive: synergy. Intervals: {level} paired "
             f"bootstrap over patients ({s.bootstrap} resamples); * marks an interval that "
-            "excludes 0. Loewe additivity needs each agent's dose-response curve alone and is "
-            "not computed."
+            f"excludes 0. {loewe}"
         )
     ]
     axes = config.heatmap_axes
     labelled = synergy.copy()
-    labelled["star"] = (labelled["ci_low"] > 0) | (labelled["ci_high"] < 0)
+    labelled["_text"] = [_excess_text(r) for _, r in labelled.iterrows()]
+    is_loewe = labelled["measure"] == LOEWE
+    # Loewe is drawn as −log2(index), so that red means synergy in every panel.
+    labelled.loc[is_loewe, "estimate"] = -np.log2(labelled.loc[is_loewe, "estimate"])
     for endpoint in dict.fromkeys(labelled["endpoint"]):
         sub = labelled[labelled["endpoint"] == endpoint].copy()
         name = _endpoint_title(endpoint, "fraction")
@@ -379,33 +409,32 @@ def _synergy_section(
                 diverging=True,
             )  # fmt: skip
             blocks.append(_figure(fig, f"synergy {name}",
-                                  f"Synergy map of {name}: excess (fraction of patients) with "
-                                  f"its {level} interval below it."))  # fmt: skip
+                                  f"Synergy map of {name}: the excess (fraction of patients) or "
+                                  f"the Loewe index in each cell with its {level} interval; red: "
+                                  "synergy (colour of the Loewe panel: −log2 of the index)."))  # fmt: skip
         else:
             labels = [_point_label(p) for p in points][:MAX_COMPARED_POINTS]
             for cohort in dict.fromkeys(sub["cohort"]):
-                part = sub[(sub["cohort"] == cohort) & sub["_label"].isin(labels)]
+                part = synergy[(synergy["endpoint"] == endpoint) & (synergy["cohort"] == cohort)]
+                part = part[part["_label"].isin(labels)]
                 fig = _synergy_forest(part, labels, name)
                 blocks.append(_figure(fig, f"synergy {name}",
-                                      f"Synergy of {name}, {cohort}, at every point: excess "
-                                      f"with its {level} interval; right of the dashed line: "
-                                      "more than expected."))  # fmt: skip
+                                      f"Synergy of {name}, {cohort}, at every point with its "
+                                      f"{level} interval; the dashed line marks no synergy (0, "
+                                      "or 1 for the Loewe index)."))  # fmt: skip
+        measures = list(dict.fromkeys(sub["measure"]))
         rows = []
         for (point, cohort), g in sub.groupby(["point", "cohort"], sort=False):
-            bliss = g[g["measure"] == "Bliss excess"].iloc[0]
-            hsa = g[g["measure"] == "HSA excess"].iloc[0]
+            first = g.iloc[0]
+            texts = {r["measure"]: r["_text"] for _, r in g.iterrows()}
             rows.append((
                 _point_label(points[int(point)]), cohort,
-                f"{bliss['e_a']:.0%}", f"{bliss['e_b']:.0%}", f"{bliss['e_ab']:.0%}",
-                f"{bliss['estimate']:+.2f} ({bliss['ci_low']:+.2f}, {bliss['ci_high']:+.2f})"
-                + (" *" if bliss["star"] else ""),
-                f"{hsa['estimate']:+.2f} ({hsa['ci_low']:+.2f}, {hsa['ci_high']:+.2f})"
-                + (" *" if hsa["star"] else ""),
+                f"{first['e_a']:.0%}", f"{first['e_b']:.0%}", f"{first['e_ab']:.0%}",
+                *(texts.get(m, "–") for m in measures),
             ))  # fmt: skip
         blocks.append(_table(
             f"Synergy of {name} at every point",
-            ("Point", "Cohort", "E_A", "E_B", "E_AB", f"Bliss excess ({level})",
-             f"HSA excess ({level})"),
+            ("Point", "Cohort", "E_A", "E_B", "E_AB", *(f"{m} ({level})" for m in measures)),
             rows[:MAX_TABLE_ROWS],
         ))  # fmt: skip
     return [{"id": "synergy", "title": "Synergy", "blocks": blocks}]

@@ -36,9 +36,9 @@ from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.sweeps.design import Point, design_points
 from tmesim.sweeps.endpoints import binary_outcome, point_endpoints
 from tmesim.sweeps.executor import check_backend, run_tasks
-from tmesim.sweeps.synergy import synergy_estimate
+from tmesim.sweeps.synergy import loewe_estimate, synergy_estimate
 
-__all__ = ["SweepSummary", "point_scenarios", "run_sweep", "synergy_table"]
+__all__ = ["SweepSummary", "loewe_table", "point_scenarios", "run_sweep", "synergy_table"]
 
 POINTS_DIR = "points"
 POINT_FILE = "point.json"
@@ -234,6 +234,52 @@ def synergy_table(patients: pd.DataFrame, config: SweepConfig, design: str) -> p
     return pd.DataFrame(rows, columns=SYNERGY_COLUMNS)
 
 
+def _arm(outcomes: pd.DataFrame, cohort: str, arm: str) -> pd.Series:
+    """One cohort and arm's outcomes, indexed by patient id."""
+    rows = outcomes[(outcomes["cohort"] == cohort) & (outcomes["arm"] == arm)]
+    return rows.set_index("patient_id")["outcome"]
+
+
+def loewe_table(
+    config: SweepConfig, points: list[Point], points_dir: Path, design: str
+) -> dict[int, pd.DataFrame]:
+    """Loewe combination index per point (rows as in `synergy_table`), where the synergy names
+    the two dose axes and the study is matched (the single agents' dose-responses and the
+    combination are read on the same patients, so the bootstrap resamples patients across all
+    points at once). Empty otherwise."""
+    s = config.synergy
+    if s is None or s.dose_a is None or s.dose_b is None or design != "matched":
+        return {}
+    rows: dict[int, list[tuple]] = {p.index: [] for p in points}
+    patients = {p.index: pd.read_parquet(points_dir / p.name / "patients.parquet") for p in points}
+    for endpoint in s.endpoints:
+        outcomes = {i: binary_outcome(t, endpoint) for i, t in patients.items()}
+        if any(o is None for o in outcomes.values()):
+            continue
+        for cohort in dict.fromkeys(outcomes[points[0].index]["cohort"]):
+            curve_a = {p.values[s.dose_a]: _arm(outcomes[p.index], cohort, s.a) for p in points}
+            curve_b = {p.values[s.dose_b]: _arm(outcomes[p.index], cohort, s.b) for p in points}
+            for p in points:
+                combo = _arm(outcomes[p.index], cohort, s.combination)
+                frame = pd.concat(
+                    [*curve_a.values(), *curve_b.values(), combo], axis=1, join="inner"
+                )
+                if frame.empty:
+                    continue
+                x = frame.to_numpy(dtype=bool).T
+                ka = len(curve_a)
+                a, b = p.values[s.dose_a], p.values[s.dose_b]
+                index, (low, high) = loewe_estimate(
+                    a, b, list(curve_a), x[:ka], list(curve_b), x[ka:-1], x[-1],
+                    bootstrap=s.bootstrap, confidence=s.confidence, seed=s.seed,
+                )  # fmt: skip
+                e_a = float(x[list(curve_a).index(a)].mean())
+                e_b = float(x[ka + list(curve_b).index(b)].mean())
+                rows[p.index].append((cohort, endpoint, "Loewe index", index, low, high,
+                                      e_a, e_b, float(x[-1].mean()), x.shape[1], True))  # fmt: skip
+    return {i: pd.DataFrame(r, columns=SYNERGY_COLUMNS) for i, r in rows.items() if r}
+
+
 def _numeric_axes(points: list[Point]) -> set[str]:
     names = points[0].levels.keys() if points else []
     return {
@@ -292,12 +338,14 @@ def run_sweep(
     points = [p for p, _ in planned]
     numeric = _numeric_axes(points)
     tables, synergies = [], []
+    loewe = loewe_table(config, points, points_dir, planned[0][1].design)
     for point in points:
         point_dir = points_dir / point.name
         tables.append(_with_point(pd.read_parquet(point_dir / ENDPOINTS_FILE), point, numeric))
-        synergies.append(
-            _with_point(pd.read_parquet(point_dir / POINT_SYNERGY_FILE), point, numeric)
-        )
+        synergy = pd.read_parquet(point_dir / POINT_SYNERGY_FILE)
+        if point.index in loewe:
+            synergy = pd.concat([synergy, loewe[point.index]], ignore_index=True)
+        synergies.append(_with_point(synergy, point, numeric))
     table = pd.concat(tables, ignore_index=True)
     _write_table(out_dir, "sweep", table)
     if config.synergy is not None:

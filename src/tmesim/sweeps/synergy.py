@@ -1,11 +1,14 @@
 """Synergy of two agents from per-patient yes/no outcomes: Bliss independence and highest single
-agent (HSA), with bootstrap intervals.
+agent (HSA), and Loewe's combination index where the single agents' doses allow, with bootstrap
+intervals.
 
 With E the fraction of patients who respond (or are cured), two agents acting independently give
 the combination E_A + E_B − E_A·E_B: a patient escapes the combination only if it escapes both
 agents (Bliss 1939, Ann Appl Biol 26:585). The Bliss excess is E_AB minus that; the HSA excess is
 E_AB minus the better single agent (Berenbaum 1989, Pharmacol Rev 41:93). Positive means more than
-expected. Loewe additivity needs dose-response curves of each agent on its own and is not computed.
+expected. Loewe additivity compares the doses: a/D_A(E_AB) + b/D_B(E_AB), with D_X(E) the dose of X
+alone giving E, read off X's dose-response over the sweep's doses; it is defined only where both
+single agents reach the combination's effect within the tested doses.
 
 In a sweep the three arms treat the same virtual patients, so the intervals come from a paired
 bootstrap: patients are resampled with all three of their outcomes, which keeps the correlation
@@ -28,7 +31,10 @@ __all__ = [
     "SynergyEstimate",
     "bliss_excess",
     "bliss_expected",
+    "dose_for_effect",
     "hsa_excess",
+    "loewe_estimate",
+    "loewe_index",
     "synergy_estimate",
 ]
 
@@ -138,3 +144,100 @@ def synergy_estimate(
         n=(int(xa.size), int(xb.size), int(xab.size)),
         paired=paired,
     )
+
+
+def dose_for_effect(doses: ArrayLike, effects: ArrayLike, effect: float) -> float:
+    """The dose of one agent alone that gives ``effect``, read off its dose-response curve.
+
+    The tested doses are sorted and their effects made non-decreasing (running maximum); the dose
+    is interpolated linearly in log dose. NaN where the curve does not identify it: an effect at
+    or below that of the lowest tested dose, or above the highest effect reached.
+
+    Example:
+        >>> dose_for_effect([1, 10, 100], [0.1, 0.3, 0.5], 0.3)
+        10.0
+        >>> round(dose_for_effect([1, 10, 100], [0.1, 0.3, 0.5], 0.4), 2)
+        31.62
+        >>> dose_for_effect([1, 10], [0.1, 0.3], 0.6)
+        nan
+    """
+    d = np.asarray(doses, dtype=float)
+    order = np.argsort(d)
+    logd = np.log(d[order])
+    e = np.maximum.accumulate(np.asarray(effects, dtype=float)[order])
+    if not (e[0] < effect <= e[-1]):
+        return float("nan")
+    i = int(np.searchsorted(e, effect, side="left"))
+    if e[i] == effect:
+        return float(d[order][i])
+    frac = (effect - e[i - 1]) / (e[i] - e[i - 1])
+    return float(np.exp(logd[i - 1] + frac * (logd[i] - logd[i - 1])))
+
+
+def loewe_index(
+    a: float,
+    b: float,
+    doses_a: ArrayLike,
+    effects_a: ArrayLike,
+    doses_b: ArrayLike,
+    effects_b: ArrayLike,
+    e_ab: float,
+) -> float:
+    """Loewe combination index a / D_A(E_AB) + b / D_B(E_AB) of doses ``a`` and ``b`` given
+    together (Loewe 1953; Chou & Talalay 1984, Adv Enzyme Regul 22:27): D_X(E) is the dose of X
+    alone with effect E (`dose_for_effect`). Below 1: synergy; 1: additive; above 1: antagonism.
+    NaN where a single agent's tested doses do not reach E_AB (then only Bliss and HSA apply).
+
+    Example (B is A at half the potency, a sham combination, so the index is 1):
+        >>> loewe_index(2, 4, [1, 2, 4, 8], [.1, .2, .4, .6], [2, 4, 8, 16], [.1, .2, .4, .6], 0.4)
+        1.0
+    """
+    d_a = dose_for_effect(doses_a, effects_a, e_ab)
+    d_b = dose_for_effect(doses_b, effects_b, e_ab)
+    return round(float(a) / d_a + float(b) / d_b, 12)
+
+
+def loewe_estimate(
+    a: float,
+    b: float,
+    doses_a: ArrayLike,
+    outcomes_a: ArrayLike,
+    doses_b: ArrayLike,
+    outcomes_b: ArrayLike,
+    outcomes_ab: ArrayLike,
+    *,
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, tuple[float, float]]:
+    """Loewe index with a paired percentile bootstrap interval from per-patient outcomes.
+
+    ``outcomes_a`` has one row per dose of ``doses_a`` (A alone), one column per patient;
+    likewise ``outcomes_b``; ``outcomes_ab`` holds the same patients under the combination.
+    Patients are resampled with all their outcomes. The interval is NaN when the index is
+    undefined in more than half of the resamples.
+
+    Example:
+        >>> oa = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]], bool)   # 25, 50, 75%
+        >>> idx, ci = loewe_estimate(1, 1, [1, 2, 4], oa, [1, 2, 4], oa, oa[1], bootstrap=100)
+        >>> idx
+        1.0
+    """
+    xa = np.asarray(outcomes_a, dtype=float)
+    xb = np.asarray(outcomes_b, dtype=float)
+    xab = np.asarray(outcomes_ab, dtype=float)
+    n = xab.size
+    if xa.shape[1] != n or xb.shape[1] != n:
+        raise ValueError("paired outcomes need the same patients for A, B and A + B")
+    index = loewe_index(a, b, doses_a, xa.mean(1), doses_b, xb.mean(1), float(xab.mean()))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(bootstrap, n))
+    ma, mb, mab = xa[:, idx].mean(-1), xb[:, idx].mean(-1), xab[idx].mean(-1)
+    boot = np.array(
+        [loewe_index(a, b, doses_a, ma[:, r], doses_b, mb[:, r], mab[r]) for r in range(bootstrap)]
+    )
+    if np.isnan(boot).mean() > 0.5:
+        return index, (float("nan"), float("nan"))
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.nanquantile(boot, [alpha, 1.0 - alpha])
+    return index, (float(low), float(high))

@@ -71,11 +71,8 @@ class Point:
 
 
 def _label(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list | dict):
-        return str(value)
-    return str(value)
+    """How a value is named when the axis gives no labels (floats without trailing zeros)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _plot_value(value: Any, label: str) -> Any:

@@ -22,12 +22,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from tmesim.config.sweep import SweepConfig
 from tmesim.io.atomic import atomic_write_text
-from tmesim.report.figures import arm_colors
+from tmesim.report.figures import _new_figure, arm_colors
 from tmesim.report.html import _figure, _table, _text, render_html
 from tmesim.sweeps.design import Point, design_points
 from tmesim.trials.formatting import DAYS_PER_MONTH, format_median_ci, format_rate_ci
@@ -55,12 +54,6 @@ def _endpoint_title(endpoint: str, unit: str) -> str:
 
 def _plot_scale(unit: str) -> float:
     return DAYS_PER_MONTH if unit == "days" else 0.01  # months, or percent
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _cell_text(value: float, low: float, high: float, unit: str) -> str:

@@ -40,3 +40,18 @@ def test_the_dose_example_runs_shrunk(tmp_path: Path) -> None:
     table = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
     assert sorted(table["point"].unique()) == [0, 1]
     assert (tmp_path / "out" / "sweep.html").stat().st_size > 10_000
+
+
+def test_the_order_example_runs_shrunk(tmp_path: Path) -> None:
+    path = next(p for p in EXAMPLES if "order" in p.stem)
+    small = ["study.cohorts.0.n=4", "study.follow_up_days=200", "landmarks_days=[100]"]
+    args = ["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet", "-j", "1"]
+    for item in small:
+        args += ["--set", item]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
+    assert set(table["order"]) == {"together", "nivolumab first", "ipilimumab first"}
+    assert {"ORR", "CR", "median PFS", "OS at day 100"} <= set(table["endpoint"])
+    synergy = pd.read_parquet(tmp_path / "out" / "synergy.parquet")
+    assert set(synergy["endpoint"]) == {"ORR", "CR"}

@@ -254,6 +254,17 @@ def _endpoints(table: pd.DataFrame) -> list[tuple[str, str]]:
     return first + medians + landmarks
 
 
+def _regimen_text(regimen: Any) -> str:
+    """A regimen as its string form (typed dose steps included), or as written if unreadable."""
+    from tmesim.errors import TmesimError
+    from tmesim.therapies.regimen import regimen_from_config
+
+    try:
+        return str(regimen_from_config(regimen))
+    except (TmesimError, TypeError, ValueError):
+        return str(regimen)
+
+
 def _design_section(config: SweepConfig, points: Sequence[Point], info: dict) -> dict[str, Any]:
     rows = []
     for axis in config.axes:
@@ -269,7 +280,8 @@ def _design_section(config: SweepConfig, points: Sequence[Point], info: dict) ->
             labels = axis.labels or [str(v) for v in axis.values or []]
             rows.append((axis.name, ", ".join(axis.paths), ", ".join(labels)))
     template = info.get("template", {})
-    arms = [(a.get("name"), str(a.get("regimen", "untreated"))) for a in template.get("arms", [])]
+    arms = [(a.get("name"), _regimen_text(a.get("regimen", "untreated")))
+            for a in template.get("arms", [])]  # fmt: skip
     n = [c.get("n", 10) for c in template.get("cohorts", [])]
     design = config.design
     how = (

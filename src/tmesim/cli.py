@@ -376,7 +376,8 @@ def sweep(
         typer.Option(
             "--set",
             "-s",
-            help="Override a sweep entry, KEY=VALUE with a dotted KEY: --set design.n=16; "
+            help="Override a sweep entry, KEY=VALUE with a dotted KEY: --set design.n=16, "
+            "or one of the study's (inline or from its file): --set study.cohorts.0.n=20; "
             "repeatable.",
             metavar="KEY=VALUE",
         ),

@@ -126,3 +126,19 @@ def test_loewe_dose_axes_are_checked(synergy, fix) -> None:
     order = {"name": "order", "path": "arms.0.regimen", "values": ["untreated", "untreated"]}
     with pytest.raises(ConfigError, match=fix):
         _sweep(axes=[AXIS, order], synergy={"a": "A", "b": "B", "combination": "C", **synergy})
+
+
+def test_set_reaches_into_a_study_read_from_its_file(tmp_path) -> None:
+    from tmesim.config.yamlio import dump_yaml
+
+    (tmp_path / "study.yaml").write_text(dump_yaml(STUDY))
+    (tmp_path / "sweep.yaml").write_text(dump_yaml({"title": "s", "study": "study.yaml",
+                                                    "axes": [AXIS]}))  # fmt: skip
+    config, template = load_sweep(
+        tmp_path / "sweep.yaml", ["study.cohorts.0.n=7", "design.kind=grid"]
+    )
+    assert template["cohorts"][0]["n"] == 7 and config.design.kind == "grid"
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(dump_yaml({"title": "s", "study": STUDY, "axes": [AXIS]}))
+    _, template = load_sweep(inline, ["study.cohorts.0.n=9"])
+    assert template["cohorts"][0]["n"] == 9

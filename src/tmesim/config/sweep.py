@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tmesim.config.overrides import apply_overrides
 from tmesim.config.scenario import MAX_SEED, MAX_TEXT
 from tmesim.config.validation import validate_config
 from tmesim.config.yamlio import read_yaml
@@ -430,8 +431,21 @@ def study_data(config: SweepConfig, base: Path | None) -> dict[str, Any]:
 
 
 def load_sweep(path: Path, overrides: Sequence[str] = ()) -> tuple[SweepConfig, dict[str, Any]]:
-    """Read a sweep YAML file (with ``--set`` overrides): the config and its study template."""
+    """Read a sweep YAML file (with ``--set`` overrides): the config and its study template.
+
+    An override ``study.KEY=VALUE`` reaches into the study template whether it is written inline
+    or read from its file (``--set study.cohorts.0.n=20``).
+    """
     path = Path(path)
     data = read_yaml(path)
-    config = sweep_from_dict({} if data is None else data, overrides, source=str(path))
+    data = {} if data is None else data
+    into_study = [o for o in overrides if o.strip().startswith("study.")]
+    if isinstance(data, Mapping) and isinstance(data.get("study"), str) and into_study:
+        rest = [o for o in overrides if o not in into_study]
+        config = sweep_from_dict(data, rest, source=str(path))
+        template = apply_overrides(
+            study_data(config, path.parent), [o.strip().removeprefix("study.") for o in into_study]
+        )
+        return config, template
+    config = sweep_from_dict(data, overrides, source=str(path))
     return config, study_data(config, path.parent)

@@ -452,7 +452,10 @@ def sweep(
 def report(
     run_dir: Annotated[
         Path,
-        typer.Argument(help="Folder written by `tmesim trial`.", metavar="RUN_DIR"),
+        typer.Argument(
+            help="Folder written by `tmesim trial` (or `tmesim sweep`: sweep.html).",
+            metavar="RUN_DIR",
+        ),
     ],
     out: Annotated[
         Path | None,
@@ -470,7 +473,12 @@ def report(
             "did not write; give a new file name (or leave --out out: RUN_DIR/report.html)",
         )
 
-    path = render_report(run_dir, out)
+    if (Path(run_dir) / "sweep.json").is_file():
+        from tmesim.sweeps.report import render_sweep_report
+
+        path = render_sweep_report(run_dir, out)
+    else:
+        path = render_report(run_dir, out)
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
 
 

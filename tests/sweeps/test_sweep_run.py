@@ -198,3 +198,9 @@ def test_resume_refuses_a_folder_of_another_sweep(sweep_a, tmp_path) -> None:
     other["axes"] = [PD1_AXIS, {**IPI_AXIS, "values": [5, 10]}]
     with pytest.raises(ConfigError, match="another sweep"):
         run_sweep(sweep_from_dict(other), STUDY, folder, resume=True, progress=False)
+
+
+def test_tmesim_report_renders_a_sweep_folder_again(sweep_a, tmp_path) -> None:
+    _invoke("report", sweep_a, "--out", tmp_path / "again.html")
+    page = (tmp_path / "again.html").read_text()
+    assert "Synergy" in page and page.count("data:image/png;base64,") >= 3

@@ -9,11 +9,12 @@ STAMP  := $(VENV)/.installed
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock requirements-interop.lock
+$(STAMP): pyproject.toml requirements.lock requirements-interop.lock requirements-distributed.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet -r requirements-interop.lock
+	$(PY) -m pip install --quiet -r requirements-distributed.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -26,6 +26,7 @@ from tmesim.errors import ConfigError
 COMMANDS = [
     "simulate",
     "trial",
+    "sweep",
     "report",
     "validate",
     "sensitivity",

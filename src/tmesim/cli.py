@@ -357,12 +357,105 @@ def trial(
         _stdout().print(key_results_text(out_dir), soft_wrap=True, markup=False)
 
 
+@app.command(
+    epilog="Example: tmesim sweep examples/sweep_4t1_pd1_ipi549.yaml --out runs/sweep "
+    "(keys: tmesim schema sweep)"
+)
+@_reports_errors
+def sweep(
+    sweep_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Sweep YAML file: a study template (as `tmesim trial` reads) plus axes of "
+            "entries to vary, the design (grid, latin_hypercube, sobol) and the synergy arms.",
+            metavar="SWEEP.yaml",
+        ),
+    ],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help="Override a sweep entry, KEY=VALUE with a dotted KEY: --set design.n=16, "
+            "or one of the study's (inline or from its file): --set study.cohorts.0.n=20; "
+            "repeatable.",
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=f"Output folder (overrides the sweep's 'output'; default ./{DEFAULT_OUTPUT}).",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted sweep: finished points (and chunks) are kept.",
+        ),
+    ] = False,
+    threads: Threads = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="TMESIM_SCHEDULER",
+            help="Run the points on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
+            "needs the optional extra 'distributed'). Results do not depend on it.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Run the points on a local Dask cluster of N worker processes (needs the "
+            "optional extra 'distributed').",
+            metavar="N",
+        ),
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
+    ] = False,
+    quiet: Quiet = False,
+    overwrite: Overwrite = False,
+) -> None:
+    """Run a study at every point of a design (same virtual patients) and map the results."""
+    from tmesim.config.sweep import load_sweep
+
+    config, template = load_sweep(sweep_file, set_ or ())
+    config, out_dir = _with_output_folder(config, out)
+    _claim(out_dir, "sweep", overwrite)
+
+    from tmesim.sweeps.run import run_sweep
+
+    result = run_sweep(
+        config,
+        template,
+        out_dir,
+        resume=resume,
+        progress=not quiet,
+        n_threads=threads,
+        report=not no_report,
+        scheduler=scheduler,
+        workers=workers,
+    )
+    _stdout().print(result.summary(), soft_wrap=True, markup=False)
+
+
 @app.command()
 @_reports_errors
 def report(
     run_dir: Annotated[
         Path,
-        typer.Argument(help="Folder written by `tmesim trial`.", metavar="RUN_DIR"),
+        typer.Argument(
+            help="Folder written by `tmesim trial` (or `tmesim sweep`: sweep.html).",
+            metavar="RUN_DIR",
+        ),
     ],
     out: Annotated[
         Path | None,
@@ -380,7 +473,12 @@ def report(
             "did not write; give a new file name (or leave --out out: RUN_DIR/report.html)",
         )
 
-    path = render_report(run_dir, out)
+    if (Path(run_dir) / "sweep.json").is_file():
+        from tmesim.sweeps.report import render_sweep_report
+
+        path = render_sweep_report(run_dir, out)
+    else:
+        path = render_report(run_dir, out)
     _stdout().print(f"report written to {path}", soft_wrap=True, markup=False)
 
 
@@ -807,7 +905,8 @@ def schema(
     kind: Annotated[
         str,
         typer.Argument(
-            help="Which file: trial, simulate, solver, abm, target, calibrate, stratify or dose_step.",
+            help="Which file: trial, simulate, solver, abm, target, calibrate, stratify, sweep or "
+            "dose_step.",
             metavar="KIND",
         ),
     ] = "trial",

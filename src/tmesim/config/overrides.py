@@ -96,34 +96,59 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str]) -> dict[s
     """
     result: dict[str, Any] = copy.deepcopy(dict(data))
     for text in overrides:
-        override = parse_override(text)
-        node: Any = result
-        for depth, part in enumerate(override.path):
-            last = depth == len(override.path) - 1
-            section = ".".join(override.path[:depth])
-            if isinstance(node, list):
-                if not (part.isdigit() and int(part) < len(node)):
-                    raise ConfigError(
-                        f"--set {override.key}",
-                        part,
-                        f"{section!r} is a list of {len(node)} entries; index it with 0 to "
-                        f"{len(node) - 1} (e.g. --set {section}.0.name=value).",
-                    )
-                key: Any = int(part)
-            elif isinstance(node, dict):
-                key = part
-            else:
-                raise ConfigError(
-                    f"--set {override.key}",
-                    override.value,
-                    f"{section!r} holds a value ({node!r}), not a section of named entries; "
-                    f"set it directly with --set {section}=value.",
-                )
-            if last:
-                node[key] = override.value
-            else:
-                child = node[key] if isinstance(node, list) else node.get(key)
-                if child is None:
-                    child = node[key] = {}
-                node = child
+        _set(result, parse_override(text), "--set")
     return result
+
+
+def set_entries(
+    data: Mapping[str, Any], entries: Mapping[str, Any], *, label: str = "--set"
+) -> dict[str, Any]:
+    """Return a copy of ``data`` with each dotted key of ``entries`` set to its (typed) value.
+
+    The same paths and rules as :func:`apply_overrides`, for values that are already parsed
+    (e.g. the levels of a sweep axis); ``label`` names where the keys come from in errors.
+
+    Example:
+        >>> set_entries({"arms": [{"name": "a"}]}, {"arms.0.regimen": "untreated"})
+        {'arms': [{'name': 'a', 'regimen': 'untreated'}]}
+    """
+    result: dict[str, Any] = copy.deepcopy(dict(data))
+    for key, value in entries.items():
+        path = tuple(part.strip() for part in str(key).split("."))
+        if any(not part for part in path):
+            raise ConfigError(label, key, f"the key {key!r} has an empty part; {_FORMAT_FIX}")
+        _set(result, Override(text=f"{key}={value}", path=path, value=value), label)
+    return result
+
+
+def _set(result: dict[str, Any], override: Override, label: str) -> None:
+    """Set one override's value in ``result`` (in place), creating missing sections."""
+    node: Any = result
+    for depth, part in enumerate(override.path):
+        last = depth == len(override.path) - 1
+        section = ".".join(override.path[:depth])
+        if isinstance(node, list):
+            if not (part.isdigit() and int(part) < len(node)):
+                raise ConfigError(
+                    f"{label} {override.key}",
+                    part,
+                    f"{section!r} is a list of {len(node)} entries; index it with 0 to "
+                    f"{len(node) - 1} (e.g. --set {section}.0.name=value).",
+                )
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = part
+        else:
+            raise ConfigError(
+                f"{label} {override.key}",
+                override.value,
+                f"{section!r} holds a value ({node!r}), not a section of named entries; "
+                f"set it directly with --set {section}=value.",
+            )
+        if last:
+            node[key] = override.value
+        else:
+            child = node[key] if isinstance(node, list) else node.get(key)
+            if child is None:
+                child = node[key] = {}
+            node = child

@@ -47,6 +47,7 @@ CONFIG_KINDS: dict[str, tuple[str, str, str]] = {
         "the file of `tmesim calibrate`",
     ),
     "stratify": ("tmesim.stratify.pipeline", "StratifySettings", "the settings of `stratify`"),
+    "sweep": ("tmesim.config.sweep", "SweepConfig", "the sweep file of `tmesim sweep`"),
     "dose_step": (
         "tmesim.therapies.regimen",
         "DoseStep",

@@ -20,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tmesim.config.limits import MAX_DAYS, MIN_SAVE_INTERVAL_DAYS, check_save_grid
 from tmesim.config.scenario import MAX_NAME, MAX_SEED, MAX_TEXT, ParameterValue, RegimenText
@@ -201,6 +201,62 @@ class SubsequentTherapy(_Strict):
     source: str = Field("", max_length=MAX_TEXT, description="Where the share and delay come from.")
 
 
+TREAT_UNTIL: dict[str, str] = {
+    "regimen_end": "every dose of the regimen (up to max_treatment_days)",
+    "progression": "until documented progression (the scan that reads it), or the regimen's end",
+    "toxicity": "until a grade 3–4 immune-related adverse event (the `toxicity` model), or the "
+    "regimen's end",
+    "progression_or_toxicity": "until progression or unacceptable toxicity, whichever comes first",
+}
+"""Values of `ArmSpec.treat_until` and what each means."""
+
+_TREAT_UNTIL_ALIASES: dict[str, str] = {
+    "end": "regimen_end",
+    "regimen": "regimen_end",
+    "fixed": "regimen_end",
+    "disease progression": "progression",
+    "unacceptable toxicity": "toxicity",
+    "progression or toxicity": "progression_or_toxicity",
+    "progression or unacceptable toxicity": "progression_or_toxicity",
+    "disease progression or unacceptable toxicity": "progression_or_toxicity",
+    "toxicity or progression": "progression_or_toxicity",
+}
+
+
+class BeyondProgression(_Strict):
+    """Treatment beyond progression per protocol: after the first documented progression the
+    arm's regimen goes on while the patient is clinically stable, and stops at the first of the
+    limits set here (`trials.protocol`). Protocols of checkpoint inhibitors allow it because a
+    first progression can be pseudo-progression (Seymour 2017 Lancet Oncol 18:e143, iRECIST;
+    Long 2017 JAMA Oncol 3:1511 for nivolumab beyond progression in CheckMate 066/067).
+
+    Example:
+        >>> BeyondProgression(max_sum_increase_percent=50).until_confirmed
+        True
+    """
+
+    until_confirmed: bool = Field(
+        True,
+        description="Stop at the scan that confirms the progression (iRECIST iCPD: further "
+        "growth of the target sum by ≥ 5 mm, or of the new lesions, at the next assessment).",
+    )
+    max_sum_increase_percent: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="Burden threshold (%): stop at the first scan whose sum of target "
+        "diameters is at least this much above its nadir (e.g. 50; none: no threshold).",
+    )
+    max_days: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="Stop at most this many days after the first progression (none: no limit).",
+    )
+
+
 class ArmSpec(_Strict):
     """One treatment arm."""
 
@@ -212,14 +268,65 @@ class ArmSpec(_Strict):
     max_treatment_days: Days | None = Field(
         None, description="Drop doses after this day (maximum treatment duration)."
     )
+    treat_until: Literal["regimen_end", "progression", "toxicity", "progression_or_toxicity"] = (
+        Field(
+            "regimen_end",
+            description="When the arm's treatment stops (clinical trials): regimen_end (every "
+            "dose, up to max_treatment_days), progression (the scan that documents it), "
+            "toxicity (a grade 3–4 immune-related adverse event; turns the `toxicity` model on "
+            "for this arm) or progression_or_toxicity; the regimen's last dose and "
+            "max_treatment_days stay the cap. Also written 'progression or unacceptable "
+            "toxicity'.",
+        )
+    )
+    beyond_progression: BeyondProgression | None = Field(
+        None,
+        description="With treat_until progression: treatment goes on after the first "
+        "progression while the patient is clinically stable, up to these limits (default: "
+        "none, treatment stops at the first progression).",
+    )
     subsequent_therapy: list[SubsequentTherapy] = Field(
         default_factory=list,
         description="Clinical trials: regimens given after progression, each to its share of the "
         "patients who progress (default: none).",
     )
 
+    @field_validator("treat_until", mode="before")
+    @classmethod
+    def _treat_until_words(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = " ".join(value.strip().lower().replace("_", " ").split())
+        text = _TREAT_UNTIL_ALIASES.get(text, text.replace(" ", "_"))
+        if text not in TREAT_UNTIL:
+            raise ConfigError(
+                "treat_until",
+                value,
+                "use one of regimen_end, progression, toxicity, progression_or_toxicity "
+                "(or 'progression or unacceptable toxicity')",
+                choices=list(TREAT_UNTIL),
+            )
+        return text
+
+    @property
+    def stops_at_progression(self) -> bool:
+        """Whether documented progression ends the arm's treatment."""
+        return self.treat_until in ("progression", "progression_or_toxicity")
+
+    @property
+    def stops_at_toxicity(self) -> bool:
+        """Whether a grade 3–4 immune-related adverse event ends the arm's treatment."""
+        return self.treat_until in ("toxicity", "progression_or_toxicity")
+
     @model_validator(mode="after")
     def _subsequent_shares(self) -> ArmSpec:
+        if self.beyond_progression is not None and not self.stops_at_progression:
+            raise ConfigError(
+                f"arms.{self.name}.beyond_progression",
+                "set",
+                "treatment beyond progression needs treat_until: progression (or "
+                "progression_or_toxicity); set it or remove beyond_progression",
+            )
         names = [t.name for t in self.subsequent_therapy]
         for name in names:
             if names.count(name) > 1:
@@ -599,6 +706,14 @@ class TrialScenario(_Strict):
             validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
+        to_progression = [a.name for a in self.arms if a.stops_at_progression]
+        if to_progression and (self.kind == "mouse_study" or self.setting != "metastatic"):
+            raise ConfigError(
+                f"arms.{to_progression[0]}.treat_until",
+                "progression",
+                "treatment until progression follows RECIST progression, read in clinical trials "
+                "of the metastatic setting; use regimen_end or set setting: metastatic",
+            )
         treated_after = [a.name for a in self.arms if a.subsequent_therapy]
         if treated_after and (self.kind == "mouse_study" or self.setting != "metastatic"):
             raise ConfigError(

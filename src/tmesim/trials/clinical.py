@@ -27,6 +27,7 @@ from tmesim.trials.endpoints import (
     time_to_event,
 )
 from tmesim.trials.joint import LesionSolution, solve_lesions
+from tmesim.trials.protocol import progression_stop, treatment_columns
 from tmesim.trials.recist import assess_visits
 from tmesim.trials.study import (
     Study,
@@ -41,8 +42,10 @@ from tmesim.trials.study import (
 )
 from tmesim.trials.subsequent import (
     SubsequentPlan,
+    dose_counts,
     draw_regimens,
     plan_subsequent,
+    stopped_doses,
     switched_doses,
 )
 
@@ -96,7 +99,20 @@ def clinical_unit(
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint)
-    therapies = s.arms[unit.arm].subsequent_therapy
+    arm = s.arms[unit.arm]
+    stop, why = progression_stop(arm, first.patient_id, out["progression_day"], visit_rows)
+    if np.isfinite(stop).any():
+        cut = stopped_doses(doses, stop)
+        changed = dose_counts(cut) < dose_counts(doses)
+        again = solve_lesions(study, P_arm, Y, [p & changed for p in present], days, cut, keys)
+        joint = _merge(joint, again, changed)
+        out, burden, visit_rows = _readouts(study, first, present, joint)
+        doses = cut
+    if arm.treat_until != "regimen_end":
+        solved = out["status"].to_numpy() == "success"
+        for col, value in treatment_columns(doses, stop, why, solved).items():
+            out[col] = value
+    therapies = arm.subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):
         return out, burden, visit_rows
     plan = _plan(study, first, out, therapies)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -362,15 +363,66 @@ class Rechallenge(_Strict):
     follow_up_days: Positive = Field(30.0, le=365, description="Days observed after it.")
 
 
+class VisitPhase(_Strict):
+    """One phase of a visit schedule: scans every `every_days` up to `until_day`.
+
+    Example:
+        >>> VisitPhase(every_days=42, until_day=365).until_day
+        365.0
+    """
+
+    every_days: Days = Field(description="Days between scans in this phase (e.g. 42).")
+    until_day: Days | None = Field(
+        None,
+        description="Last day (from treatment start) of this phase; the next phase goes on from "
+        "its last scan (none: the last phase, to the end of follow-up).",
+    )
+
+
+_PHASE_TEXT = re.compile(r"^(?P<every>\S+)(?:\s+(?:until|to)\s+day\s+(?P<until>[0-9.]+))?$")
+
+
+def _phases_from_text(text: str) -> list[dict[str, Any]]:
+    """'q6w until day 365, then q12w' as visit phases (schedule tokens as in regimens)."""
+    from tmesim.therapies.regimen import parse_schedule
+
+    out: list[dict[str, Any]] = []
+    for part in re.split(r",?\s*then\s+|;", text.strip().lower()):
+        m = _PHASE_TEXT.match(part.strip())
+        every = parse_schedule(m.group("every")) if m else None
+        if m is None or every is None:
+            raise ConfigError(
+                "visits.phases",
+                text,
+                "write the phases as '<schedule> until day <d>, then <schedule>', e.g. "
+                "'q6w until day 365, then q12w'",
+            )
+        until = m.group("until")
+        out.append({"every_days": every, "until_day": None if until is None else float(until)})
+    return out
+
+
 class Visits(_Strict):
     """Imaging schedule of a clinical trial: scheduled scan days and the protocol's visit window.
+
+    A schedule in phases (`phases`, e.g. every 6 weeks for the first year, then every 12 weeks)
+    replaces `every_days`.
 
     Example:
         >>> Visits(every_days=42, first_day=84, window_days=7).window_days
         7.0
+        >>> Visits(phases="q6w until day 365, then q12w").intervals
+        (42.0, 84.0)
     """
 
     every_days: Days = Field(56.0, description="Days between scans (e.g. 42 or 56).")
+    phases: list[VisitPhase] | None = Field(
+        None,
+        min_length=1,
+        description="A schedule that changes: phases in order, each with its every_days and "
+        "until_day (the last without), or as text 'q6w until day 365, then q12w'; the first "
+        "scan is at first_day (default: the first phase's interval). Replaces every_days.",
+    )
     first_day: Days | None = Field(None, description="Day of the first scan (default every).")
     window_days: float = Field(
         0.0,
@@ -382,16 +434,67 @@ class Visits(_Strict):
         "(0: every scan on its scheduled day).",
     )
 
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _phases_text(cls, value: Any) -> Any:
+        return _phases_from_text(value) if isinstance(value, str) else value
+
+    @property
+    def intervals(self) -> tuple[float, ...]:
+        """Days between scans of each phase (one phase without `phases`)."""
+        if self.phases is None:
+            return (self.every_days,)
+        return tuple(p.every_days for p in self.phases)
+
+    def describe(self) -> str:
+        """The schedule in words, e.g. 'every 42 days to day 365, then every 84 days'.
+
+        Example:
+            >>> Visits(every_days=56).describe()
+            'every 56 days'
+        """
+        if self.phases is None:
+            return f"every {self.every_days:g} days"
+        return ", then ".join(
+            f"every {p.every_days:g} days"
+            + ("" if p.until_day is None else f" to day {p.until_day:g}")
+            for p in self.phases
+        )
+
     @model_validator(mode="after")
     def _window_fits(self) -> Visits:
-        first = self.first_day or self.every_days
-        if self.window_days > 0 and 2 * self.window_days >= self.every_days:
+        if self.phases is not None:
+            if "every_days" in self.model_fields_set:
+                raise ConfigError(
+                    "visits.every_days",
+                    self.every_days,
+                    "phases replace every_days; give the interval in the phases and remove "
+                    "every_days",
+                )
+            ends = [p.until_day for p in self.phases]
+            if any(e is None for e in ends[:-1]) or ends[-1] is not None:
+                raise ConfigError(
+                    "visits.phases",
+                    [p.model_dump() for p in self.phases],
+                    "give every phase but the last an until_day, and the last none (it runs to "
+                    "the end of follow-up)",
+                )
+            if any(b <= a for a, b in pairwise(e for e in ends if e is not None)):
+                raise ConfigError(
+                    "visits.phases.until_day",
+                    ends,
+                    "the phases' until_day must increase from one phase to the next",
+                )
+        interval = min(self.intervals)
+        which = "every_days" if self.phases is None else "the phases' shortest, days"
+        first = self.first_day or self.intervals[0]
+        if self.window_days > 0 and 2 * self.window_days >= interval:
             raise ConfigError(
                 "visits.window_days",
                 self.window_days,
-                f"it must be below half the scan interval (every_days {self.every_days:g}) so "
-                "that visits stay ordered and do not overlap; narrow the window or space the "
-                "scans further apart.",
+                f"it must be below half the scan interval ({which} {interval:g}) so that "
+                "visits stay ordered and do not overlap; narrow the window or space the scans "
+                "further apart.",
             )
         if self.window_days > 0 and self.window_days >= first:
             raise ConfigError(

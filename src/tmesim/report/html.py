@@ -398,7 +398,9 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
     if study.get("criteria"):
         criteria = CRITERIA_NAMES.get(study["criteria"], study["criteria"])
         facts.append(("Response criteria", criteria))
-    if study.get("visit_every_days"):
+    if study.get("visit_schedule"):
+        facts.append(("Tumor assessments", study["visit_schedule"]))
+    elif study.get("visit_every_days"):
         facts.append(("Tumor assessments", f"every {_format_cell(study['visit_every_days'])} days"))
     rechallenge = study.get("rechallenge")
     if rechallenge:

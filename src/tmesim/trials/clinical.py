@@ -29,6 +29,7 @@ from tmesim.trials.endpoints import (
 from tmesim.trials.joint import LesionSolution, solve_lesions
 from tmesim.trials.protocol import progression_stop, treatment_columns
 from tmesim.trials.recist import assess_visits
+from tmesim.trials.schedule import scheduled_days
 from tmesim.trials.study import (
     Study,
     Unit,
@@ -491,14 +492,13 @@ def lesion_columns(
 
 def scheduled_visit_days(visits: Visits, follow_up_days: float) -> np.ndarray:
     """Scheduled scan days after baseline: first_day (default every_days), then every every_days,
-    up to the end of follow-up.
+    or in phases (`trials.schedule`), up to the end of follow-up.
 
     Example:
         >>> scheduled_visit_days(Visits(every_days=42, first_day=84), 200).tolist()
         [84.0, 126.0, 168.0]
     """
-    first_day = visits.first_day or visits.every_days
-    return np.arange(first_day, follow_up_days + 1e-9, visits.every_days, dtype=float)
+    return scheduled_days(visits, follow_up_days)
 
 
 def visit_days(visits: Visits, follow_up_days: float, seed: int, patient_id: int) -> np.ndarray:

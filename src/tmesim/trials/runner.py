@@ -292,6 +292,7 @@ def study_description(study: Study, seconds: float) -> dict:
         "endpoint_volume_mm3": s.endpoint_volume_mm3 if study.kind == "mouse_study" else None,
         "criteria": s.response.criteria if study.kind == "clinical_trial" else None,
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
+        "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
         "cohorts": [
             {
                 "name": c.name,

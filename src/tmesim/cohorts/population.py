@@ -32,6 +32,8 @@ class Stream(IntEnum):
     CHECKPOINTS = 8
     ENROLLMENT = 9
     SUBSEQUENT = 10
+    BODY = 11
+    TOXICITY = 12
 
 
 class Phase(IntEnum):

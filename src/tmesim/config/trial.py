@@ -104,6 +104,21 @@ class Eligibility(_Strict):
         description="Cut points (fractions of the lethal burden, increasing) of the ECOG 1, 2, 3 "
         "and 4 proxy; see ECOG_BURDEN_FRACTIONS for the reasoning.",
     )
+    pdl1_tumor_min: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="PD-L1-selected trials: the tumor proportion score (TPS, fraction of tumor "
+        "cells PD-L1-positive, 0–1, read from the first lesion at baseline; "
+        "`trials.biomarkers`) must be at least this, e.g. 0.01 for PD-L1 ≥ 1%.",
+    )
+    biomarkers: dict[str, tuple[Finite, Finite]] = Field(
+        default_factory=dict,
+        description="Other baseline biomarker criteria, name: [low, high] in the biomarker's "
+        "units (names and units in `tmesim.trials.biomarkers.BIOMARKERS`, e.g. pdl1_cps: "
+        "[1, 100]).",
+    )
     max_screenings: int = Field(
         20,
         ge=1,
@@ -114,6 +129,22 @@ class Eligibility(_Strict):
 
     @model_validator(mode="after")
     def _cut_points(self) -> Eligibility:
+        from tmesim.trials.biomarkers import ELIGIBLE_BIOMARKERS
+
+        for name, (low, high) in self.biomarkers.items():
+            if name not in ELIGIBLE_BIOMARKERS:
+                raise ConfigError(
+                    "eligibility.biomarkers",
+                    name,
+                    "name a baseline biomarker of the per-patient table",
+                    choices=list(ELIGIBLE_BIOMARKERS),
+                )
+            if low > high:
+                raise ConfigError(
+                    f"eligibility.biomarkers.{name}",
+                    [low, high],
+                    "give the range as [low, high] with low ≤ high",
+                )
         cuts = self.ecog_burden_fractions
         if not all(0 < c < 1 for c in cuts) or any(b <= a for a, b in pairwise(cuts)):
             raise ConfigError(
@@ -122,6 +153,56 @@ class Eligibility(_Strict):
                 "give four increasing fractions of the lethal burden, each between 0 and 1, "
                 "e.g. [0.05, 0.15, 0.3, 0.6]",
             )
+        return self
+
+
+class BodySize(_Strict):
+    """Body weight and height of a cohort's patients, drawn per patient so that mg/kg and mg/m²
+    doses vary between patients (`trials.body`). Sex is drawn first (`male_fraction`), then
+    height (normal) and weight (log-normal), correlated within each sex.
+
+    Example:
+        >>> BodySize(population="adult_melanoma", male_fraction=0.6).male_fraction
+        0.6
+    """
+
+    population: Literal["adult", "adult_melanoma"] | None = Field(
+        None,
+        description="Named population whose values fill the keys not given: adult (US adults, "
+        "CDC anthropometric reference data 2015–2018) or adult_melanoma (the same, with the "
+        "male share of advanced-melanoma trials).",
+    )
+    male_fraction: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Share of men (fraction, 0–1)."
+    )
+    height_cm_male: tuple[Finite, Finite] | None = Field(
+        None, description="Men's height: [mean, sd] in cm (normal)."
+    )
+    height_cm_female: tuple[Finite, Finite] | None = Field(
+        None, description="Women's height: [mean, sd] in cm (normal)."
+    )
+    weight_kg_male: tuple[Finite, Finite] | None = Field(
+        None, description="Men's weight: [median in kg, sd of log weight] (log-normal)."
+    )
+    weight_kg_female: tuple[Finite, Finite] | None = Field(
+        None, description="Women's weight: [median in kg, sd of log weight] (log-normal)."
+    )
+    height_weight_correlation: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        allow_inf_nan=False,
+        description="Correlation of height and log weight within a sex (dimensionless).",
+    )
+    source: str = Field(
+        "", max_length=MAX_TEXT, description="Where values given here come from (shown per run)."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> BodySize:
+        from tmesim.trials.body import resolved_body_size
+
+        resolved_body_size(self)  # raises with the missing or implausible key named
         return self
 
 
@@ -164,6 +245,16 @@ class CohortSpec(_Strict):
         "measurable disease and a total burden at most half the lethal burden); mouse studies "
         "have none.",
     )
+    body_size: BodySize | None = Field(
+        None,
+        description="Clinical trials: draw each patient's weight and height from this "
+        "population (default: none, every patient the 75 kg, 170 cm reference adult).",
+    )
+
+    @field_validator("body_size", mode="before")
+    @classmethod
+    def _body_size_name(cls, value: Any) -> Any:
+        return {"population": value} if isinstance(value, str) else value
 
 
 class SubsequentTherapy(_Strict):
@@ -675,6 +766,57 @@ class DataCutoff(_Strict):
         return self
 
 
+class Subgroup(_Strict):
+    """A subgroup analysis: patients split by a baseline biomarker, each arm compared with the
+    reference arm within each level (hazard ratios in a forest plot, `trials.subgroups`).
+
+    Example:
+        >>> Subgroup(biomarker="pdl1_tumor_proportion", cuts=[0.01, 0.5]).cuts
+        [0.01, 0.5]
+    """
+
+    biomarker: str = Field(
+        min_length=1,
+        max_length=MAX_NAME,
+        description="A numeric baseline biomarker of the per-patient table (e.g. "
+        "pdl1_tumor_proportion, in its units) or a categorical one (mmr_status, sex).",
+    )
+    cuts: list[Finite] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Increasing cut points in the biomarker's units: levels < c1, c1–c2, ..., "
+        "≥ cn (numeric biomarkers; none for a categorical one).",
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> Subgroup:
+        from tmesim.trials.subgroups import CATEGORICAL_BIOMARKERS, NUMERIC_BIOMARKERS
+
+        if self.biomarker in CATEGORICAL_BIOMARKERS:
+            if self.cuts:
+                raise ConfigError(
+                    f"subgroups.{self.biomarker}.cuts",
+                    self.cuts,
+                    "a categorical biomarker has no cut points; remove them",
+                )
+            return self
+        if self.biomarker not in NUMERIC_BIOMARKERS:
+            raise ConfigError(
+                "subgroups.biomarker",
+                self.biomarker,
+                "name a baseline biomarker of the per-patient table",
+                choices=[*NUMERIC_BIOMARKERS, *CATEGORICAL_BIOMARKERS],
+            )
+        if not self.cuts or any(b <= a for a, b in pairwise(self.cuts)):
+            raise ConfigError(
+                f"subgroups.{self.biomarker}.cuts",
+                self.cuts,
+                "give one or more increasing cut points in the biomarker's units, e.g. "
+                "[0.01, 0.5] for PD-L1 TPS",
+            )
+        return self
+
+
 class TrialScenario(_Strict):
     """A virtual mouse study or clinical trial.
 
@@ -742,6 +884,12 @@ class TrialScenario(_Strict):
     lesions: Lesions = Field(default_factory=Lesions)
     survival: Survival = Field(default_factory=Survival)
     adjuvant: Adjuvant = Field(default_factory=Adjuvant)
+    subgroups: list[Subgroup] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Clinical trials: subgroup analyses by baseline biomarker (hazard ratios of "
+        "each arm vs the reference per level, forest plot in the report; default: none).",
+    )
     data_cutoff: DataCutoff | None = Field(
         None,
         description="Read the endpoints at a data cutoff after staggered accrual (clinical "

@@ -21,6 +21,7 @@ import pandas as pd
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report import figures
+from tmesim.report.forest import subgroup_sections
 from tmesim.trials import analysis
 from tmesim.trials.formatting import (
     DASH,
@@ -1050,6 +1051,8 @@ def build_context(run: RunData) -> dict[str, Any]:
         sections += _enrollment_section(run)
         sections += _lesion_section(run)
     sections += results
+    if study["kind"] != "mouse_study":
+        sections += subgroup_sections(run, reference, colors, _figure, _table)
     sections.append(_status_section(run))
     description = str(study.get("description") or "")
     paragraphs = [

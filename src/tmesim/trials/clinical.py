@@ -17,6 +17,7 @@ from tmesim.config.trial import SubsequentTherapy, TrialScenario, Visits
 from tmesim.model.lesions import LESION_LOCAL_PARAMETERS
 from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
+from tmesim.trials.body import dose_schedule
 from tmesim.trials.cell_therapy import cart_readouts
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
@@ -91,7 +92,7 @@ def clinical_unit(
     )
     P_arm = []
     for b in lesions:
-        P_j, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
+        P_j, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days, first.table)
         P_arm.append(P_j)
     Y = [np.nan_to_num(b.Y) for b in lesions]
     present = [ok & (counts > j) & b.plausible for j, b in enumerate(lesions)]
@@ -123,7 +124,7 @@ def clinical_unit(
             rows = np.flatnonzero(plan.choice == k)
             P_arm = [with_regimen_pk(study, unit, sub, P_j, rows) for P_j in P_arm]
         templates = [
-            sim_k.dose_schedule(1, until_day=t.max_treatment_days or s.follow_up_days)
+            dose_schedule(sim_k, first.table, n, t.max_treatment_days or s.follow_up_days)
             for sim_k, t in zip(
                 study.subsequent_sims[unit.cohort][unit.arm], therapies, strict=True
             )

@@ -127,7 +127,12 @@ def _baselines(study: Study, ci: int, ids: np.ndarray) -> list[Baseline]:
         return _candidates(study, ci, ids, 0)[0]
     rules = study.eligibility[ci]
     lesions, _ = enroll(
-        study.scenario, study.model, ids, rules, lambda i, k: _candidates(study, ci, i, k)
+        study.scenario,
+        study.model,
+        ids,
+        rules,
+        lambda i, k: _candidates(study, ci, i, k),
+        cohort=study.scenario.cohorts[ci],
     )
     return lesions
 
@@ -293,6 +298,7 @@ def study_description(study: Study, seconds: float) -> dict:
         "criteria": s.response.criteria if study.kind == "clinical_trial" else None,
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
         "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
+        "subgroups": [g.model_dump(mode="json") for g in s.subgroups],
         "cohorts": [
             {
                 "name": c.name,

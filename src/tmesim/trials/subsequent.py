@@ -112,8 +112,9 @@ def switched_doses(
     until_day: float,
 ) -> DoseSchedule:
     """Dose schedule with the switch: a treated patient keeps its first-line doses before `stop`
-    (its progression day) and receives regimen k's doses (`templates[k]`, row 0, day 0 = its
-    start) from `plan.start` on, up to `until_day`; other patients keep their schedule.
+    (its progression day) and receives regimen k's doses (`templates[k]`: its own row, or row 0
+    of a one-row template; day 0 = its start) from `plan.start` on, up to `until_day`; other
+    patients keep their schedule.
 
     Example:
         >>> first = DoseSchedule.from_lists([([0., 21., 42.], [1, 1, 1], [5., 5., 5.])] * 2)
@@ -131,7 +132,8 @@ def switched_doses(
         k = int(plan.choice[i])
         if k >= 0:
             tpl = templates[k]
-            c, d = tpl.ptr[0], tpl.ptr[1]
+            own = i if len(tpl.ptr) - 1 > 1 else 0
+            c, d = tpl.ptr[own], tpl.ptr[own + 1]
             t2 = tpl.t[c:d] + plan.start[i]
             due = t2 <= until_day
             t = np.concatenate([t, t2[due]])

@@ -817,6 +817,56 @@ class Subgroup(_Strict):
         return self
 
 
+class Toxicity(_Strict):
+    """Immune-related adverse events (irAEs) as a time to event per patient (`trials.toxicity`):
+    a hazard while the patient is exposed to each drug class of its regimen, times the patient's
+    own susceptibility; a grade 3–4 event stops the arm's treatment. Off unless `enabled` here or
+    an arm's `treat_until` names toxicity.
+
+    Example:
+        >>> Toxicity().enabled, Toxicity().susceptibility_log_sd
+        (False, 1.0)
+    """
+
+    enabled: bool = Field(
+        False,
+        description="Model grade 3–4 irAEs in every arm (default off; an arm with treat_until "
+        "toxicity or progression_or_toxicity turns them on for itself).",
+    )
+    hazard_per_year: dict[str, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="Grade 3–4 irAE hazard (1/year of exposure) by drug class (anti_pd1, "
+        "anti_pdl1, anti_ctla4, ...) or class pair while both are given ('anti_ctla4+anti_pd1'), "
+        "replacing the calibrated values (`trials.toxicity.HAZARD_CALIBRATION`).",
+    )
+    susceptibility_log_sd: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        allow_inf_nan=False,
+        description="Between-patient sd of the log of each patient's susceptibility (a "
+        "multiplier of every hazard, mean 1; assumed 1: irAE risk varies widely between "
+        "patients). Changing it changes the rates the calibrated hazards give.",
+    )
+    exposure_days_after_dose: float = Field(
+        42.0,
+        gt=0,
+        le=365,
+        allow_inf_nan=False,
+        description="Days after each dose a patient counts as exposed to its drug class "
+        "(assumed 42: the longest label interval, q6w, so a patient on treatment is exposed "
+        "throughout, and irAEs mostly start within weeks of a dose).",
+    )
+
+    @model_validator(mode="after")
+    def _classes(self) -> Toxicity:
+        from tmesim.trials.toxicity import hazard_key
+
+        for key in self.hazard_per_year:
+            hazard_key(key)  # raises with the valid class names
+        return self
+
+
 class TrialScenario(_Strict):
     """A virtual mouse study or clinical trial.
 
@@ -884,6 +934,11 @@ class TrialScenario(_Strict):
     lesions: Lesions = Field(default_factory=Lesions)
     survival: Survival = Field(default_factory=Survival)
     adjuvant: Adjuvant = Field(default_factory=Adjuvant)
+    toxicity: Toxicity = Field(
+        default_factory=Toxicity,
+        description="Clinical trials: grade 3–4 immune-related adverse events that stop "
+        "treatment (default off; see the toxicity keys).",
+    )
     subgroups: list[Subgroup] = Field(
         default_factory=list,
         max_length=20,
@@ -964,6 +1019,15 @@ class TrialScenario(_Strict):
                 "progression",
                 "treatment until progression follows RECIST progression, read in clinical trials "
                 "of the metastatic setting; use regimen_end or set setting: metastatic",
+            )
+        toxic = [a.name for a in self.arms if a.stops_at_toxicity] or (
+            ["(all)"] if self.toxicity.enabled else []
+        )
+        if toxic and self.kind == "mouse_study":
+            raise ConfigError(
+                f"arms.{toxic[0]}.treat_until" if toxic[0] != "(all)" else "toxicity.enabled",
+                "toxicity",
+                "immune-related adverse events are modelled in clinical trials; remove it",
             )
         treated_after = [a.name for a in self.arms if a.subsequent_therapy]
         if treated_after and (self.kind == "mouse_study" or self.setting != "metastatic"):

@@ -22,6 +22,7 @@ from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report import figures
 from tmesim.report.forest import subgroup_sections
+from tmesim.report.toxicity import toxicity_sections
 from tmesim.trials import analysis
 from tmesim.trials.formatting import (
     DASH,
@@ -1053,6 +1054,7 @@ def build_context(run: RunData) -> dict[str, Any]:
     sections += results
     if study["kind"] != "mouse_study":
         sections += subgroup_sections(run, reference, colors, _figure, _table)
+        sections += toxicity_sections(run, _table)
     sections.append(_status_section(run))
     description = str(study.get("description") or "")
     paragraphs = [

@@ -28,7 +28,7 @@ from tmesim.trials.endpoints import (
     time_to_event,
 )
 from tmesim.trials.joint import LesionSolution, solve_lesions
-from tmesim.trials.protocol import progression_stop, treatment_columns
+from tmesim.trials.protocol import treatment_columns, treatment_stop
 from tmesim.trials.recist import assess_visits
 from tmesim.trials.schedule import scheduled_days
 from tmesim.trials.study import (
@@ -50,6 +50,7 @@ from tmesim.trials.subsequent import (
     stopped_doses,
     switched_doses,
 )
+from tmesim.trials.toxicity import arm_toxicity, patient_onsets, toxicity_columns
 
 CLONE_IDS = tuple(f"tumor_clone_{k}" for k in range(N_CLONES))
 
@@ -99,20 +100,29 @@ def clinical_unit(
     if s.setting == "adjuvant":
         Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
+    arm = s.arms[unit.arm]
+    tox = arm_toxicity(s, arm)
+    full = doses
+    onset = patient_onsets(tox, study.model, s.seed, first.table, full)
+    doses = stopped_doses(full, onset)  # a grade 3–4 irAE stops the treatment
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint)
-    arm = s.arms[unit.arm]
-    stop, why = progression_stop(arm, first.patient_id, out["progression_day"], visit_rows)
-    if np.isfinite(stop).any():
-        cut = stopped_doses(doses, stop)
-        changed = dose_counts(cut) < dose_counts(doses)
+    stop, why = treatment_stop(arm, first.patient_id, out["progression_day"], visit_rows, onset)
+    cut = stopped_doses(full, stop)
+    changed = dose_counts(cut) < dose_counts(doses)
+    if changed.any():
         again = solve_lesions(study, P_arm, Y, [p & changed for p in present], days, cut, keys)
         joint = _merge(joint, again, changed)
         out, burden, visit_rows = _readouts(study, first, present, joint)
-        doses = cut
-    if arm.treat_until != "regimen_end":
+    doses = cut
+    if arm.treat_until != "regimen_end" or tox is not None:
         solved = out["status"].to_numpy() == "success"
         for col, value in treatment_columns(doses, stop, why, solved).items():
+            out[col] = value
+    if tox is not None:
+        after = patient_onsets(tox, study.model, s.seed, first.table, doses)
+        end = out["os_day"].to_numpy(dtype=float)
+        for col, value in toxicity_columns(after, why == "toxicity", end, solved).items():
             out[col] = value
     therapies = arm.subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):

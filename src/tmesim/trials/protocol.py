@@ -61,6 +61,32 @@ def progression_stop(
     return beyond_progression_stop(arm.beyond_progression, ids, visits)
 
 
+def treatment_stop(
+    arm: ArmSpec,
+    ids: np.ndarray,
+    progression_day: np.ndarray,
+    visits: pd.DataFrame,
+    toxicity_day: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(stop day, reason code) per patient: the first of the progression rules
+    (`progression_stop`) and a grade 3–4 immune-related adverse event (`toxicity_day`, NaN for
+    none; `trials.toxicity`).
+
+    Example:
+        >>> arm = ArmSpec(name="a", treat_until="progression_or_toxicity")
+        >>> day, why = treatment_stop(arm, np.array([1, 2]), np.array([84.0, 84.0]),
+        ...                           pd.DataFrame(), np.array([30.0, np.nan]))
+        >>> day.tolist(), why.tolist()
+        ([30.0, 84.0], ['toxicity', 'progression'])
+    """
+    stop, reason = progression_stop(arm, ids, progression_day, visits)
+    onset = np.asarray(toxicity_day, dtype=float)
+    earlier = onset < np.nan_to_num(stop, nan=np.inf)
+    stop = np.where(earlier, onset, stop)
+    reason[earlier] = "toxicity"
+    return stop, reason
+
+
 def beyond_progression_stop(
     rules: BeyondProgression, ids: np.ndarray, visits: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:

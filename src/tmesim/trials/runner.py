@@ -41,6 +41,7 @@ from tmesim.trials.store import (
 )
 from tmesim.trials.study import Study, Unit
 from tmesim.trials.subsequent import subsequent_summary
+from tmesim.trials.toxicity import HAZARD_CALIBRATION
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,11 @@ def study_description(study: Study, seconds: float) -> dict:
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
         "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
         "subgroups": [g.model_dump(mode="json") for g in s.subgroups],
+        "toxicity": (
+            {**s.toxicity.model_dump(mode="json"), "calibration": HAZARD_CALIBRATION}
+            if s.toxicity.enabled or any(a.stops_at_toxicity for a in s.arms)
+            else None
+        ),
         "cohorts": [
             {
                 "name": c.name,

@@ -124,3 +124,17 @@ def test_a_grade_34_event_stops_the_treatment_and_shows_in_the_report(tmp_path):
     assert (stopped["last_dose_day"] < stopped["irae_grade34_day"]).all()
     assert (on.loc[on["irae_grade34"].astype(bool), "irae_grade34_day"] <= 182).all()
     assert "Grade 3–4 immune-related adverse events" in (tmp_path / "report.html").read_text()
+
+
+def test_an_adjuvant_trial_records_toxicity_without_progression(tmp_path):
+    s = clinical_trial(
+        setting="adjuvant",
+        follow_up_days=126,
+        toxicity={"enabled": True, "hazard_per_year": {"anti_pd1": 20.0}},
+        arms=[{"name": "nivolumab", "regimen": "nivolumab 480 mg q4w x4"}],
+    )
+    run_study(s, tmp_path, progress=False, report=False, n_threads=1)
+    p = pd.read_parquet(tmp_path / "patients.parquet")
+    ok = p[p["status"] == "success"]
+    assert len(ok) and ok["irae_grade34"].astype(bool).any()
+    assert set(ok["treatment_stop_reason"]) <= {"", "toxicity"}

@@ -107,7 +107,8 @@ def clinical_unit(
     doses = stopped_doses(full, onset)  # a grade 3–4 irAE stops the treatment
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint)
-    stop, why = treatment_stop(arm, first.patient_id, out["progression_day"], visit_rows, onset)
+    progressed = out.get("progression_day", pd.Series(np.nan, index=out.index))  # adjuvant: none
+    stop, why = treatment_stop(arm, first.patient_id, progressed, visit_rows, onset)
     cut = stopped_doses(full, stop)
     changed = dose_counts(cut) < dose_counts(doses)
     if changed.any():

@@ -138,3 +138,17 @@ def test_an_adjuvant_trial_records_toxicity_without_progression(tmp_path):
     ok = p[p["status"] == "success"]
     assert len(ok) and ok["irae_grade34"].astype(bool).any()
     assert set(ok["treatment_stop_reason"]) <= {"", "toxicity"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"toxicity": {"enabled": True}},
+        {"subgroups": [{"biomarker": "sex"}]},
+    ],
+)
+def test_clinical_only_keys_are_refused_in_a_mouse_study(extra):
+    from tmesim.trials.study import Study
+
+    with pytest.raises(ConfigError, match="mouse study"):
+        Study(mouse_study(**extra), n_threads=1)

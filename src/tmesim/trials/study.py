@@ -87,6 +87,18 @@ class Study:
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"
             )
+        if self.kind == "mouse_study":
+            clinical = {
+                "toxicity": scenario.toxicity.enabled
+                or any(a.stops_at_toxicity for a in scenario.arms),
+                "subgroups": bool(scenario.subgroups),
+                "cohorts.body_size": any(c.body_size is not None for c in scenario.cohorts),
+            }
+            for key, used in clinical.items():
+                if used:
+                    raise ConfigError(
+                        key, "set", f"{key} is for clinical trials; remove it from this mouse study"
+                    )
         self.eligibility = [self._eligibility(c) for c in scenario.cohorts]
         self.arm_sims = [
             [self._arm_simulation(p, arm, ci) for arm in scenario.arms]

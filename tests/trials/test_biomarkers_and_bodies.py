@@ -157,3 +157,27 @@ def test_a_pdl1_selected_trial_enrolls_only_pdl1_positive_patients(tmp_path):
     same = chosen.set_index("patient_id").loc[kept["patient_id"]]
     np.testing.assert_allclose(same["body_weight_kg"], kept["body_weight_kg"])
     assert everyone["body_weight_kg"].nunique() == len(everyone)
+
+
+@given(
+    st.floats(0, 1),
+    st.tuples(st.floats(140, 200), st.floats(0, 15)),
+    st.tuples(st.floats(40, 150), st.floats(0, 0.5)),
+    st.floats(-0.9, 0.9),
+    st.integers(0, 2**31 - 1),
+)
+@settings(max_examples=40, deadline=None)
+def test_any_valid_body_size_draws_adults_in_range(male, height, weight, rho, seed):
+    spec = BodySize(
+        male_fraction=male,
+        height_cm_male=height,
+        height_cm_female=height,
+        weight_kg_male=weight,
+        weight_kg_female=weight,
+        height_weight_correlation=rho,
+    )
+    b = draw_bodies(spec, seed, np.arange(40))
+    assert b["height_cm"].between(130, 210).all() and b["body_weight_kg"].between(35, 200).all()
+    pd.testing.assert_frame_equal(b, draw_bodies(spec, seed, np.arange(40)))
+    if height[1] == 0:
+        assert (b["height_cm"] == height[0]).all()

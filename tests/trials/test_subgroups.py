@@ -12,7 +12,7 @@ from studyhelp import clinical_trial
 from tmesim.config.trial import Subgroup
 from tmesim.errors import ConfigError
 from tmesim.trials.runner import run_study
-from tmesim.trials.subgroups import levels, subgroup_table
+from tmesim.trials.subgroups import levels, rate_difference_ci, subgroup_table
 
 
 @given(
@@ -91,4 +91,15 @@ def test_the_report_shows_a_forest_plot_by_subgroup(tmp_path):
     run_study(s, tmp_path, progress=False, report=True, n_threads=1)
     html = (tmp_path / "report.html").read_text()
     assert "Subgroups by baseline biomarker" in html
+    assert "objective response by subgroup" in html
     assert "pdl1_tumor_proportion ≥ 0.05" in html or "pdl1_tumor_proportion &lt; 0.05" in html
+
+
+@given(st.integers(1, 200), st.integers(1, 200), st.data())
+@settings(max_examples=80, deadline=None)
+def test_the_response_difference_interval_holds_its_estimate(n1, n2, data):
+    k1 = data.draw(st.integers(0, n1))
+    k2 = data.draw(st.integers(0, n2))
+    d, lo, hi = rate_difference_ci(k1, n1, k2, n2)
+    assert d == pytest.approx(k1 / n1 - k2 / n2)
+    assert -1 - 1e-12 <= lo <= d <= hi <= 1 + 1e-12

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from tmesim.config.trial import Subgroup
 from tmesim.report import figures
 from tmesim.trials.formatting import format_p
-from tmesim.trials.subgroups import ALL, subgroup_table
+from tmesim.trials.subgroups import ALL, response_difference_table, subgroup_table
 
 ENDPOINT_NAMES = {"pfs": "progression-free survival", "os": "overall survival", "rfs": "RFS"}
 
@@ -100,6 +100,26 @@ def subgroup_blocks(
                     "(`tmesim.trials.biomarkers`).",
                 )
             )
+    orr = response_difference_table(patients, specs, reference)
+    for cohort, part in orr.groupby("cohort", sort=False):
+        rows = [
+            [
+                "All patients" if r.subgroup == ALL else f"{r.subgroup} {r.level}",
+                r.arm,
+                f"{r.n} / {r.n_reference}",
+                f"{100 * r.orr:.0f}% vs {100 * r.orr_reference:.0f}%",
+                f"{100 * r.orr_difference:+.0f} ({100 * r.ci_low:+.0f} to {100 * r.ci_high:+.0f})",
+            ]
+            for r in part.itertuples()
+        ]
+        blocks.append(
+            table(
+                f"{cohort}: objective response by subgroup",
+                ["Subgroup", "Arm", "N (arm / reference)", "ORR", "Difference, points (95% CI)"],
+                rows,
+                "ORR difference of each arm vs the reference, Newcombe's hybrid score interval.",
+            )
+        )
     return blocks
 
 

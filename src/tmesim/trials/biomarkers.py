@@ -67,7 +67,7 @@ MMR_STATUS_BY_PRESET: dict[str, str] = {
 state: a cohort is dMMR/MSI-high or pMMR/MSS as a whole); other presets read 'unknown'."""
 
 BIOMARKERS: dict[str, Biomarker] = {
-    "pdl1_tumor_density": Biomarker("molecule/um^2", "mean PD-L1 density on tumor cells"),
+    "pdl1_tumor_molecules_per_um2": Biomarker("molecule/um^2", "mean PD-L1 density on tumor cells"),
     "pdl1_tumor_proportion": Biomarker(
         "1", "TPS: PD-L1-positive share of viable tumor cells (fraction, 0–1)"
     ),
@@ -84,7 +84,7 @@ BIOMARKERS: dict[str, Biomarker] = {
         "1",
         "antigen breadth × the clone-share-weighted antigenicity × MHC-I of the tumor cells",
     ),
-    "cd8_tumor_density": Biomarker("cell/mm^3", "CD8 T cells per mm³ of the lesion"),
+    "cd8_tumor_cells_per_mm3": Biomarker("cell/mm^3", "CD8 T cells per mm³ of the lesion"),
     "ifng_response": Biomarker("1", "IFN-γ response of the lesion's tumor cells (0–1)"),
     **{
         f"clone_{k}_fraction": Biomarker("1", f"share of tumor cells in clone {k} (0–1)")
@@ -163,13 +163,13 @@ def baseline_biomarkers(
         for k in range(N_CLONES)
     )
     out = {
-        "pdl1_tumor_density": obs["tumor_pdl1"],
+        "pdl1_tumor_molecules_per_um2": obs["tumor_pdl1"],
         "pdl1_tumor_proportion": tps,
         "pdl1_immune_proportion": ic,
         "pdl1_cps": cps,
         "antigen_breadth": par("tumor_antigen_breadth"),
         "clonal_neoantigen_proxy": par("tumor_antigen_breadth") * presented,
-        "cd8_tumor_density": obs["cd8_tumor_density"],
+        "cd8_tumor_cells_per_mm3": obs["cd8_tumor_density"],
         "ifng_response": response,
         **{f"clone_{k}_fraction": obs[f"clone_{k}_fraction"] for k in range(N_CLONES)},
     }

@@ -28,6 +28,7 @@ from tmesim.config.trial import TrialScenario
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
+from tmesim.trials.biomarkers import BIOMARKERS
 from tmesim.trials.clinical import clinical_unit, lesion_counts
 from tmesim.trials.eligibility import enroll, screening_summary
 from tmesim.trials.mouse import mouse_unit
@@ -300,6 +301,9 @@ def study_description(study: Study, seconds: float) -> dict:
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
         "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
         "subgroups": [g.model_dump(mode="json") for g in s.subgroups],
+        "biomarker_units": (
+            {k: b.units for k, b in BIOMARKERS.items()} if study.kind == "clinical_trial" else None
+        ),
         "toxicity": (
             {**s.toxicity.model_dump(mode="json"), "calibration": HAZARD_CALIBRATION}
             if s.toxicity.enabled or any(a.stops_at_toxicity for a in s.arms)

@@ -4,6 +4,9 @@ See `tmesim.trials.endpoints` for the geometry of lesions, the link from tumor b
 the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`. An arm's
 subsequent therapy (`tmesim.trials.subsequent`) is decided from the first reading: the patients who
 receive it are solved again with the switched dose schedule and all their endpoints read again.
+Treatment stopped by the protocol (progression, `trials.protocol`; toxicity, `trials.toxicity`)
+is cut the same way (`trials.subsequent.stopped_doses`) before the patients it changes are solved
+again.
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ class Stream(IntEnum):
     ENROLLMENT = 9
     SUBSEQUENT = 10
     RADIOLOGY = 11
+    BODY = 12
+    TOXICITY = 13
 
 
 class Phase(IntEnum):

@@ -15,12 +15,13 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tmesim.config.limits import MAX_DAYS, MIN_SAVE_INTERVAL_DAYS, check_save_grid
 from tmesim.config.scenario import MAX_NAME, MAX_SEED, MAX_TEXT, ParameterValue, RegimenText
@@ -104,6 +105,21 @@ class Eligibility(_Strict):
         description="Cut points (fractions of the lethal burden, increasing) of the ECOG 1, 2, 3 "
         "and 4 proxy; see ECOG_BURDEN_FRACTIONS for the reasoning.",
     )
+    pdl1_tumor_min: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="PD-L1-selected trials: the tumor proportion score (TPS, fraction of tumor "
+        "cells PD-L1-positive, 0–1, read from the first lesion at baseline; "
+        "`trials.biomarkers`) must be at least this, e.g. 0.01 for PD-L1 ≥ 1%.",
+    )
+    biomarkers: dict[str, tuple[Finite, Finite]] = Field(
+        default_factory=dict,
+        description="Other baseline biomarker criteria, name: [low, high] in the biomarker's "
+        "units (names and units in `tmesim.trials.biomarkers.BIOMARKERS`, e.g. pdl1_cps: "
+        "[1, 100]).",
+    )
     max_screenings: int = Field(
         20,
         ge=1,
@@ -114,6 +130,22 @@ class Eligibility(_Strict):
 
     @model_validator(mode="after")
     def _cut_points(self) -> Eligibility:
+        from tmesim.trials.biomarkers import ELIGIBLE_BIOMARKERS
+
+        for name, (low, high) in self.biomarkers.items():
+            if name not in ELIGIBLE_BIOMARKERS:
+                raise ConfigError(
+                    "eligibility.biomarkers",
+                    name,
+                    "name a baseline biomarker of the per-patient table",
+                    choices=list(ELIGIBLE_BIOMARKERS),
+                )
+            if low > high:
+                raise ConfigError(
+                    f"eligibility.biomarkers.{name}",
+                    [low, high],
+                    "give the range as [low, high] with low ≤ high",
+                )
         cuts = self.ecog_burden_fractions
         if not all(0 < c < 1 for c in cuts) or any(b <= a for a, b in pairwise(cuts)):
             raise ConfigError(
@@ -122,6 +154,56 @@ class Eligibility(_Strict):
                 "give four increasing fractions of the lethal burden, each between 0 and 1, "
                 "e.g. [0.05, 0.15, 0.3, 0.6]",
             )
+        return self
+
+
+class BodySize(_Strict):
+    """Body weight and height of a cohort's patients, drawn per patient so that mg/kg and mg/m²
+    doses vary between patients (`trials.body`). Sex is drawn first (`male_fraction`), then
+    height (normal) and weight (log-normal), correlated within each sex.
+
+    Example:
+        >>> BodySize(population="adult_melanoma", male_fraction=0.6).male_fraction
+        0.6
+    """
+
+    population: Literal["adult", "adult_melanoma"] | None = Field(
+        None,
+        description="Named population whose values fill the keys not given: adult (US adults, "
+        "CDC anthropometric reference data 2015–2018) or adult_melanoma (the same, with the "
+        "male share of advanced-melanoma trials).",
+    )
+    male_fraction: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Share of men (fraction, 0–1)."
+    )
+    height_cm_male: tuple[Finite, Finite] | None = Field(
+        None, description="Men's height: [mean, sd] in cm (normal)."
+    )
+    height_cm_female: tuple[Finite, Finite] | None = Field(
+        None, description="Women's height: [mean, sd] in cm (normal)."
+    )
+    weight_kg_male: tuple[Finite, Finite] | None = Field(
+        None, description="Men's weight: [median in kg, sd of log weight] (log-normal)."
+    )
+    weight_kg_female: tuple[Finite, Finite] | None = Field(
+        None, description="Women's weight: [median in kg, sd of log weight] (log-normal)."
+    )
+    height_weight_correlation: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        allow_inf_nan=False,
+        description="Correlation of height and log weight within a sex (dimensionless).",
+    )
+    source: str = Field(
+        "", max_length=MAX_TEXT, description="Where values given here come from (shown per run)."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> BodySize:
+        from tmesim.trials.body import resolved_body_size
+
+        resolved_body_size(self)  # raises with the missing or implausible key named
         return self
 
 
@@ -164,6 +246,16 @@ class CohortSpec(_Strict):
         "measurable disease and a total burden at most half the lethal burden); mouse studies "
         "have none.",
     )
+    body_size: BodySize | None = Field(
+        None,
+        description="Clinical trials: draw each patient's weight and height from this "
+        "population (default: none, every patient the 75 kg, 170 cm reference adult).",
+    )
+
+    @field_validator("body_size", mode="before")
+    @classmethod
+    def _body_size_name(cls, value: Any) -> Any:
+        return {"population": value} if isinstance(value, str) else value
 
 
 class SubsequentTherapy(_Strict):
@@ -202,6 +294,62 @@ class SubsequentTherapy(_Strict):
     source: str = Field("", max_length=MAX_TEXT, description="Where the share and delay come from.")
 
 
+TREAT_UNTIL: dict[str, str] = {
+    "regimen_end": "every dose of the regimen (up to max_treatment_days)",
+    "progression": "until documented progression (the scan that reads it), or the regimen's end",
+    "toxicity": "until a grade 3–4 immune-related adverse event (the `toxicity` model), or the "
+    "regimen's end",
+    "progression_or_toxicity": "until progression or unacceptable toxicity, whichever comes first",
+}
+"""Values of `ArmSpec.treat_until` and what each means."""
+
+_TREAT_UNTIL_ALIASES: dict[str, str] = {
+    "end": "regimen_end",
+    "regimen": "regimen_end",
+    "fixed": "regimen_end",
+    "disease progression": "progression",
+    "unacceptable toxicity": "toxicity",
+    "progression or toxicity": "progression_or_toxicity",
+    "progression or unacceptable toxicity": "progression_or_toxicity",
+    "disease progression or unacceptable toxicity": "progression_or_toxicity",
+    "toxicity or progression": "progression_or_toxicity",
+}
+
+
+class BeyondProgression(_Strict):
+    """Treatment beyond progression per protocol: after the first documented progression the
+    arm's regimen goes on while the patient is clinically stable, and stops at the first of the
+    limits set here (`trials.protocol`). Protocols of checkpoint inhibitors allow it because a
+    first progression can be pseudo-progression (Seymour 2017 Lancet Oncol 18:e143, iRECIST;
+    Long 2017 JAMA Oncol 3:1511 for nivolumab beyond progression in CheckMate 066/067).
+
+    Example:
+        >>> BeyondProgression(max_sum_increase_percent=50).until_confirmed
+        True
+    """
+
+    until_confirmed: bool = Field(
+        True,
+        description="Stop at the scan that confirms the progression (iRECIST iCPD: further "
+        "growth of the target sum by ≥ 5 mm, or of the new lesions, at the next assessment).",
+    )
+    max_sum_increase_percent: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="Burden threshold (%): stop at the first scan whose sum of target "
+        "diameters is at least this much above its nadir (e.g. 50; none: no threshold).",
+    )
+    max_days: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description="Stop at most this many days after the first progression (none: no limit).",
+    )
+
+
 class ArmSpec(_Strict):
     """One treatment arm."""
 
@@ -213,14 +361,65 @@ class ArmSpec(_Strict):
     max_treatment_days: Days | None = Field(
         None, description="Drop doses after this day (maximum treatment duration)."
     )
+    treat_until: Literal["regimen_end", "progression", "toxicity", "progression_or_toxicity"] = (
+        Field(
+            "regimen_end",
+            description="When the arm's treatment stops (clinical trials): regimen_end (every "
+            "dose, up to max_treatment_days), progression (the scan that documents it), "
+            "toxicity (a grade 3–4 immune-related adverse event; turns the `toxicity` model on "
+            "for this arm) or progression_or_toxicity; the regimen's last dose and "
+            "max_treatment_days stay the cap. Also written 'progression or unacceptable "
+            "toxicity'.",
+        )
+    )
+    beyond_progression: BeyondProgression | None = Field(
+        None,
+        description="With treat_until progression: treatment goes on after the first "
+        "progression while the patient is clinically stable, up to these limits (default: "
+        "none, treatment stops at the first progression).",
+    )
     subsequent_therapy: list[SubsequentTherapy] = Field(
         default_factory=list,
         description="Clinical trials: regimens given after progression, each to its share of the "
         "patients who progress (default: none).",
     )
 
+    @field_validator("treat_until", mode="before")
+    @classmethod
+    def _treat_until_words(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = " ".join(value.strip().lower().replace("_", " ").split())
+        text = _TREAT_UNTIL_ALIASES.get(text, text.replace(" ", "_"))
+        if text not in TREAT_UNTIL:
+            raise ConfigError(
+                "treat_until",
+                value,
+                "use one of regimen_end, progression, toxicity, progression_or_toxicity "
+                "(or 'progression or unacceptable toxicity')",
+                choices=list(TREAT_UNTIL),
+            )
+        return text
+
+    @property
+    def stops_at_progression(self) -> bool:
+        """Whether documented progression ends the arm's treatment."""
+        return self.treat_until in ("progression", "progression_or_toxicity")
+
+    @property
+    def stops_at_toxicity(self) -> bool:
+        """Whether a grade 3–4 immune-related adverse event ends the arm's treatment."""
+        return self.treat_until in ("toxicity", "progression_or_toxicity")
+
     @model_validator(mode="after")
     def _subsequent_shares(self) -> ArmSpec:
+        if self.beyond_progression is not None and not self.stops_at_progression:
+            raise ConfigError(
+                f"arms.{self.name}.beyond_progression",
+                "set",
+                "treatment beyond progression needs treat_until: progression (or "
+                "progression_or_toxicity); set it or remove beyond_progression",
+            )
         names = [t.name for t in self.subsequent_therapy]
         for name in names:
             if names.count(name) > 1:
@@ -256,15 +455,66 @@ class Rechallenge(_Strict):
     follow_up_days: Positive = Field(30.0, le=365, description="Days observed after it.")
 
 
+class VisitPhase(_Strict):
+    """One phase of a visit schedule: scans every `every_days` up to `until_day`.
+
+    Example:
+        >>> VisitPhase(every_days=42, until_day=365).until_day
+        365.0
+    """
+
+    every_days: Days = Field(description="Days between scans in this phase (e.g. 42).")
+    until_day: Days | None = Field(
+        None,
+        description="Last day (from treatment start) of this phase; the next phase goes on from "
+        "its last scan (none: the last phase, to the end of follow-up).",
+    )
+
+
+_PHASE_TEXT = re.compile(r"^(?P<every>\S+)(?:\s+(?:until|to)\s+day\s+(?P<until>[0-9.]+))?$")
+
+
+def _phases_from_text(text: str) -> list[dict[str, Any]]:
+    """'q6w until day 365, then q12w' as visit phases (schedule tokens as in regimens)."""
+    from tmesim.therapies.regimen import parse_schedule
+
+    out: list[dict[str, Any]] = []
+    for part in re.split(r",?\s*then\s+|;", text.strip().lower()):
+        m = _PHASE_TEXT.match(part.strip())
+        every = parse_schedule(m.group("every")) if m else None
+        if m is None or every is None:
+            raise ConfigError(
+                "visits.phases",
+                text,
+                "write the phases as '<schedule> until day <d>, then <schedule>', e.g. "
+                "'q6w until day 365, then q12w'",
+            )
+        until = m.group("until")
+        out.append({"every_days": every, "until_day": None if until is None else float(until)})
+    return out
+
+
 class Visits(_Strict):
     """Imaging schedule of a clinical trial: scheduled scan days and the protocol's visit window.
+
+    A schedule in phases (`phases`, e.g. every 6 weeks for the first year, then every 12 weeks)
+    replaces `every_days`.
 
     Example:
         >>> Visits(every_days=42, first_day=84, window_days=7).window_days
         7.0
+        >>> Visits(phases="q6w until day 365, then q12w").intervals
+        (42.0, 84.0)
     """
 
     every_days: Days = Field(56.0, description="Days between scans (e.g. 42 or 56).")
+    phases: list[VisitPhase] | None = Field(
+        None,
+        min_length=1,
+        description="A schedule that changes: phases in order, each with its every_days and "
+        "until_day (the last without), or as text 'q6w until day 365, then q12w'; the first "
+        "scan is at first_day (default: the first phase's interval). Replaces every_days.",
+    )
     first_day: Days | None = Field(None, description="Day of the first scan (default every).")
     window_days: float = Field(
         0.0,
@@ -276,16 +526,67 @@ class Visits(_Strict):
         "(0: every scan on its scheduled day).",
     )
 
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _phases_text(cls, value: Any) -> Any:
+        return _phases_from_text(value) if isinstance(value, str) else value
+
+    @property
+    def intervals(self) -> tuple[float, ...]:
+        """Days between scans of each phase (one phase without `phases`)."""
+        if self.phases is None:
+            return (self.every_days,)
+        return tuple(p.every_days for p in self.phases)
+
+    def describe(self) -> str:
+        """The schedule in words, e.g. 'every 42 days to day 365, then every 84 days'.
+
+        Example:
+            >>> Visits(every_days=56).describe()
+            'every 56 days'
+        """
+        if self.phases is None:
+            return f"every {self.every_days:g} days"
+        return ", then ".join(
+            f"every {p.every_days:g} days"
+            + ("" if p.until_day is None else f" to day {p.until_day:g}")
+            for p in self.phases
+        )
+
     @model_validator(mode="after")
     def _window_fits(self) -> Visits:
-        first = self.first_day or self.every_days
-        if self.window_days > 0 and 2 * self.window_days >= self.every_days:
+        if self.phases is not None:
+            if "every_days" in self.model_fields_set:
+                raise ConfigError(
+                    "visits.every_days",
+                    self.every_days,
+                    "phases replace every_days; give the interval in the phases and remove "
+                    "every_days",
+                )
+            ends = [p.until_day for p in self.phases]
+            if any(e is None for e in ends[:-1]) or ends[-1] is not None:
+                raise ConfigError(
+                    "visits.phases",
+                    [p.model_dump() for p in self.phases],
+                    "give every phase but the last an until_day, and the last none (it runs to "
+                    "the end of follow-up)",
+                )
+            if any(b <= a for a, b in pairwise(e for e in ends if e is not None)):
+                raise ConfigError(
+                    "visits.phases.until_day",
+                    ends,
+                    "the phases' until_day must increase from one phase to the next",
+                )
+        interval = min(self.intervals)
+        which = "every_days" if self.phases is None else "the phases' shortest, days"
+        first = self.first_day or self.intervals[0]
+        if self.window_days > 0 and 2 * self.window_days >= interval:
             raise ConfigError(
                 "visits.window_days",
                 self.window_days,
-                f"it must be below half the scan interval (every_days {self.every_days:g}) so "
-                "that visits stay ordered and do not overlap; narrow the window or space the "
-                "scans further apart.",
+                f"it must be below half the scan interval ({which} {interval:g}) so that "
+                "visits stay ordered and do not overlap; narrow the window or space the scans "
+                "further apart.",
             )
         if self.window_days > 0 and self.window_days >= first:
             raise ConfigError(
@@ -532,6 +833,107 @@ class DataCutoff(_Strict):
         return self
 
 
+class Subgroup(_Strict):
+    """A subgroup analysis: patients split by a baseline biomarker, each arm compared with the
+    reference arm within each level (hazard ratios in a forest plot, `trials.subgroups`).
+
+    Example:
+        >>> Subgroup(biomarker="pdl1_tumor_proportion", cuts=[0.01, 0.5]).cuts
+        [0.01, 0.5]
+    """
+
+    biomarker: str = Field(
+        min_length=1,
+        max_length=MAX_NAME,
+        description="A numeric baseline biomarker of the per-patient table (e.g. "
+        "pdl1_tumor_proportion, in its units) or a categorical one (mmr_status, sex).",
+    )
+    cuts: list[Finite] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Increasing cut points in the biomarker's units: levels < c1, c1–c2, ..., "
+        "≥ cn (numeric biomarkers; none for a categorical one).",
+    )
+
+    @model_validator(mode="after")
+    def _known(self) -> Subgroup:
+        from tmesim.trials.subgroups import CATEGORICAL_BIOMARKERS, NUMERIC_BIOMARKERS
+
+        if self.biomarker in CATEGORICAL_BIOMARKERS:
+            if self.cuts:
+                raise ConfigError(
+                    f"subgroups.{self.biomarker}.cuts",
+                    self.cuts,
+                    "a categorical biomarker has no cut points; remove them",
+                )
+            return self
+        if self.biomarker not in NUMERIC_BIOMARKERS:
+            raise ConfigError(
+                "subgroups.biomarker",
+                self.biomarker,
+                "name a baseline biomarker of the per-patient table",
+                choices=[*NUMERIC_BIOMARKERS, *CATEGORICAL_BIOMARKERS],
+            )
+        if not self.cuts or any(b <= a for a, b in pairwise(self.cuts)):
+            raise ConfigError(
+                f"subgroups.{self.biomarker}.cuts",
+                self.cuts,
+                "give one or more increasing cut points in the biomarker's units, e.g. "
+                "[0.01, 0.5] for PD-L1 TPS",
+            )
+        return self
+
+
+class Toxicity(_Strict):
+    """Immune-related adverse events (irAEs) as a time to event per patient (`trials.toxicity`):
+    a hazard while the patient is exposed to each drug class of its regimen, times the patient's
+    own susceptibility; a grade 3–4 event stops the arm's treatment. Off unless `enabled` here or
+    an arm's `treat_until` names toxicity.
+
+    Example:
+        >>> Toxicity().enabled, Toxicity().susceptibility_log_sd
+        (False, 1.0)
+    """
+
+    enabled: bool = Field(
+        False,
+        description="Model grade 3–4 irAEs in every arm (default off; an arm with treat_until "
+        "toxicity or progression_or_toxicity turns them on for itself).",
+    )
+    hazard_per_year: dict[str, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="Grade 3–4 irAE hazard (1/year of exposure) by drug class (anti_pd1, "
+        "anti_pdl1, anti_ctla4, ...) or class pair while both are given ('anti_ctla4+anti_pd1'), "
+        "replacing the calibrated values (`trials.toxicity.HAZARD_CALIBRATION`).",
+    )
+    susceptibility_log_sd: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        allow_inf_nan=False,
+        description="Between-patient sd of the log of each patient's susceptibility (a "
+        "multiplier of every hazard, mean 1; assumed 1: irAE risk varies widely between "
+        "patients). Changing it changes the rates the calibrated hazards give.",
+    )
+    exposure_days_after_dose: float = Field(
+        42.0,
+        gt=0,
+        le=365,
+        allow_inf_nan=False,
+        description="Days after each dose a patient counts as exposed to its drug class "
+        "(assumed 42: the longest label interval, q6w, so a patient on treatment is exposed "
+        "throughout, and irAEs mostly start within weeks of a dose).",
+    )
+
+    @model_validator(mode="after")
+    def _classes(self) -> Toxicity:
+        from tmesim.trials.toxicity import hazard_key
+
+        for key in self.hazard_per_year:
+            hazard_key(key)  # raises with the valid class names
+        return self
+
+
 class TrialScenario(_Strict):
     """A virtual mouse study or clinical trial.
 
@@ -599,6 +1001,17 @@ class TrialScenario(_Strict):
     lesions: Lesions = Field(default_factory=Lesions)
     survival: Survival = Field(default_factory=Survival)
     adjuvant: Adjuvant = Field(default_factory=Adjuvant)
+    toxicity: Toxicity = Field(
+        default_factory=Toxicity,
+        description="Clinical trials: grade 3–4 immune-related adverse events that stop "
+        "treatment (default off; see the toxicity keys).",
+    )
+    subgroups: list[Subgroup] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Clinical trials: subgroup analyses by baseline biomarker (hazard ratios of "
+        "each arm vs the reference per level, forest plot in the report; default: none).",
+    )
     data_cutoff: DataCutoff | None = Field(
         None,
         description="Read the endpoints at a data cutoff after staggered accrual (clinical "
@@ -666,6 +1079,23 @@ class TrialScenario(_Strict):
             validate_config(AbmSettings, self.abm, label="abm", prefix=("abm",))
         if self.rechallenge is not None and self.kind == "clinical_trial":
             raise ConfigError("rechallenge", "set", "rechallenge is for mouse studies; remove it")
+        to_progression = [a.name for a in self.arms if a.stops_at_progression]
+        if to_progression and (self.kind == "mouse_study" or self.setting != "metastatic"):
+            raise ConfigError(
+                f"arms.{to_progression[0]}.treat_until",
+                "progression",
+                "treatment until progression follows RECIST progression, read in clinical trials "
+                "of the metastatic setting; use regimen_end or set setting: metastatic",
+            )
+        toxic = [a.name for a in self.arms if a.stops_at_toxicity] or (
+            ["(all)"] if self.toxicity.enabled else []
+        )
+        if toxic and self.kind == "mouse_study":
+            raise ConfigError(
+                f"arms.{toxic[0]}.treat_until" if toxic[0] != "(all)" else "toxicity.enabled",
+                "toxicity",
+                "immune-related adverse events are modelled in clinical trials; remove it",
+            )
         treated_after = [a.name for a in self.arms if a.subsequent_therapy]
         if treated_after and (self.kind == "mouse_study" or self.setting != "metastatic"):
             raise ConfigError(

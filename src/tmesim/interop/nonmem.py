@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from tmesim.errors import ConfigError
-from tmesim.therapies.drugs import get_drug
+from tmesim.therapies.drugs import get_drug, route_input_state
 from tmesim.therapies.regimen import DoseStep, Regimen, regimen_from_config
 
 COLUMNS = ("ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL", "DRUG", "UNIT")
@@ -40,9 +40,11 @@ def _state_ids() -> tuple[str, ...]:
     return build_model().species_ids
 
 
-def compartment(drug: str) -> int:
-    """NONMEM's CMT of a drug: the 1-based position of its input state in tmesim's state vector."""
-    return _state_ids().index(get_drug(drug).input_state.state_id) + 1
+def compartment(drug: str, route: str | None = None) -> int:
+    """NONMEM's CMT of a drug: the 1-based position of its input state (for `route`, default
+    the drug's usual one) in tmesim's state vector."""
+    state = route_input_state(get_drug(drug).target_class, route)
+    return _state_ids().index(state.state_id) + 1
 
 
 def _scale(time_unit: str) -> float:
@@ -63,21 +65,22 @@ def regimen_table(
     rows = []
     for ident, regimen in arms.items():
         for step in regimen.steps:
-            row = {
-                "ID": ident,
-                "TIME": step.start_day * scale,
-                "AMT": float(step.amount),
-                "EVID": 1,
-                "CMT": compartment(step.drug),
-                "RATE": 0.0,
-                "II": (step.every_days or 0.0) * scale if step.count > 1 else 0.0,
-                "ADDL": step.count - 1,
-                "DRUG": step.drug,
-                "UNIT": step.unit,
-            }
-            if step.route is not None:
-                row["ROUTE"] = step.route
-            rows.append(row)
+            for offset in step.weekly_offsets():  # a weekday pattern: one row per weekday
+                row = {
+                    "ID": ident,
+                    "TIME": (step.start_day + offset) * scale,
+                    "AMT": float(step.amount),
+                    "EVID": 1,
+                    "CMT": compartment(step.drug, step.route),
+                    "RATE": 0.0,
+                    "II": (step.every_days or 0.0) * scale if step.count > 1 else 0.0,
+                    "ADDL": step.count - 1,
+                    "DRUG": step.drug,
+                    "UNIT": step.unit,
+                }
+                if step.route is not None:
+                    row["ROUTE"] = step.route
+                rows.append(row)
     table = pd.DataFrame(
         rows, columns=[*COLUMNS, *(["ROUTE"] if any("ROUTE" in r for r in rows) else [])]
     )
@@ -123,7 +126,7 @@ def regimens_from_table(table: pd.DataFrame, *, time_unit: str = "day") -> dict[
                 route=row["ROUTE"] if "ROUTE" in row and isinstance(row["ROUTE"], str) else None,
             )
             if "CMT" in row and not pd.isna(row["CMT"]):
-                expected = compartment(step.drug)
+                expected = compartment(step.drug, step.route)
                 if int(row["CMT"]) != expected:
                     raise ConfigError(
                         f"{where}: CMT", row["CMT"], f"{step.drug} doses go into CMT {expected}"

@@ -21,6 +21,8 @@ import pandas as pd
 from tmesim.errors import ConfigError
 from tmesim.io.atomic import atomic_write_text
 from tmesim.report import figures
+from tmesim.report.forest import subgroup_sections
+from tmesim.report.toxicity import toxicity_sections
 from tmesim.trials import analysis
 from tmesim.trials.formatting import (
     DASH,
@@ -398,7 +400,9 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
     if study.get("criteria"):
         criteria = CRITERIA_NAMES.get(study["criteria"], study["criteria"])
         facts.append(("Response criteria", criteria))
-    if study.get("visit_every_days"):
+    if study.get("visit_schedule"):
+        facts.append(("Tumor assessments", study["visit_schedule"]))
+    elif study.get("visit_every_days"):
         facts.append(("Tumor assessments", f"every {_format_cell(study['visit_every_days'])} days"))
     rechallenge = study.get("rechallenge")
     if rechallenge:
@@ -1048,6 +1052,9 @@ def build_context(run: RunData) -> dict[str, Any]:
         sections += _enrollment_section(run)
         sections += _lesion_section(run)
     sections += results
+    if study["kind"] != "mouse_study":
+        sections += subgroup_sections(run, reference, colors, _figure, _table)
+        sections += toxicity_sections(run, _table)
     sections.append(_status_section(run))
     description = str(study.get("description") or "")
     paragraphs = [

@@ -28,6 +28,7 @@ from tmesim.therapies.drugs import (
     Species,
     get_drug,
     list_drugs,
+    route_input_state,
 )
 from tmesim.therapies.regimen import DoseStep, Regimen
 
@@ -204,7 +205,7 @@ def amount_per_dose(step: DoseStep, subject: Subject) -> float:
     """
     drug = get_drug(step.drug)
     _check_species(drug, subject)
-    state = drug.input_state
+    state = route_input_state(drug.target_class, step.route)
     amount = step.amount
     if step.unit.endswith("/kg"):
         amount *= subject.body_weight_kg
@@ -246,7 +247,7 @@ def dose_events(
     events: list[DoseEvent] = []
     for step in regimen.steps:
         amount = amount_per_dose(step, subject)
-        state = get_drug(step.drug).input_state
+        state = route_input_state(get_drug(step.drug).target_class, step.route)
         for t in step.times():
             if until_day is None or t <= until_day:
                 events.append(DoseEvent(t, state.state_id, amount, state.unit, step.drug))

@@ -81,10 +81,31 @@ ROUTES_BY_TARGET_CLASS: dict[str, tuple[str, ...]] = {
     "ipi549": ("oral",),
     "notch_inhibitor": ("oral", "ip"),
     "il2": ("iv",),
-    "ifna": ("sc",),
+    "ifna": ("sc", "iv"),
     "vaccine": ("sc",),
     "cart": ("iv",),
 }
+
+ROUTE_INPUT_STATES: dict[tuple[str, str], InputState] = {
+    # Interferon alfa-2b's high-dose induction is an IV infusion (20 MIU/m² over 20 min,
+    # Kirkwood 1996 J Clin Oncol 14:7): it enters plasma directly, not the s.c. depot. The
+    # 20-30 min infusion is short beside the 1.7 h elimination half-life after IV infusion
+    # (Radwanski 1987 J Clin Pharmacol 27:432), so it is dosed as a bolus.
+    ("ifna", "iv"): InputState("ifna_central", "pmol"),
+}
+"""(target class, route) → the state a dose by that route enters, where it is not the class's
+`INPUT_STATES` entry."""
+
+
+def route_input_state(target_class: str, route: str | None) -> InputState:
+    """The state a dose of a drug of `target_class` given by `route` enters (None: the usual).
+
+    Example:
+        >>> route_input_state("ifna", "iv").state_id, route_input_state("ifna", "sc").state_id
+        ('ifna_central', 'ifna_depot')
+    """
+    return ROUTE_INPUT_STATES.get((target_class, route or ""), INPUT_STATES[target_class])
+
 
 MODALITY_BY_TARGET_CLASS: dict[str, str] = {
     **{tc: "antibody" for tc in ANTIBODY_CLASSES},
@@ -835,12 +856,17 @@ _OTHERS = [
                 ),
                 elimination_rate=(
                     _half_life_to_rate(_IFNA_ELIM_HALF_LIFE_DAYS),
-                    "[r] Intron A label: elimination t½ ~2 h after IV dosing, to confirm",
+                    "[r] Intron A label: elimination t½ ~2 h after IV dosing, to confirm; "
+                    "Radwanski 1987 J Clin Pharmacol 27:432 (12 volunteers, 5 MIU/m²): 1.7 h "
+                    "after a 30-min IV infusion (distribution t½ 0.1 h), 2.9 h after s.c.; the "
+                    "IV route doses this compartment directly",
                 ),
                 volume=(30.0, "[r] recalled Vd ~0.4 L/kg (× 75 kg), to confirm"),
             )
         },
-        notes="Melanoma dosing is per m² (20 MIU/m² IV induction, 10 MIU/m² s.c. tiw); regimens take flat MIU.",
+        notes="Melanoma high-dose regimen (Kirkwood 1996 J Clin Oncol 14:7): 20 MIU/m² IV 5 "
+        "days/week for 4 weeks, then 10 MIU/m² s.c. 3 times/week for 48 weeks; IV doses enter "
+        "plasma, s.c. doses the depot.",
     ),
     Drug(
         id="cancer vaccine",
@@ -963,7 +989,7 @@ def list_drugs(species: str | None = None, target_class: str | None = None) -> l
 
     Example:
         >>> [d.id for d in list_drugs(species="human", target_class="anti_pd1")]
-        ['pembrolizumab', 'nivolumab']
+        ['pembrolizumab', 'nivolumab', 'cemiplimab', 'dostarlimab']
     """
     if species is not None and species not in SPECIES:
         raise ConfigError("species", species, f"use one of {list(SPECIES)}", choices=SPECIES)

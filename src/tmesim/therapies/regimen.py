@@ -10,6 +10,9 @@ MIU/m2, cells, cells/kg (``/m2`` doses are per m² of body surface area, also wr
 Schedules: once, qd/daily, bid, q8h, q12h, q2d, q3d, q4d, tiw, biw (every 3.5 days), qw/weekly,
 q2w, q3w, q4w, q6w and q<N>h, q<N>d, q<N>w. Routes (optional): iv, ip, oral/po, sc.
 A repeated schedule needs a dose count (``q3w x4``); a step with no schedule is a single dose.
+Weekday patterns give one dose a day on chosen days of each week, for a number of weeks:
+``5 days/week x4 weeks`` (days 1–5), ``3 times/week x48 weeks`` (days 1, 3, 5), ``2 times/week``
+(days 1, 4) or ``days 1,2,4/week``; day 1 is the step's start day.
 
 Example:
     >>> r = Regimen.parse("nivolumab 1 mg/kg q3w x4 + ipilimumab 3 mg/kg q3w x4")
@@ -125,6 +128,11 @@ _STEP_SPLIT_RE = re.compile(r";|(?<![0-9][eE])\+")
 
 _GRAMMAR = "write '<drug> <amount> <unit> [route] [schedule] [x<count>] [from day <d>]', e.g. 'ipilimumab 3 mg/kg q3w x4'"
 
+TIMES_PER_WEEK: dict[int, tuple[int, ...]] = {1: (1,), 2: (1, 4), 3: (1, 3, 5)}
+"""Days of the week of 'N times/week' (day 1 = the step's start day): spread over the week as
+labels schedule them (e.g. Intron A's '3 times a week', Monday, Wednesday, Friday)."""
+_WEEKDAY_LIST_RE = re.compile(r"^([1-7](?:,[1-7])*)/(?:week|wk|w)$")
+
 
 def units_for(drug: Drug | str) -> tuple[str, ...]:
     """Dose units a drug can be given in (mass needs a molecular weight, IU a potency).
@@ -211,6 +219,55 @@ def format_schedule(every_days: float | None) -> str:
     return f"q{repr(float(every_days))}d"
 
 
+def format_weekdays(days: tuple[int, ...]) -> list[str]:
+    """Tokens of a weekday pattern (inverse of the parser's weekday forms).
+
+    Example:
+        >>> format_weekdays((1, 2, 3, 4, 5)), format_weekdays((1, 3, 5)), format_weekdays((2, 6))
+        (['5', 'days/week'], ['3', 'times/week'], ['days', '2,6/week'])
+    """
+    if days == tuple(range(1, len(days) + 1)) and len(days) > 1:
+        return [str(len(days)), "days/week"]
+    for n, pattern in TIMES_PER_WEEK.items():
+        if days == pattern:
+            return [str(n), "times/week"]
+    return ["days", ",".join(str(d) for d in days) + "/week"]
+
+
+def _weekday_pattern(rest: list[str], i: int, text: str) -> tuple[tuple[int, ...], int] | None:
+    """(days of the week, tokens used) if a weekday pattern starts at rest[i], else None."""
+    tok = rest[i].lower()
+    nxt = rest[i + 1].lower() if i + 1 < len(rest) else ""
+    if tok == "days":
+        m = _WEEKDAY_LIST_RE.match(nxt)
+        if m is None:
+            raise ConfigError(
+                "days_of_week",
+                " ".join(rest[i : i + 2]),
+                f"write the days as 'days 1,3,5/week' (1–7, day 1 = the start day; in '{text}')",
+            )
+        days = tuple(int(d) for d in m.group(1).split(","))
+        if list(days) != sorted(set(days)):
+            raise ConfigError("days_of_week", nxt, "list each day once, in increasing order")
+        return days, 2
+    if tok.isdigit() and nxt in ("days/week", "day/week", "days/wk", "d/w"):
+        n = int(tok)
+        if not 1 <= n <= 7:
+            raise ConfigError("days_of_week", tok, "a week has 1 to 7 dosing days")
+        return tuple(range(1, n + 1)), 2
+    if tok.isdigit() and nxt in ("times/week", "time/week", "x/week", "times/wk"):
+        n = int(tok)
+        if n not in TIMES_PER_WEEK:
+            raise ConfigError(
+                "days_of_week",
+                f"{tok} {nxt}",
+                f"'N times/week' takes N in {sorted(TIMES_PER_WEEK)}; for more, write "
+                "'N days/week' or 'days 1,2,4,6/week'",
+            )
+        return TIMES_PER_WEEK[n], 2
+    return None
+
+
 def _normalize_unit(token: str) -> str | None:
     return _UNIT_ALIASES.get(token.strip().lower())
 
@@ -248,6 +305,11 @@ class DoseStep(BaseModel):
     route: str | None = Field(
         default=None, description="iv, ip, oral or sc; None = the drug's usual route"
     )
+    days_of_week: tuple[int, ...] | None = Field(
+        default=None,
+        description="weekday pattern: one dose a day on these days (1–7, day 1 = start_day) of "
+        "each week, for `count` weeks (every_days is then 7); None = every_days apart",
+    )
 
     @field_validator("drug")
     @classmethod
@@ -273,6 +335,35 @@ class DoseStep(BaseModel):
                 raise ConfigError("route", v, f"use one of {', '.join(ROUTES)}", choices=ROUTES)
             return route
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weekly_cycle(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("days_of_week") is not None:
+            days = data["days_of_week"]
+            ok = (
+                isinstance(days, (list, tuple))
+                and days
+                and all(
+                    isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days
+                )
+            )
+            if not ok or list(days) != sorted(set(days)):
+                raise ConfigError(
+                    "days_of_week",
+                    days,
+                    "give the days of each week as increasing whole numbers 1–7 (day 1 = the "
+                    "step's start day), e.g. [1, 2, 3, 4, 5] for 5 days a week",
+                )
+            if data.get("every_days") not in (None, 7, 7.0):
+                raise ConfigError(
+                    "every_days",
+                    data["every_days"],
+                    "a weekday pattern repeats every 7 days; remove every_days (count is the "
+                    "number of weeks)",
+                )
+            data = {**data, "days_of_week": tuple(days), "every_days": 7.0}
+        return data
 
     @model_validator(mode="after")
     def _fits_drug(self) -> DoseStep:
@@ -300,13 +391,41 @@ class DoseStep(BaseModel):
                 self.count,
                 "a single dose has count 1; give every_days (a schedule) to repeat it",
             )
+        if self.days_of_week is not None and self.count * len(self.days_of_week) > (
+            MAX_DOSES_PER_STEP
+        ):
+            raise ConfigError(
+                "count",
+                self.count,
+                f"at most {MAX_DOSES_PER_STEP} doses per step; give fewer weeks",
+            )
         return self
 
     def times(self) -> list[float]:
-        """Dose times in days: start_day + k·every_days for k = 0 … count − 1."""
+        """Dose times in days: start_day + k·every_days for k = 0 … count − 1; with a weekday
+        pattern, start_day + 7·w + (d − 1) for each week w and day d of `days_of_week`.
+
+        Example:
+            >>> DoseStep(drug="ifna", amount=10, unit="MIU", days_of_week=(1, 3, 5),
+            ...          count=2).times()
+            [0.0, 2.0, 4.0, 7.0, 9.0, 11.0]
+        """
         if self.every_days is None:
             return [self.start_day]
+        if self.days_of_week is not None:
+            return [
+                self.start_day + 7.0 * w + (d - 1)
+                for w in range(self.count)
+                for d in self.days_of_week
+            ]
         return [self.start_day + k * self.every_days for k in range(self.count)]
+
+    def weekly_offsets(self) -> tuple[float, ...]:
+        """Days from the start of each cycle at which a dose falls: (0,) for an interval
+        schedule, the weekday pattern's days − 1 otherwise."""
+        if self.days_of_week is None:
+            return (0.0,)
+        return tuple(float(d - 1) for d in self.days_of_week)
 
     def __str__(self) -> str:
         parts = [self.drug, format_number(self.amount), self.unit]
@@ -314,6 +433,8 @@ class DoseStep(BaseModel):
             parts.append(self.route)
         if self.every_days is None:
             parts.append("once")
+        elif self.days_of_week is not None:
+            parts += [*format_weekdays(self.days_of_week), f"x{self.count}", "weeks"]
         else:
             parts += [format_schedule(self.every_days), f"x{self.count}"]
         if self.start_day != 0:
@@ -427,9 +548,19 @@ def _parse_step(text: str) -> DoseStep:
     seen: set[str] = set()
     rest = toks[amount_at + 2 :]
     i = 0
+    weekdays: tuple[int, ...] | None = None
     while i < len(rest):
         tok = rest[i]
         low = tok.lower()
+        pattern = _weekday_pattern(rest, i, text)
+        if pattern is not None:
+            if "schedule" in seen:
+                raise ConfigError("schedule", tok, f"give the schedule once per step (in '{text}')")
+            seen.add("schedule")
+            weekdays, used = pattern
+            schedule = "qw"
+            i += used
+            continue
         if low in _ROUTE_ALIASES:
             kind = "route"
             route = _ROUTE_ALIASES[low]
@@ -439,6 +570,16 @@ def _parse_step(text: str) -> DoseStep:
                 count = int(low[1:])
             except ValueError:
                 count = 0
+            if i + 1 < len(rest) and rest[i + 1].lower() in ("weeks", "week", "wk", "wks"):
+                if weekdays is None:
+                    raise ConfigError(
+                        "count",
+                        f"{tok} {rest[i + 1]}",
+                        f"'x<N> weeks' counts the weeks of a weekday pattern, e.g. '5 days/week "
+                        f"x4 weeks'; for an interval schedule give doses, e.g. 'q3w x4' (in "
+                        f"'{text}')",
+                    )
+                i += 1
             if count < 1:
                 raise ConfigError(
                     "count",
@@ -485,6 +626,7 @@ def _parse_step(text: str) -> DoseStep:
             count=count if count is not None else 1,
             start_day=start_day,
             route=route,
+            days_of_week=weekdays,
         )
     except ValidationError as exc:
         raise _config_error(exc, "regimen") from None

@@ -4,6 +4,9 @@ See `tmesim.trials.endpoints` for the geometry of lesions, the link from tumor b
 the new-lesion process; RECIST 1.1 and iRECIST are read by `tmesim.trials.recist`. An arm's
 subsequent therapy (`tmesim.trials.subsequent`) is decided from the first reading: the patients who
 receive it are solved again with the switched dose schedule and all their endpoints read again.
+Treatment stopped by the protocol (progression, `trials.protocol`; toxicity, `trials.toxicity`)
+is cut the same way (`trials.subsequent.stopped_doses`) before the patients it changes are solved
+again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from tmesim.config.trial import SubsequentTherapy, TrialScenario, Visits
 from tmesim.model.lesions import LESION_MICROENVIRONMENT
 from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
+from tmesim.trials.body import dose_schedule
 from tmesim.trials.cell_therapy import cart_readouts
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
@@ -28,7 +32,9 @@ from tmesim.trials.endpoints import (
     time_to_event,
 )
 from tmesim.trials.joint import LesionSolution, solve_lesions
+from tmesim.trials.protocol import treatment_columns, treatment_stop
 from tmesim.trials.recist import NODE_TARGET_MM, NORMAL_NODE_MM, assess_visits, targets_resolved
+from tmesim.trials.schedule import scheduled_days
 from tmesim.trials.study import (
     Study,
     Unit,
@@ -42,10 +48,13 @@ from tmesim.trials.study import (
 )
 from tmesim.trials.subsequent import (
     SubsequentPlan,
+    dose_counts,
     draw_regimens,
     plan_subsequent,
+    stopped_doses,
     switched_doses,
 )
+from tmesim.trials.toxicity import arm_toxicity, patient_onsets, toxicity_columns
 
 CLONE_IDS = tuple(f"tumor_clone_{k}" for k in range(N_CLONES))
 
@@ -127,7 +136,7 @@ def clinical_unit(
     )
     P_arm = []
     for b in lesions:
-        P_j, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days)
+        P_j, doses = arm_inputs(study, unit, sim, b.P, s.follow_up_days, first.table)
         P_arm.append(P_j)
     Y = [np.nan_to_num(b.Y) for b in lesions]
     present = [ok & (counts > j) & b.plausible for j, b in enumerate(lesions)]
@@ -157,9 +166,32 @@ def clinical_unit(
     if s.setting == "adjuvant":
         Y, P_arm, present = _adjuvant_sites(study, unit, first.patient_id, Y[0], P_arm[0], ok)
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
+    arm = s.arms[unit.arm]
+    tox = arm_toxicity(s, arm)
+    full = doses
+    onset = patient_onsets(tox, study.model, s.seed, first.table, full)
+    doses = stopped_doses(full, onset)  # a grade 3–4 irAE stops the treatment
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
-    therapies = s.arms[unit.arm].subsequent_therapy
+    progressed = out.get("progression_day", pd.Series(np.nan, index=out.index))  # adjuvant: none
+    stop, why = treatment_stop(arm, first.patient_id, progressed, visit_rows, onset)
+    cut = stopped_doses(full, stop)
+    changed = dose_counts(cut) < dose_counts(doses)
+    if changed.any():
+        again = solve_lesions(study, P_arm, Y, [p & changed for p in present], days, cut, keys)
+        joint = _merge(joint, again, changed)
+        out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
+    doses = cut
+    if arm.treat_until != "regimen_end" or tox is not None:
+        solved = out["status"].to_numpy() == "success"
+        for col, value in treatment_columns(doses, stop, why, solved).items():
+            out[col] = value
+    if tox is not None:
+        after = patient_onsets(tox, study.model, s.seed, first.table, doses)
+        end = out["os_day"].to_numpy(dtype=float)
+        for col, value in toxicity_columns(after, why == "toxicity", end, solved).items():
+            out[col] = value
+    therapies = arm.subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):
         return out, burden, visit_rows
     plan = _plan(study, first, out, therapies)
@@ -169,7 +201,7 @@ def clinical_unit(
             rows = np.flatnonzero(plan.choice == k)
             P_arm = [with_regimen_pk(study, unit, sub, P_j, rows) for P_j in P_arm]
         templates = [
-            sim_k.dose_schedule(1, until_day=t.max_treatment_days or s.follow_up_days)
+            dose_schedule(sim_k, first.table, n, t.max_treatment_days or s.follow_up_days)
             for sim_k, t in zip(
                 study.subsequent_sims[unit.cohort][unit.arm], therapies, strict=True
             )
@@ -599,14 +631,13 @@ def lesion_columns(
 
 def scheduled_visit_days(visits: Visits, follow_up_days: float) -> np.ndarray:
     """Scheduled scan days after baseline: first_day (default every_days), then every every_days,
-    up to the end of follow-up.
+    or in phases (`trials.schedule`), up to the end of follow-up.
 
     Example:
         >>> scheduled_visit_days(Visits(every_days=42, first_day=84), 200).tolist()
         [84.0, 126.0, 168.0]
     """
-    first_day = visits.first_day or visits.every_days
-    return np.arange(first_day, follow_up_days + 1e-9, visits.every_days, dtype=float)
+    return scheduled_days(visits, follow_up_days)
 
 
 def visit_days(visits: Visits, follow_up_days: float, seed: int, patient_id: int) -> np.ndarray:

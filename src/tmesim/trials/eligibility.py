@@ -11,7 +11,9 @@ treatment start; the patient is then screened against the cohort's eligibility c
    longest diameter (a sphere of the lesion volume) is ≥ `min_lesion_diameter_mm`; not asked in
    the adjuvant setting, whose disease is resected;
 4. total burden at most `max_burden_fraction` of the lethal burden;
-5. optionally, an ECOG performance-status proxy read from the burden (`max_ecog`).
+5. optionally, an ECOG performance-status proxy read from the burden (`max_ecog`);
+6. optionally, baseline biomarkers (`pdl1_tumor_min`, `biomarkers`; `trials.biomarkers`) within
+   their ranges.
 
 A screen failure is replaced by the next candidate of the same slot: candidate k draws its
 parameters, start sizes and lesions from the slot's streams with screening index k
@@ -35,8 +37,10 @@ import numpy as np
 import pandas as pd
 
 from tmesim.cohorts.baseline import Baseline
-from tmesim.config.trial import Eligibility, TrialScenario
+from tmesim.config.trial import CohortSpec, Eligibility, TrialScenario
 from tmesim.model.builder import Model
+from tmesim.trials.biomarkers import BIOMARKERS, baseline_biomarkers
+from tmesim.trials.body import BODY_COLUMNS, draw_bodies
 from tmesim.trials.endpoints import sphere_diameter_mm
 
 REASONS: dict[str, str] = {
@@ -45,6 +49,7 @@ REASONS: dict[str, str] = {
     "not_measurable": "no measurable lesion (RECIST 1.1)",
     "burden_above_limit": "total burden above the eligibility limit",
     "performance_status": "performance-status proxy above the limit",
+    "biomarker_out_of_range": "a baseline biomarker outside the eligibility range (e.g. PD-L1)",
 }
 """Screen-failure reasons: the code recorded per candidate and what it means."""
 
@@ -129,8 +134,31 @@ def screen(
         lethal_burden_mm3=scenario.survival.lethal_burden_mm3,
         measurable_required=not adjuvant,
     )
+    ranges = biomarker_ranges(rules)
+    if ranges:
+        markers = baseline_biomarkers(model, first.P, first.Y)
+        markers["baseline_burden_mm3"] = burden
+        outside = np.zeros(len(burden), dtype=bool)
+        for name, (low, high) in ranges.items():
+            value = markers[name].to_numpy(dtype=float)
+            outside |= ~((value >= low) & (value <= high))
+        reasons[(reasons == "") & outside] = "biomarker_out_of_range"
     reasons[~ok] = ""
     return reasons, np.where(ok, burden, np.nan)
+
+
+def biomarker_ranges(rules: Eligibility) -> dict[str, tuple[float, float]]:
+    """Every biomarker criterion of `rules` as name: (low, high).
+
+    Example:
+        >>> biomarker_ranges(Eligibility(pdl1_tumor_min=0.01))
+        {'pdl1_tumor_proportion': (0.01, 1.0)}
+    """
+    out = {k: (float(lo), float(hi)) for k, (lo, hi) in rules.biomarkers.items()}
+    if rules.pdl1_tumor_min is not None:
+        low, high = out.get("pdl1_tumor_proportion", (0.0, 1.0))
+        out["pdl1_tumor_proportion"] = (max(low, rules.pdl1_tumor_min), high)
+    return out
 
 
 def enroll(
@@ -139,13 +167,16 @@ def enroll(
     ids: np.ndarray,
     rules: Eligibility,
     grow: Callable[[np.ndarray, int], tuple[list[Baseline], np.ndarray]],
+    *,
+    cohort: CohortSpec | None = None,
 ) -> tuple[list[Baseline], np.ndarray]:
     """Screen the candidates of enrollment slots `ids` and replace screen failures.
 
     `grow(ids, k)` returns candidate k of each slot at treatment start: one Baseline per lesion
     and the number of target lesions of each. Returns the enrolled candidates (as `grow` does,
     with `SCREEN_COLUMNS` added to the first lesion's table and a slot left without an eligible
-    candidate marked not plausible) and each slot's screening index (its failures).
+    candidate marked not plausible) and each slot's screening index (its failures). With the
+    `cohort`, each enrolled patient's body (`trials.body`, if the cohort draws one) is added.
     """
     lesions, counts = grow(ids, 0)
     n = len(ids)
@@ -172,6 +203,17 @@ def enroll(
     table["screen_failures"] = failures
     table["screen_failure_reasons"] = [";".join(h) for h in history]
     table["baseline_burden_mm3"] = burden
+    markers = baseline_biomarkers(model, first.P, first.Y, cohort.preset if cohort else "")
+    for column in markers.columns:
+        table[column] = (
+            np.where(first.plausible, markers[column].to_numpy(), np.nan)
+            if (column in BIOMARKERS)
+            else markers[column].to_numpy()
+        )
+    if cohort is not None and cohort.body_size is not None:
+        bodies = draw_bodies(cohort.body_size, scenario.seed, ids, failures)
+        for column in BODY_COLUMNS:
+            table[column] = bodies[column].to_numpy()
     left = first.plausible & ~eligible
     if left.any():
         table.loc[left, "plausible"] = False

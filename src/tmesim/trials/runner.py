@@ -28,6 +28,7 @@ from tmesim.config.trial import TrialScenario
 from tmesim.engines.qsp.compiled import compiled_kernel
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
+from tmesim.trials.biomarkers import BIOMARKERS
 from tmesim.trials.clinical import clinical_unit, lesion_counts
 from tmesim.trials.eligibility import enroll, screening_summary
 from tmesim.trials.mouse import mouse_unit
@@ -41,6 +42,7 @@ from tmesim.trials.store import (
 )
 from tmesim.trials.study import Study, Unit
 from tmesim.trials.subsequent import subsequent_summary
+from tmesim.trials.toxicity import HAZARD_CALIBRATION
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,12 @@ def _baselines(study: Study, ci: int, ids: np.ndarray) -> list[Baseline]:
         return _candidates(study, ci, ids, 0)[0]
     rules = study.eligibility[ci]
     lesions, _ = enroll(
-        study.scenario, study.model, ids, rules, lambda i, k: _candidates(study, ci, i, k)
+        study.scenario,
+        study.model,
+        ids,
+        rules,
+        lambda i, k: _candidates(study, ci, i, k),
+        cohort=study.scenario.cohorts[ci],
     )
     return lesions
 
@@ -292,6 +299,16 @@ def study_description(study: Study, seconds: float) -> dict:
         "endpoint_volume_mm3": s.endpoint_volume_mm3 if study.kind == "mouse_study" else None,
         "criteria": s.response.criteria if study.kind == "clinical_trial" else None,
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
+        "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
+        "subgroups": [g.model_dump(mode="json") for g in s.subgroups],
+        "biomarker_units": (
+            {k: b.units for k, b in BIOMARKERS.items()} if study.kind == "clinical_trial" else None
+        ),
+        "toxicity": (
+            {**s.toxicity.model_dump(mode="json"), "calibration": HAZARD_CALIBRATION}
+            if s.toxicity.enabled or any(a.stops_at_toxicity for a in s.arms)
+            else None
+        ),
         "cohorts": [
             {
                 "name": c.name,

@@ -87,6 +87,18 @@ class Study:
             raise ConfigError(
                 "setting", scenario.setting, "mouse studies use the 'established' setting"
             )
+        if self.kind == "mouse_study":
+            clinical = {
+                "toxicity": scenario.toxicity.enabled
+                or any(a.stops_at_toxicity for a in scenario.arms),
+                "subgroups": bool(scenario.subgroups),
+                "cohorts.body_size": any(c.body_size is not None for c in scenario.cohorts),
+            }
+            for key, used in clinical.items():
+                if used:
+                    raise ConfigError(
+                        key, "set", f"{key} is for clinical trials; remove it from this mouse study"
+                    )
         self.eligibility = [self._eligibility(c) for c in scenario.cohorts]
         self.arm_sims = [
             [self._arm_simulation(p, arm, ci) for arm in scenario.arms]
@@ -196,13 +208,21 @@ class Study:
 
 
 def arm_inputs(
-    study: Study, unit: Unit, sim: Simulation, P: np.ndarray, until: float
+    study: Study,
+    unit: Unit,
+    sim: Simulation,
+    P: np.ndarray,
+    until: float,
+    table: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, DoseSchedule]:
-    """Parameter rows with the arm's drug PK, and its dose schedule."""
+    """Parameter rows with the arm's drug PK, and its dose schedule (per patient when `table`
+    holds each patient's drawn body, `trials.body`)."""
+    from tmesim.trials.body import dose_schedule
+
     arm = study.scenario.arms[unit.arm]
     P = with_regimen_pk(study, unit, sim, P)
     stop = until if arm.max_treatment_days is None else min(until, arm.max_treatment_days)
-    return P, sim.dose_schedule(P.shape[0], until_day=stop)
+    return P, dose_schedule(sim, table, P.shape[0], stop)
 
 
 def with_regimen_pk(

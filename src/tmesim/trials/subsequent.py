@@ -82,6 +82,28 @@ def plan_subsequent(
     return SubsequentPlan(np.where(ok, drawn, -1), np.where(ok, start, np.nan))
 
 
+def stopped_doses(schedule: DoseSchedule, stop: np.ndarray) -> DoseSchedule:
+    """`schedule` without the doses on or after each patient's `stop` day (NaN: none dropped):
+    the one way a treatment is cut short (progression, toxicity, a switch of regimen).
+
+    Example:
+        >>> s = DoseSchedule.from_lists([([0., 21., 42.], [1, 1, 1], [5., 5., 5.])] * 2)
+        >>> c = stopped_doses(s, np.array([21., np.nan]))
+        >>> c.ptr.tolist(), c.t.tolist()
+        ([0, 1, 4], [0.0, 0.0, 21.0, 42.0])
+    """
+    n = len(schedule.ptr) - 1
+    row = np.repeat(np.arange(n), np.diff(schedule.ptr))
+    keep = ~(schedule.t >= np.asarray(stop, dtype=float)[row])
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(row[keep], minlength=n))]).astype(np.int64)
+    return DoseSchedule(ptr, schedule.t[keep], schedule.state[keep], schedule.amount[keep])
+
+
+def dose_counts(schedule: DoseSchedule) -> np.ndarray:
+    """Doses of each patient of `schedule`."""
+    return np.diff(schedule.ptr)
+
+
 def switched_doses(
     first_line: DoseSchedule,
     templates: list[DoseSchedule],
@@ -90,8 +112,9 @@ def switched_doses(
     until_day: float,
 ) -> DoseSchedule:
     """Dose schedule with the switch: a treated patient keeps its first-line doses before `stop`
-    (its progression day) and receives regimen k's doses (`templates[k]`, row 0, day 0 = its
-    start) from `plan.start` on, up to `until_day`; other patients keep their schedule.
+    (its progression day) and receives regimen k's doses (`templates[k]`: its own row, or row 0
+    of a one-row template; day 0 = its start) from `plan.start` on, up to `until_day`; other
+    patients keep their schedule.
 
     Example:
         >>> first = DoseSchedule.from_lists([([0., 21., 42.], [1, 1, 1], [5., 5., 5.])] * 2)
@@ -101,20 +124,21 @@ def switched_doses(
         >>> s.t.tolist(), s.state.tolist()
         ([0.0, 21.0, 30.0, 0.0, 21.0, 42.0], [1, 1, 2, 1, 1, 1])
     """
+    first_line = stopped_doses(first_line, np.where(plan.treated, stop, np.nan))
     rows = []
     for i in range(len(first_line.ptr) - 1):
         a, b = first_line.ptr[i], first_line.ptr[i + 1]
         t, state, amount = first_line.t[a:b], first_line.state[a:b], first_line.amount[a:b]
         k = int(plan.choice[i])
         if k >= 0:
-            keep = t < stop[i]
             tpl = templates[k]
-            c, d = tpl.ptr[0], tpl.ptr[1]
+            own = i if len(tpl.ptr) - 1 > 1 else 0
+            c, d = tpl.ptr[own], tpl.ptr[own + 1]
             t2 = tpl.t[c:d] + plan.start[i]
             due = t2 <= until_day
-            t = np.concatenate([t[keep], t2[due]])
-            state = np.concatenate([state[keep], tpl.state[c:d][due]])
-            amount = np.concatenate([amount[keep], tpl.amount[c:d][due]])
+            t = np.concatenate([t, t2[due]])
+            state = np.concatenate([state, tpl.state[c:d][due]])
+            amount = np.concatenate([amount, tpl.amount[c:d][due]])
             order = np.argsort(t, kind="stable")
             t, state, amount = t[order], state[order], amount[order]
         rows.append((t.tolist(), state.tolist(), amount.tolist()))

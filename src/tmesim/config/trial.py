@@ -687,9 +687,9 @@ class Lesions(_Strict):
         allow_inf_nan=False,
         description="Lesion-to-lesion CV of the clearance rate of the non-viable mass "
         "(log-normal around the patient's). Assumed: complete responses of melanoma under "
-        "checkpoint blockade keep accruing for years (CheckMate 067: 11.5/8.9/2.2% CR at the "
-        "primary analysis, 22/19/6% at five years, Larkin 2015 NEJM 373:23 Table 2, Larkin 2019 "
-        "NEJM 381:1535), so the residual mass of some lesions takes far longer to clear than "
+        "checkpoint blockade keep accruing for years (in CheckMate 067 their share in each arm "
+        "doubled or more between the primary and the five-year analyses, Larkin 2015 NEJM 373:23 "
+        "Table 2, Larkin 2019 NEJM 381:1535; the CR shares are validation targets), so the residual mass of some lesions takes far longer to clear than "
         "that of others.",
     )
     scar_probability: float = Field(

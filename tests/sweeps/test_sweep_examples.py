@@ -52,6 +52,7 @@ def test_the_order_example_runs_shrunk(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
     assert set(table["order"]) == {"together", "nivolumab first", "ipilimumab first"}
-    assert {"ORR", "CR", "median PFS", "OS at day 100"} <= set(table["endpoint"])
+    assert {"ORR", "CR", "median PFS", "OS at day 100", "grade 3–4 irAE"} <= set(table["endpoint"])
+    assert "Pareto front" in (tmp_path / "out" / "sweep.html").read_text()
     synergy = pd.read_parquet(tmp_path / "out" / "synergy.parquet")
     assert set(synergy["endpoint"]) == {"ORR", "CR"}

@@ -3,8 +3,9 @@
 They are the numbers the trial analysis computes (`tmesim.trials.analysis`): response rates with
 Clopper–Pearson intervals (ORR, CR, DCR), tumor-free rates with Wilson intervals (mouse studies),
 Kaplan–Meier medians with their intervals (lifelines) and, at the sweep's landmark days, the
-Kaplan–Meier survival with its pointwise interval. Only successfully simulated patients count, as
-in the trial's own key results.
+Kaplan–Meier survival with its pointwise interval; where the study models toxicity, the share
+with a grade 3–4 immune-related adverse event (Wilson interval). Only successfully simulated
+patients count, as in the trial's own key results.
 
 Example:
     >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "patient_id": range(4), "status": "success",
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tmesim.sweeps.pareto import TOXICITY
 from tmesim.trials.analysis import (
     RESPONSE_ENDPOINTS,
     proportion_table,
@@ -85,6 +87,11 @@ def point_endpoints(
         parts.append(_rates(proportion_table(free, "tumor_free", by=BY), "tumor_free"))
     if "best_response" in ok and ok["best_response"].notna().any():
         parts.append(_rates(response_table(ok, by=BY)))
+    if "irae_grade34_day" in ok:
+        # The study models toxicity (`trials.toxicity`): a grade 3–4 irAE seen in follow-up.
+        irae = ok[[*BY]].copy()
+        irae["irae"] = ok["irae_grade34_day"].notna().to_numpy()
+        parts.append(_rates(proportion_table(irae, "irae", by=BY), TOXICITY))
     for name, label in SURVIVAL.items():
         if f"{name}_day" not in ok or not ok[f"{name}_day"].notna().any():
             continue

@@ -5,7 +5,8 @@ every arm at every point), then sections — the design; heatmaps of each endpoi
 (one panel per cohort and arm; numbers in the cells, 95% intervals below them); the synergy maps
 (Bliss and highest-single-agent excess with their bootstrap intervals, an asterisk where the
 interval excludes 0); every point compared with its intervals (sequencing and other
-categorical axes read best there); and the full table.
+categorical axes read best there); where the study models toxicity, objective response against
+grade 3–4 irAEs with the Pareto front; and the full table.
 
 Example:
     >>> render_sweep_report(Path("runs/sweep"))     # doctest: +SKIP
@@ -29,6 +30,7 @@ from tmesim.io.atomic import atomic_write_text
 from tmesim.report.figures import _new_figure, arm_colors
 from tmesim.report.html import _figure, _table, _text, render_html
 from tmesim.sweeps.design import Point, design_points
+from tmesim.sweeps.pareto import TOXICITY, efficacy_toxicity
 from tmesim.trials.formatting import DAYS_PER_MONTH, format_median_ci, format_rate_ci
 
 REPORT_FILE = "sweep.html"
@@ -265,7 +267,9 @@ def _regimen_text(regimen: Any) -> str:
         return str(regimen)
 
 
-def _design_section(config: SweepConfig, points: Sequence[Point], info: dict) -> dict[str, Any]:
+def _design_section(
+    config: SweepConfig, points: Sequence[Point], info: dict, toxicity: bool
+) -> dict[str, Any]:
     rows = []
     for axis in config.axes:
         if axis.levels is not None:
@@ -302,11 +306,12 @@ def _design_section(config: SweepConfig, points: Sequence[Point], info: dict) ->
             ("Arm", "Regimen"),
             arms,
         ),  # fmt: skip
-        _text(
-            "tmesim has no toxicity model yet, so the report shows no efficacy–toxicity "
-            "trade-off (Pareto front)."
-        ),  # fmt: skip
     ]
+    if not toxicity:
+        blocks.append(_text(
+            "The study does not model toxicity (`toxicity.enabled`), so the report shows no "
+            "efficacy–toxicity trade-off (Pareto front)."
+        ))  # fmt: skip
     return {"id": "design", "title": "Design", "blocks": blocks}
 
 
@@ -466,6 +471,46 @@ def _compare_section(
     return [{"id": "points", "title": "Points compared", "blocks": blocks}] if blocks else []
 
 
+def _tradeoff_section(
+    points: Sequence[Point], table: pd.DataFrame, colors: dict
+) -> list[dict[str, Any]]:
+    """ORR against the grade 3–4 irAE rate of every point × arm, the Pareto front joined."""
+    both = efficacy_toxicity(table)
+    if both.empty:
+        return []
+    labels = [_point_label(p) for p in points]
+    blocks = []
+    for cohort, part in both.groupby("cohort", sort=False):
+        fig = _new_figure(6.4, 4.4)
+        ax = fig.subplots()
+        for arm, rows in part.groupby("arm", sort=False):
+            x, y = 100 * rows["irae"].to_numpy(float), 100 * rows["orr"].to_numpy(float)
+            xerr = np.abs(100 * rows[["irae_low", "irae_high"]].to_numpy(float).T - x)
+            yerr = np.abs(100 * rows[["orr_low", "orr_high"]].to_numpy(float).T - y)
+            ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", ms=5, lw=0.8, alpha=0.8,
+                        color=colors.get(arm), label=str(arm))  # fmt: skip
+        front = part[part["pareto"]].sort_values("irae")
+        ax.plot(100 * front["irae"], 100 * front["orr"], "k--", lw=1.0, label="Pareto front")
+        ax.set_xlabel("grade 3–4 irAE (%)")
+        ax.set_ylabel("objective response (%)")
+        ax.legend(fontsize=8, loc="lower right", frameon=False)
+        caption = (
+            f"{cohort}: objective response against grade 3–4 immune-related adverse events at "
+            "every point and arm (95% intervals); the dashed line joins the designs no other "
+            "beats on both."
+        )
+        blocks.append(_figure(fig, "Efficacy and toxicity", caption))
+        rows = [
+            (labels[int(r.point)], r.arm, format_rate_ci(r.orr, r.orr_low, r.orr_high),
+             format_rate_ci(r.irae, r.irae_low, r.irae_high))
+            for r in front.itertuples()
+        ]  # fmt: skip
+        blocks.append(
+            _table(f"Pareto front, {cohort}", ("Point", "Arm", "ORR", "Grade 3–4 irAE"), rows)
+        )
+    return [{"id": "tradeoff", "title": "Efficacy and toxicity", "blocks": blocks}]
+
+
 def _full_table(points: Sequence[Point], table: pd.DataFrame) -> dict[str, Any]:
     axes = list(points[0].labels)
     rows = [
@@ -525,10 +570,12 @@ def render_sweep_report(out_dir: Path, out: Path | None = None) -> Path:
         for a in template.get("arms", [])
     ]
     colors = arm_colors(arms, control=next((a["name"] for a in treated if not a["doses"]), None))
-    sections = [_design_section(config, points, info)]
+    modeled = bool((table["endpoint"] == TOXICITY).any())
+    sections = [_design_section(config, points, info, modeled)]
     sections += _heatmap_sections(config, points, table)
     sections += _synergy_section(config, points, synergy)
     sections += _compare_section(points, table, colors)
+    sections += _tradeoff_section(points, table, colors)
     sections.append(_full_table(points, table))
     manifest_path = out_dir / "manifest.json"
     manifest = manifest_path.read_text() if manifest_path.exists() else None

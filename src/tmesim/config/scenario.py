@@ -208,12 +208,22 @@ def scenario_from_dict(
     Example:
         >>> scenario_from_dict({"preset": "mouse_4t1"}, ["n_patients=100"]).n_patients
         100
+        >>> scenario_from_dict({"cohorts": [], "arms": []})
+        Traceback (most recent call last):
+        ...
+        tmesim.errors.ConfigError: scenario: ... run it with `tmesim trial FILE`
     """
     if not isinstance(data, Mapping):
         raise ConfigError(
             source or "scenario",
             data,
             "a scenario is a mapping of keys, e.g. a file starting with 'preset: mouse_4t1'.",
+        )
+    if "preset" not in data and ("cohorts" in data or "arms" in data):
+        raise ConfigError(
+            source or "scenario",
+            "a study (it has cohorts and arms)",
+            "this is a study, not a single-population scenario: run it with `tmesim trial FILE`",
         )
     return validate_config(
         SimulationScenario, data, overrides=overrides, source=source, label="scenario"

@@ -1114,10 +1114,32 @@ class TrialScenario(_Strict):
 def trial_from_dict(
     data: Mapping[str, Any], overrides: Sequence[str] = (), *, source: str | None = None
 ) -> TrialScenario:
-    """Validate parsed data (plus ``key=value`` overrides) as a :class:`TrialScenario`."""
+    """Validate parsed data (plus ``key=value`` overrides) as a :class:`TrialScenario`.
+
+    A sweep or a single-population scenario is refused with the command that runs it.
+
+    Example:
+        >>> trial_from_dict({"preset": "mouse_4t1", "n_patients": 10})
+        Traceback (most recent call last):
+        ...
+        tmesim.errors.ConfigError: study: ... run it with `tmesim simulate FILE`, ...
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(
             source or "study", data, "a study is a mapping with title, cohorts and arms"
+        )
+    if "axes" in data and "study" in data:
+        raise ConfigError(
+            source or "study",
+            "a sweep (it has a study and axes)",
+            "this is a sweep of a study: run it with `tmesim sweep FILE`",
+        )
+    if "preset" in data and "cohorts" not in data:
+        raise ConfigError(
+            source or "study",
+            "a scenario (it has a preset and no cohorts)",
+            "this is a single-population scenario: run it with `tmesim simulate FILE`, or give "
+            "the study cohorts (cohorts: [{name: ..., preset: ...}]) and arms",
         )
     return validate_config(TrialScenario, data, overrides=overrides, source=source, label="study")
 

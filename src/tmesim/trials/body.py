@@ -39,18 +39,15 @@ POPULATIONS: dict[str, dict[str, Any]] = {
         "height_weight_correlation": 0.45,
         "source": f"{_CDC}; assumed: half men",
     },
-    "adult_melanoma": {
-        "male_fraction": 0.65,
-        "height_cm_male": (175.4, 7.6),
-        "height_cm_female": (161.7, 7.1),
-        "weight_kg_male": (88.6, 0.21),
-        "weight_kg_female": (75.1, 0.25),
-        "height_weight_correlation": 0.45,
-        "source": f"{_CDC}; [r] about 65% men in advanced-melanoma trials (Larkin 2015 NEJM "
-        "373:23 Table 1, 64–69% per arm)",
-    },
 }
-"""Named body-size populations: values and their sources."""
+POPULATIONS["adult_melanoma"] = {
+    **POPULATIONS["adult"],
+    "male_fraction": 0.65,
+    "source": f"{_CDC}; [r] about 65% men in advanced-melanoma trials (Larkin 2015 NEJM "
+    "373:23 Table 1, 64–69% per arm)",
+}
+"""Named body-size populations: values and their sources (the melanoma trials' differs from the
+general adult population only in its share of men)."""
 
 HEIGHT_RANGE_CM = (130.0, 210.0)
 WEIGHT_RANGE_KG = (35.0, 200.0)

@@ -23,6 +23,7 @@ from tmesim.model.tumor_immune import build_model
 from tmesim.parameters.parameter_set import ParameterSet, TreatmentStart
 from tmesim.simulation import Simulation, simulate
 from tmesim.solvers import DoseSchedule, SolverSettings, SolverStatus, describe
+from tmesim.trials.body import dose_schedule
 
 MECHANISM_OBSERVABLES = (
     "cd8_tumor_density",
@@ -217,8 +218,6 @@ def arm_inputs(
 ) -> tuple[np.ndarray, DoseSchedule]:
     """Parameter rows with the arm's drug PK, and its dose schedule (per patient when `table`
     holds each patient's drawn body, `trials.body`)."""
-    from tmesim.trials.body import dose_schedule
-
     arm = study.scenario.arms[unit.arm]
     P = with_regimen_pk(study, unit, sim, P)
     stop = until if arm.max_treatment_days is None else min(until, arm.max_treatment_days)

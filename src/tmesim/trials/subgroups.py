@@ -28,19 +28,11 @@ NUMERIC_BIOMARKERS: tuple[str, ...] = (
 CATEGORICAL_BIOMARKERS: tuple[str, ...] = ("mmr_status", "sex")
 
 ALL = "all patients"
-COLUMNS = (
-    "cohort",
-    "subgroup",
-    "level",
-    "arm",
-    "reference",
-    "n",
-    "n_reference",
-    "hazard_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-)
+_KEYS = ("cohort", "subgroup", "level", "arm", "reference", "n", "n_reference")
+COLUMNS = (*_KEYS, "hazard_ratio", "ci_low", "ci_high", "p_value")
+"""Columns of `subgroup_table`."""
+RESPONSE_COLUMNS = (*_KEYS, "orr", "orr_reference", "orr_difference", "ci_low", "ci_high")
+"""Columns of `response_difference_table`."""
 
 
 def levels(values: pd.Series, spec: Subgroup) -> pd.Series:
@@ -102,20 +94,7 @@ def response_difference_table(
         >>> t[["level", "orr", "orr_reference", "orr_difference"]].values.tolist()
         [['', 0.75, 0.25, 0.5], ['female', 0.5, 0.0, 0.5], ['male', 1.0, 0.5, 0.5]]
     """
-    columns = [
-        "cohort",
-        "subgroup",
-        "level",
-        "arm",
-        "reference",
-        "n",
-        "n_reference",
-        "orr",
-        "orr_reference",
-        "orr_difference",
-        "ci_low",
-        "ci_high",
-    ]
+    columns = list(RESPONSE_COLUMNS)
     if "best_response" not in patients:
         return pd.DataFrame(columns=columns)
     data = patients[patients["best_response"].notna()]

@@ -121,6 +121,12 @@ HUMAN_DOUBLING_DAYS: dict[str, tuple[float, float, str]] = {
         "castration-resistant disease: PSA doubling ≤ 10 months is high risk (SPARTAN, PROSPER)",
     ),
     "human_b_all": (5.0, 20.0, "Br J Haematol 1997;98:999 (net expansion 6.9%/day: ~10 d)"),
+    "human_rcc": (
+        80.0,
+        400.0,
+        "Stein 2012 Clin Cancer Res 18:2374 (growth rate constant under IFN-α: ~150 d volume)",
+    ),
+    "human_dlbcl": (10.0, 60.0, "aggressive lymphoma: nodes double in weeks"),
 }
 SPONTANEOUS = {"mouse_mmtv_pymt"}
 

@@ -29,7 +29,12 @@ from tmesim.parameters.library import STEIN, assumed
 from tmesim.parameters.parameter_set import Parameter, ParameterSet, Prior, TreatmentStart
 from tmesim.parameters.presets import PresetInfo
 from tmesim.parameters.presets._assemble import MYELOID_RECRUITMENT, assemble
-from tmesim.parameters.presets.human_b_all import PRODUCT_FITNESS_CV
+from tmesim.parameters.presets.human_b_all import (
+    CART_LOSS_CV,
+    CART_LOSS_MAX,
+    CART_LOSS_MEDIAN,
+    PRODUCT_FITNESS_CV,
+)
 
 KINETICS = (
     "assumed: aggressive lymphoma, a proliferative fraction (Ki-67) typically above 60% and high "
@@ -108,6 +113,41 @@ def build() -> ParameterSet:
                 "CD19-negative variants per division, as in the B-ALL preset (no lymphoma rate "
                 "measured)"
             ),
+        ),
+        # CD19-dim lymphoma (clone 2) and the loss of CAR-T persistence are carried over from the
+        # B-ALL preset, chosen before any lymphoma result was simulated: no lymphoma-specific
+        # measurement of either was found. CD19 is heterogeneous in large B-cell lymphoma, with
+        # CD19-dim and CD19-negative cells before CAR-T and at progression after axicabtagene
+        # ciloleucel (Spiegel 2021 Nat Med 27:1419 [r]); a CD28 product persists no longer than
+        # a 4-1BB one (Cappell & Kochenderfer 2021 Nat Rev Clin Oncol 18:715 [r]).
+        Parameter(
+            "clone_2_cd19",
+            0.05,
+            "1",
+            assumed(
+                "CD19-dim lymphoma cells carry ~5% of the typical CD19 density, as in the B-ALL "
+                "preset (Majzner 2020 Cancer Discov 10:702: CAR-T activity falls steeply at low "
+                "antigen density)"
+            ),
+        ),
+        Parameter(
+            "clone_2_emergence_rate",
+            1e-6,
+            "1",
+            assumed(
+                "CD19-dim cells arise at 1e-6 per division with a spread of orders of magnitude "
+                "between patients, as in the B-ALL preset"
+            ),
+            Prior.log_sd(2.0),
+        ),
+        Parameter(
+            "cart_persistence_loss_rate",
+            CART_LOSS_MEDIAN,
+            "1/day",
+            "as in the B-ALL preset (calibrated there to Maude 2014 N Engl J Med 371:1507: CTL019 "
+            "persistence at 6 months 68%); a CD28 product such as axicabtagene ciloleucel persists "
+            "no longer (Yescarta label: blood levels near baseline by 3 months)",
+            Prior("lognormal", CART_LOSS_CV, upper=CART_LOSS_MAX),
         ),
         Parameter(
             "cart_product_fitness",

@@ -240,3 +240,21 @@ def test_b_all_carries_a_rare_cd19_negative_escape_clone():
     k = int(first_day(result.t, v, ps.start.volume_mm3))
     fraction = float(result.observable("clone_1_fraction")[0, k])
     assert 0.0 < fraction < 1e-4
+
+
+def test_dlbcl_carries_the_library_car_t_kinetics_and_a_cd19_negative_escape_clone():
+    dlbcl, reference = get_preset("human_dlbcl"), get_preset("human_melanoma")
+    for pid in ("cart_expansion_rate", "cart_contraction_rate", "cart_memory_death_rate"):
+        assert dlbcl.parameters[pid].value == reference.parameters[pid].value, pid
+    assert dlbcl.parameters["clone_0_cd19"].value == 1.0
+    assert dlbcl.parameters["clone_1_cd19"].value == 0.0
+
+
+def test_axicabtagene_ciloleucel_declines_to_near_baseline_by_three_months():
+    # Yescarta label (12.3): blood CAR-T levels decline to near baseline by 3 months.
+    result = Simulation("human_dlbcl", regimen="axicabtagene ciloleucel 2e6 cells/kg once").solve(
+        days=120, save_every=1.0
+    )
+    cart = result.observable("cart_cells")[0]
+    assert cart.max() > 5 * cart[0]  # it expanded
+    assert cart[90] < 0.01 * cart.max()

@@ -48,3 +48,11 @@ def test_sipuleucel_t_acts_through_dendritic_cell_priming_only():
     # Without lymph-node DC loading by the vaccine, the infusions do nothing.
     blocked = _cd8_density(regimen=regimen, parameters_override={"vaccine_dc_loading_rate": 0.0})
     np.testing.assert_allclose(blocked, control, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("weight", "expected"), [(60.0, 1.2e8), (100.0, 2e8), (130.0, 2e8)])
+def test_axicabtagene_ciloleucel_is_dosed_per_kg_up_to_the_label_maximum(weight, expected):
+    subject = Subject(species="human", body_weight_kg=weight)
+    events = dose_events("axicabtagene ciloleucel 2e6 cells/kg once", subject)
+    assert [e.state_id for e in events] == ["cart_blood"]
+    assert events[0].amount == pytest.approx(expected)

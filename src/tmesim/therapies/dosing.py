@@ -214,6 +214,8 @@ def amount_per_dose(step: DoseStep, subject: Subject) -> float:
     base = step.unit.removesuffix("/kg").removesuffix("/m2")
 
     if base == "cells":
+        if drug.max_cells_per_dose is not None:  # the label's cap on a per-kg cell dose
+            amount = min(amount, drug.max_cells_per_dose)
         # A cell-based vaccine's cells carry antigen; CAR-T cells are counted as cells.
         return amount * drug.antigen_ug_per_cell if drug.antigen_ug_per_cell else amount
     if base in ("IU", "MIU"):

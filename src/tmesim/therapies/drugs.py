@@ -209,6 +209,12 @@ class Drug(BaseModel):
         "antigen it stands for (so its doses can be given in cells)",
     )
     antigen_source: str | None = None
+    max_cells_per_dose: float | None = Field(
+        default=None,
+        gt=0,
+        description="A cell therapy's label maximum per infusion (cells), whatever the weight",
+    )
+    max_cells_source: str | None = None
     notes: str = ""
 
     @model_validator(mode="after")
@@ -232,6 +238,8 @@ class Drug(BaseModel):
             not self.antigen_source or self.target_class != "vaccine"
         ):
             raise ValueError(f"{self.id}: antigen_ug_per_cell is for vaccines and needs a source")
+        if self.max_cells_per_dose is not None and not self.max_cells_source:
+            raise ValueError(f"{self.id}: max_cells_per_dose needs a source")
         allowed = SPECIES if self.species == "both" else (self.species,)
         for sp_name, params in self.pk.items():
             if sp_name not in allowed:
@@ -979,6 +987,8 @@ _OTHERS = [
         modality="cell_therapy",
         species="human",
         source="Yescarta label (dose 2 × 10^6 CAR+ T cells/kg, at most 2 × 10^8; CD28 costimulatory domain); Neelapu et al. 2017 N Engl J Med 377:2531 (ZUMA-1); kinetics in the DLBCL preset",
+        max_cells_per_dose=2e8,
+        max_cells_source="Yescarta label: 2 × 10^6 CAR-positive viable T cells/kg, at most 2 × 10^8",
         route="iv",
         pk={"human": {}},
         notes="DLBCL dose 2 × 10^6 CAR+ T cells/kg, at most 2 × 10^8 (Yescarta label) [r]; "

@@ -16,8 +16,8 @@ and its PD-L1 mostly low (outside primary mediastinal and EBV-positive cases).
 
 The CAR-T kinetics are those of the library (Stein 2019, tisagenlecleucel's cellular kinetics),
 checked against the Yescarta label: peak blood CAR-T levels 7–14 days after infusion and decline
-to near baseline by 3 months. The decline is met (the nominal patient keeps about a thousandth of its peak at
-day 90); the peak is not: it comes at day ~4, because the model's CAR-T cells reach the lymphoma
+to near baseline by 3 months. The decline is met (the nominal patient keeps about a thousandth
+of its peak at day 90); the peak is not: it comes at day ~4, because the model's CAR-T cells reach the lymphoma
 as they reach a leukemia and clear the nominal patient's ~1e10 cells within days, which ends the
 antigen-driven expansion. The model has no barrier to CAR-T entry into nodal masses and no
 suppression of CAR-T cells by the lymphoma's microenvironment, so it overstates response here

@@ -321,11 +321,12 @@ def test_drugs_table(monkeypatch):
         target="PD-1",
         modality="antibody",
         species=("human",),
+        source="Opdivo label",
     )
     monkeypatch.setattr(tmesim.therapies, "list_drugs", lambda: [drug], raising=False)
     result = invoke("drugs")
     assert result.exit_code == 0, result.output
-    for text in ("nivolumab", "Nivolumab", "PD-1", "antibody", "human"):
+    for text in ("nivolumab", "Nivolumab", "PD-1", "antibody", "human", "Opdivo label"):
         assert text in result.output
 
 

@@ -870,7 +870,7 @@ def parameters(
 @app.command()
 @_reports_errors
 def drugs() -> None:
-    """List the drugs in the catalog: target, modality and species."""
+    """List the drugs in the catalog: target, modality, species and source."""
     from tmesim.therapies import list_drugs
 
     rows = [
@@ -880,10 +880,12 @@ def drugs() -> None:
             d.target,
             d.modality,
             d.species,
+            d.source,
         )
         for d in list_drugs()
     ]
-    _stdout().print(_table("Drugs", ("Id", "Name", "Target", "Modality", "Species"), rows))
+    header = ("Id", "Name", "Target", "Modality", "Species", "Source")
+    _stdout().print(_table("Drugs", header, rows))
 
 
 @app.command()

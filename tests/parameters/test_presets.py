@@ -121,6 +121,12 @@ HUMAN_DOUBLING_DAYS: dict[str, tuple[float, float, str]] = {
         "castration-resistant disease: PSA doubling ≤ 10 months is high risk (SPARTAN, PROSPER)",
     ),
     "human_b_all": (5.0, 20.0, "Br J Haematol 1997;98:999 (net expansion 6.9%/day: ~10 d)"),
+    "human_rcc": (
+        80.0,
+        400.0,
+        "Stein 2012 Clin Cancer Res 18:2374 (growth rate constant under IFN-α: ~150 d volume)",
+    ),
+    "human_dlbcl": (10.0, 60.0, "aggressive lymphoma: nodes double in weeks"),
 }
 SPONTANEOUS = {"mouse_mmtv_pymt"}
 
@@ -234,3 +240,21 @@ def test_b_all_carries_a_rare_cd19_negative_escape_clone():
     k = int(first_day(result.t, v, ps.start.volume_mm3))
     fraction = float(result.observable("clone_1_fraction")[0, k])
     assert 0.0 < fraction < 1e-4
+
+
+def test_dlbcl_carries_the_library_car_t_kinetics_and_a_cd19_negative_escape_clone():
+    dlbcl, reference = get_preset("human_dlbcl"), get_preset("human_melanoma")
+    for pid in ("cart_expansion_rate", "cart_contraction_rate", "cart_memory_death_rate"):
+        assert dlbcl.parameters[pid].value == reference.parameters[pid].value, pid
+    assert dlbcl.parameters["clone_0_cd19"].value == 1.0
+    assert dlbcl.parameters["clone_1_cd19"].value == 0.0
+
+
+def test_axicabtagene_ciloleucel_declines_to_near_baseline_by_three_months():
+    # Yescarta label (12.3): blood CAR-T levels decline to near baseline by 3 months.
+    result = Simulation("human_dlbcl", regimen="axicabtagene ciloleucel 2e6 cells/kg once").solve(
+        days=120, save_every=1.0
+    )
+    cart = result.observable("cart_cells")[0]
+    assert cart.max() > 5 * cart[0]  # it expanded
+    assert cart[90] < 0.01 * cart.max()

@@ -196,11 +196,22 @@ def test_unknown_only_id_suggests_the_nearest():
 
 def test_checkmate067_primary_analysis_targets_read_one_study_at_its_cutoff():
     """Every target from Larkin 2015's primary analysis reads its endpoint at that analysis's
-    data cutoff, in one shared virtual study; the 5-year targets (Larkin 2019) have no cutoff."""
-    primary = [t for t in load_targets() if "373:23" in t.citation]
+    data cutoff, in one shared virtual study; the 5-year targets (Larkin 2019) have no cutoff.
+    The adverse-event targets read the same study with toxicity on (treatment then stops for it)."""
+    from tmesim.trials.toxicity import CALIBRATION_TARGETS
+
+    safety = set(CALIBRATION_TARGETS.values())
+    cited = [t for t in load_targets() if "373:23" in t.citation]
+    primary = [t for t in cited if t.id not in safety]
     assert len(primary) >= 14
     studies = {repr(t.study) for t in primary}
     assert len(studies) == 1
+    for t in cited:
+        if t.id in safety:
+            arms = [{k: v for k, v in a.items() if k != "treat_until"} for a in t.study["arms"]]
+            plain = {k: v for k, v in t.study.items() if k not in ("toxicity", "title")}
+            reference = {k: v for k, v in primary[0].study.items() if k != "title"}
+            assert {**plain, "arms": arms} == reference, t.id
     scenario = primary[0].scenario_at(primary[0].simulate.n)
     assert scenario.data_cutoff is not None
     assert scenario.data_cutoff.minimum_follow_up_days < scenario.data_cutoff.cutoff_day

@@ -833,6 +833,34 @@ class DataCutoff(_Strict):
         return self
 
 
+def _check_levels(field: str, biomarker: str, cuts: Sequence[float]) -> None:
+    """The biomarker is one of the per-patient table's and its cut points fit its kind."""
+    from tmesim.trials.subgroups import CATEGORICAL_BIOMARKERS, NUMERIC_BIOMARKERS
+
+    if biomarker in CATEGORICAL_BIOMARKERS:
+        if cuts:
+            raise ConfigError(
+                f"{field}.{biomarker}.cuts",
+                list(cuts),
+                "a categorical biomarker has no cut points; remove them",
+            )
+        return
+    if biomarker not in NUMERIC_BIOMARKERS:
+        raise ConfigError(
+            f"{field}.biomarker",
+            biomarker,
+            "name a baseline biomarker of the per-patient table",
+            choices=[*NUMERIC_BIOMARKERS, *CATEGORICAL_BIOMARKERS],
+        )
+    if not cuts or any(b <= a for a, b in pairwise(cuts)):
+        raise ConfigError(
+            f"{field}.{biomarker}.cuts",
+            list(cuts),
+            "give one or more increasing cut points in the biomarker's units, e.g. "
+            "[0.01, 0.5] for PD-L1 TPS",
+        )
+
+
 class Subgroup(_Strict):
     """A subgroup analysis: patients split by a baseline biomarker, each arm compared with the
     reference arm within each level (hazard ratios in a forest plot, `trials.subgroups`).
@@ -857,31 +885,59 @@ class Subgroup(_Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Subgroup:
-        from tmesim.trials.subgroups import CATEGORICAL_BIOMARKERS, NUMERIC_BIOMARKERS
+        _check_levels("subgroups", self.biomarker, self.cuts)
+        return self
 
-        if self.biomarker in CATEGORICAL_BIOMARKERS:
-            if self.cuts:
-                raise ConfigError(
-                    f"subgroups.{self.biomarker}.cuts",
-                    self.cuts,
-                    "a categorical biomarker has no cut points; remove them",
-                )
-            return self
-        if self.biomarker not in NUMERIC_BIOMARKERS:
+
+STRATIFICATION_EXCLUDED = ("baseline_sum_diameters_mm",)
+"""Biomarkers read only after treatment starts (RECIST measurement), so not known when a patient
+is randomized."""
+
+
+class StratificationFactor(Subgroup):
+    """One stratification factor: a baseline biomarker known at randomization, in levels.
+
+    Example:
+        >>> StratificationFactor(biomarker="pdl1_tumor_proportion", cuts=[0.01]).cuts
+        [0.01]
+    """
+
+    @model_validator(mode="after")
+    def _known(self) -> StratificationFactor:
+        _check_levels("stratification.factors", self.biomarker, self.cuts)
+        if self.biomarker in STRATIFICATION_EXCLUDED:
             raise ConfigError(
-                "subgroups.biomarker",
+                "stratification.factors.biomarker",
                 self.biomarker,
-                "name a baseline biomarker of the per-patient table",
-                choices=[*NUMERIC_BIOMARKERS, *CATEGORICAL_BIOMARKERS],
-            )
-        if not self.cuts or any(b <= a for a, b in pairwise(self.cuts)):
-            raise ConfigError(
-                f"subgroups.{self.biomarker}.cuts",
-                self.cuts,
-                "give one or more increasing cut points in the biomarker's units, e.g. "
-                "[0.01, 0.5] for PD-L1 TPS",
+                "it is measured after randomization; stratify by baseline_burden_mm3 or "
+                "n_lesions instead",
             )
         return self
+
+
+class Stratification(_Strict):
+    """Stratified randomization (randomized design): within each stratum (a combination of the
+    factors' levels) patients are allocated in permuted blocks, so the arms stay balanced within
+    every stratum (`trials.stratification`).
+
+    Example:
+        >>> Stratification(factors=[{"biomarker": "sex"}]).block_size is None
+        True
+    """
+
+    factors: list[StratificationFactor] = Field(
+        min_length=1,
+        max_length=4,
+        description="Baseline biomarkers the randomization is stratified by, each in levels "
+        "(cut points for a numeric one), e.g. PD-L1 TPS < 1% vs ≥ 1%.",
+    )
+    block_size: int | None = Field(
+        None,
+        ge=2,
+        le=100,
+        description="Patients per permuted block, a multiple of the sum of the arms' ratios "
+        "(default: twice that sum).",
+    )
 
 
 class Toxicity(_Strict):
@@ -1012,6 +1068,11 @@ class TrialScenario(_Strict):
         description="Clinical trials: subgroup analyses by baseline biomarker (hazard ratios of "
         "each arm vs the reference per level, forest plot in the report; default: none).",
     )
+    stratification: Stratification | None = Field(
+        None,
+        description="Randomized clinical trials: stratify the allocation by baseline biomarkers "
+        "(permuted blocks within strata; default: simple randomization).",
+    )
     data_cutoff: DataCutoff | None = Field(
         None,
         description="Read the endpoints at a data cutoff after staggered accrual (clinical "
@@ -1104,11 +1165,38 @@ class TrialScenario(_Strict):
                 "subsequent therapy follows RECIST progression, read in clinical trials of the "
                 "metastatic setting; remove it or set setting: metastatic",
             )
+        if self.stratification is not None:
+            self._check_stratification(self.stratification)
         if self.data_cutoff is not None and self.kind == "mouse_study":
             raise ConfigError(
                 "data_cutoff", "set", "a data cutoff is for clinical trials; remove it"
             )
         return self
+
+    def _check_stratification(self, strat: Stratification) -> None:
+        if self.design != "randomized" or self.kind == "mouse_study" or self.engine != "qsp":
+            raise ConfigError(
+                "stratification",
+                "set",
+                "stratified randomization is for randomized clinical trials of virtual patients; "
+                "set design: randomized or remove it",
+            )
+        total = sum(a.ratio for a in self.arms)
+        if strat.block_size is not None and strat.block_size % total:
+            raise ConfigError(
+                "stratification.block_size",
+                strat.block_size,
+                f"give a multiple of the sum of the arms' ratios ({total})",
+            )
+        bodily = [f.biomarker for f in strat.factors if f.biomarker in ("sex", "body_weight_kg")]
+        unsized = [c.name for c in self.cohorts if c.body_size is None]
+        if bodily and unsized:
+            raise ConfigError(
+                f"cohorts.{unsized[0]}.body_size",
+                None,
+                f"stratification by {bodily[0]} needs each patient's body; set body_size "
+                "(e.g. adult_melanoma)",
+            )
 
 
 def trial_from_dict(

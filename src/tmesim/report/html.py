@@ -380,6 +380,14 @@ def _comparisons(
 # Sections
 
 
+def _stratified(stratification: Mapping[str, Any] | None) -> str:
+    """The design's note on stratified randomization ('' without it)."""
+    if not stratification:
+        return ""
+    names = ", ".join(f["biomarker"] for f in stratification["factors"])
+    return f", stratified by {names} (permuted blocks within strata)"
+
+
 def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
     study = run.study
     facts: list[tuple[str, Any]] = [
@@ -390,7 +398,8 @@ def _design_section(run: RunData, colors: Mapping[str, str]) -> dict[str, Any]:
             "matched: every arm receives the same virtual subjects, so differences between "
             "arms are due to treatment alone"
             if study.get("design") == "matched"
-            else "randomized: each arm samples its own virtual subjects from the cohort",
+            else "randomized: each arm samples its own virtual subjects from the cohort"
+            + _stratified(study.get("stratification")),
         ),
         ("Seed", study.get("seed")),
         ("Follow-up", f"{_format_cell(float(study.get('follow_up_days') or 0))} days"),

@@ -214,7 +214,10 @@ def amount_per_dose(step: DoseStep, subject: Subject) -> float:
     base = step.unit.removesuffix("/kg").removesuffix("/m2")
 
     if base == "cells":
-        return amount
+        if drug.max_cells_per_dose is not None:  # the label's cap on a per-kg cell dose
+            amount = min(amount, drug.max_cells_per_dose)
+        # A cell-based vaccine's cells carry antigen; CAR-T cells are counted as cells.
+        return amount * drug.antigen_ug_per_cell if drug.antigen_ug_per_cell else amount
     if base in ("IU", "MIU"):
         iu = amount * (1e6 if base == "MIU" else 1.0)
         assert drug.international_units_per_mg is not None  # DoseStep checked the unit

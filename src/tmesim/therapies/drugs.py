@@ -82,7 +82,7 @@ ROUTES_BY_TARGET_CLASS: dict[str, tuple[str, ...]] = {
     "notch_inhibitor": ("oral", "ip"),
     "il2": ("iv",),
     "ifna": ("sc", "iv"),
-    "vaccine": ("sc",),
+    "vaccine": ("sc", "iv"),
     "cart": ("iv",),
 }
 
@@ -92,6 +92,9 @@ ROUTE_INPUT_STATES: dict[tuple[str, str], InputState] = {
     # 20-30 min infusion is short beside the 1.7 h elimination half-life after IV infusion
     # (Radwanski 1987 J Clin Pharmacol 27:432), so it is dosed as a bolus.
     ("ifna", "iv"): InputState("ifna_central", "pmol"),
+    # A cell-based vaccine (sipuleucel-T) is an IV infusion of antigen-loaded APCs: the antigen
+    # they carry enters the same vaccine state, from which lymph-node DCs are loaded (priming).
+    ("vaccine", "iv"): InputState("vaccine_depot", "ug"),
 }
 """(target class, route) → the state a dose by that route enters, where it is not the class's
 `INPUT_STATES` entry."""
@@ -195,6 +198,23 @@ class Drug(BaseModel):
     international_units_per_mg: float | None = Field(default=None, gt=0)
     international_units_source: str | None = None
     pk: dict[str, dict[str, ParameterValue]] = Field(default_factory=dict)
+    source: str = Field(
+        min_length=1,
+        description="Where the product's description, dose and PK come from (label, popPK paper)",
+    )
+    antigen_ug_per_cell: float | None = Field(
+        default=None,
+        gt=0,
+        description="A cell-based vaccine: antigen load of one infused cell, in µg of the vaccine "
+        "antigen it stands for (so its doses can be given in cells)",
+    )
+    antigen_source: str | None = None
+    max_cells_per_dose: float | None = Field(
+        default=None,
+        gt=0,
+        description="A cell therapy's label maximum per infusion (cells), whatever the weight",
+    )
+    max_cells_source: str | None = None
     notes: str = ""
 
     @model_validator(mode="after")
@@ -214,6 +234,12 @@ class Drug(BaseModel):
             raise ValueError(f"{self.id}: molecular_weight needs a source")
         if self.international_units_per_mg is not None and not self.international_units_source:
             raise ValueError(f"{self.id}: international_units_per_mg needs a source")
+        if self.antigen_ug_per_cell is not None and (
+            not self.antigen_source or self.target_class != "vaccine"
+        ):
+            raise ValueError(f"{self.id}: antigen_ug_per_cell is for vaccines and needs a source")
+        if self.max_cells_per_dose is not None and not self.max_cells_source:
+            raise ValueError(f"{self.id}: max_cells_per_dose needs a source")
         allowed = SPECIES if self.species == "both" else (self.species,)
         for sp_name, params in self.pk.items():
             if sp_name not in allowed:
@@ -360,6 +386,7 @@ def _human_antibody(
                 kd=kd,
             )
         },
+        source=f"PK: {source}; dose and mass: {mass[1].split(':')[0]}",
         notes=notes,
     )
 
@@ -375,6 +402,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=149_000.0,
         molecular_weight_source="Keytruda label: ~149 kDa [r]",
+        source="Keytruda label (dose, mass); PK: Ahamadi et al. 2017 CPT Pharmacometrics Syst Pharmacol 6:49 (popPK)",
         route="iv",
         pk={
             "human": _antibody_pk(
@@ -398,6 +426,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=146_000.0,
         molecular_weight_source="Opdivo / Opdualag label: calculated 146 kDa",
+        source="Opdivo label (dose, mass, steady-state clearance); PK: Centanni et al. 2019 Clin Pharmacokinet 58:835, Table 2",
         route="iv",
         pk={
             "human": _antibody_pk(
@@ -430,6 +459,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=145_000.0,
         molecular_weight_source="Tecentriq label: ~145 kDa [r]",
+        source="Tecentriq label (dose, mass); PK: Centanni et al. 2019 Clin Pharmacokinet 58:835, Table 2",
         route="iv",
         pk={
             "human": _centanni_pk(
@@ -452,6 +482,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=148_000.0,
         molecular_weight_source="Yervoy label: ~148 kDa [r]",
+        source="Yervoy label (dose, mass); PK: Centanni et al. 2019 Clin Pharmacokinet 58:835, Table 2",
         route="iv",
         pk={
             "human": _centanni_pk(
@@ -474,6 +505,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=148_000.0,
         molecular_weight_source="Opdualag label: calculated 148 kDa",
+        source="Opdualag label (dose, mass, terminal half-life); other PK assumed as nivolumab's",
         route="iv",
         pk={
             "human": _antibody_pk(
@@ -507,6 +539,7 @@ _HUMAN_ANTIBODIES = [
         species="human",
         molecular_weight=148_000.0,
         molecular_weight_source="assumed: typical IgG1 (~148 kDa)",
+        source="investigational (no label); PK assumed: a typical IgG1",
         route="iv",
         pk={
             "human": _antibody_pk(
@@ -623,6 +656,8 @@ def _mouse_antibody(
         molecular_weight_source=_IGG_MW_ASSUMED,
         route="ip",
         pk={"mouse": _mouse_igg_pk(tc)},
+        source=f"PK: typical mouse IgG ({_KOSINSKY}); clone and dose: the mouse papers of "
+        "LITERATURE.md §2",
         notes=notes,
     )
 
@@ -697,6 +732,7 @@ _SMALL_MOLECULES = [
         species="both",
         molecular_weight=528.6,
         molecular_weight_source="[r] C30H24N8O2 (mass computed from the formula), formula to confirm",
+        source="Evans et al. 2016 ACS Med Chem Lett (potency, bioavailability [r]); De Henau 2016 Nature 539:443 (mouse dosing); MARIO-1 (human dose)",
         route="oral",
         pk={
             "human": _pk(
@@ -742,6 +778,7 @@ _SMALL_MOLECULES = [
         species="human",
         molecular_weight=489.6,
         molecular_weight_source="[r] C27H41F2N5O free base (mass computed from the formula), formula to confirm",
+        source="Ogsiveo label (dose, apparent clearance and volume [r])",
         route="oral",
         pk={
             "human": _pk(
@@ -768,6 +805,7 @@ _SMALL_MOLECULES = [
         species="mouse",
         molecular_weight=432.5,
         molecular_weight_source="[r] C23H26F2N2O4 (mass computed from the formula), formula to confirm",
+        source="Dovey et al. 2001 J Neurochem (potency [r]); mouse PK assumed",
         route="oral",
         pk={
             "mouse": _pk(
@@ -793,6 +831,8 @@ _SMALL_MOLECULES = [
 ]
 
 _ALDESLEUKIN_HALF_LIFE_DAYS = 85.0 / (24 * 60)
+_SIPULEUCEL_UG_PER_CELL = 1e-6
+_INFUSED_APC_HALF_LIFE_DAYS = 2.5
 _IFNA_ELIM_HALF_LIFE_DAYS = 2.0 / 24
 _IFNA_ABS_HALF_LIFE_DAYS = 2.5 / 24
 
@@ -807,6 +847,7 @@ _OTHERS = [
         species="human",
         molecular_weight=15_300.0,
         molecular_weight_source="Proleukin label: ~15,300 Da",
+        source="Proleukin label (potency, mass, half-life); Atkins 1999 J Clin Oncol 17:2105 (high-dose regimen)",
         route="iv",
         international_units_per_mg=18e6 / 1.1,
         international_units_source="Proleukin label: 18 million IU = 1.1 mg",
@@ -843,6 +884,7 @@ _OTHERS = [
         species="human",
         molecular_weight=19_271.0,
         molecular_weight_source="Intron A label: 19,271 Da",
+        source="Intron A label (potency, mass, half-life [r]); Radwanski 1987 J Clin Pharmacol 27:432 (IV and s.c. PK); Kirkwood 1996 J Clin Oncol 14:7 (high-dose regimen)",
         route="sc",
         international_units_per_mg=2.6e8,
         international_units_source="Intron A label: ~2.6 × 10^8 IU/mg protein",
@@ -876,6 +918,7 @@ _OTHERS = [
         target_class="vaccine",
         modality="vaccine",
         species="both",
+        source="generic adjuvanted peptide vaccine; depot decay assumed (no single product)",
         route="sc",
         pk={
             sp_name: _pk(
@@ -891,6 +934,38 @@ _OTHERS = [
         notes="Doses are micrograms of antigen; no molecular weight is needed.",
     ),
     Drug(
+        id="sipuleucel-t",
+        display_name="sipuleucel-T (autologous APCs activated with PA2024)",
+        aliases=("provenge", "sipuleucel", "apc8015"),
+        target="prostatic acid phosphatase (T-cell priming by antigen-presenting cells)",
+        target_class="vaccine",
+        modality="vaccine",
+        species="human",
+        source="Provenge label (each infusion: at least 50 million autologous CD54+ cells activated "
+        "ex vivo with PA2024, a PAP–GM-CSF fusion protein; 3 doses IV at about 2-week "
+        "intervals); Kantoff et al. 2010 N Engl J Med 363:411 (IMPACT)",
+        route="iv",
+        antigen_ug_per_cell=_SIPULEUCEL_UG_PER_CELL,
+        antigen_source="assumed: one infusion of 5 × 10^7 activated APCs loads lymph-node DCs as "
+        "a saturating antigen dose does (50 µg-equivalent, 5 × the vaccine_dc_half of the "
+        "library): the product is APCs already loaded and matured ex vivo",
+        pk={
+            "human": _pk(
+                "vaccine",
+                depot_decay_rate=(
+                    _half_life_to_rate(_INFUSED_APC_HALF_LIFE_DAYS),
+                    "assumed: infused activated APCs present their antigen for a few days (t½ "
+                    "~2.5 days, the lifespan of mature DCs in lymph nodes, Kamath et al. 2000 J "
+                    "Immunol 165:6762 [r])",
+                ),
+            )
+        },
+        notes="Metastatic castration-resistant prostate cancer: 3 infusions q2w (label). Acts "
+        "only through the model's priming of tumor-specific T cells (DC loading in the lymph "
+        "node), like the peptide vaccine; doses are written in cells, e.g. "
+        "'sipuleucel-t 5e7 cells q2w x3'.",
+    ),
+    Drug(
         id="tisagenlecleucel",
         display_name="tisagenlecleucel (CD19 CAR-T)",
         aliases=("kymriah", "ctl019"),
@@ -898,6 +973,7 @@ _OTHERS = [
         target_class="cart",
         modality="cell_therapy",
         species="human",
+        source="Kymriah label (B-ALL dose); kinetics: Stein et al. 2019 CPT Pharmacometrics Syst Pharmacol (Table 1), in the B-ALL preset",
         route="iv",
         pk={"human": {}},
         notes="B-ALL dose 0.2–5.0 × 10^6 CAR+ T cells/kg (≤50 kg) [r]; kinetics live in the model.",
@@ -910,6 +986,9 @@ _OTHERS = [
         target_class="cart",
         modality="cell_therapy",
         species="human",
+        source="Yescarta label (dose 2 × 10^6 CAR+ T cells/kg, at most 2 × 10^8; CD28 costimulatory domain); Neelapu et al. 2017 N Engl J Med 377:2531 (ZUMA-1); kinetics in the DLBCL preset",
+        max_cells_per_dose=2e8,
+        max_cells_source="Yescarta label: 2 × 10^6 CAR-positive viable T cells/kg, at most 2 × 10^8",
         route="iv",
         pk={"human": {}},
         notes="DLBCL dose 2 × 10^6 CAR+ T cells/kg, at most 2 × 10^8 (Yescarta label) [r]; "
@@ -924,6 +1003,7 @@ _OTHERS = [
         target_class="cart",
         modality="cell_therapy",
         species="both",
+        source="generic CD19 CAR-T; kinetics: Stein et al. 2019 (tisagenlecleucel), in the presets",
         route="iv",
         pk={"human": {}, "mouse": {}},
         notes="Any CD19-directed CAR-T product; kinetics live in the model.",

@@ -149,6 +149,8 @@ def units_for(drug: Drug | str) -> tuple[str, ...]:
     units: list[str] = []
     if d.molecular_weight is not None or d.input_state.unit == "ug":
         units += MASS_UNITS
+    if d.antigen_ug_per_cell is not None:
+        units += CELL_UNITS
     if d.international_units_per_mg is not None and d.molecular_weight is not None:
         units += IU_UNITS
     return tuple(units)

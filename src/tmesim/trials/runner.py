@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ from tmesim.trials.store import (
     read_parts,
     write_unit,
 )
+from tmesim.trials.stratification import strata
 from tmesim.trials.study import Study, Unit
 from tmesim.trials.subsequent import subsequent_summary
 from tmesim.trials.toxicity import HAZARD_CALIBRATION
@@ -184,8 +185,18 @@ def _select(b: Baseline, ids: np.ndarray) -> Baseline:
     return Baseline(b.patient_id[pos], b.P[pos], b.Y[pos], b.table.iloc[pos].reset_index(drop=True))
 
 
+def _factor_table(lesions: list[Baseline]) -> pd.DataFrame:
+    """The chunk's baseline table with what stratification may name before treatment: the
+    biomarkers, the body and the number of lesions present."""
+    table = lesions[0].table.copy()
+    table["n_lesions"] = sum(np.isfinite(b.Y).all(axis=1).astype(np.int64) for b in lesions)
+    return table
+
+
 def _run_unit(study: Study, unit: Unit, lesions: list[Baseline]) -> dict[str, pd.DataFrame]:
     s = study.scenario
+    if s.stratification is not None:
+        unit = replace(unit, patients=study.arm_patients(unit, _factor_table(lesions)))
     if len(unit.patients) == 0:  # a randomized arm can receive no patient of a chunk
         return {name: pd.DataFrame() for name in TABLES}
     lesions = [_select(b, unit.patients) for b in lesions]
@@ -194,6 +205,8 @@ def _run_unit(study: Study, unit: Unit, lesions: list[Baseline]) -> dict[str, pd
     arm = s.arms[unit.arm]
     cohort = s.cohorts[unit.cohort]
     base = first.table.copy()
+    if s.stratification is not None:
+        base["stratum"] = strata(_factor_table(lesions), s.stratification).to_numpy()
     base.insert(0, "cohort", cohort.name)
     base.insert(1, "arm", arm.name)
     if study.kind == "mouse_study":
@@ -301,6 +314,7 @@ def study_description(study: Study, seconds: float) -> dict:
         "visit_every_days": s.visits.every_days if study.kind == "clinical_trial" else None,
         "visit_schedule": s.visits.describe() if study.kind == "clinical_trial" else None,
         "subgroups": [g.model_dump(mode="json") for g in s.subgroups],
+        "stratification": (s.stratification.model_dump(mode="json") if s.stratification else None),
         "biomarker_units": (
             {k: b.units for k, b in BIOMARKERS.items()} if study.kind == "clinical_trial" else None
         ),

@@ -24,6 +24,7 @@ from tmesim.parameters.parameter_set import ParameterSet, TreatmentStart
 from tmesim.simulation import Simulation, simulate
 from tmesim.solvers import DoseSchedule, SolverSettings, SolverStatus, describe
 from tmesim.trials.body import dose_schedule
+from tmesim.trials.stratification import stratified_allocation
 
 MECHANISM_OBSERVABLES = (
     "cd8_tumor_density",
@@ -190,7 +191,10 @@ class Study:
         out = []
         for ci, cohort in enumerate(s.cohorts):
             ids = np.arange(cohort.n, dtype=np.int64)
-            arm_of = self.allocation(ids) if s.design == "randomized" else None
+            # Stratified: every arm's unit holds the whole chunk, allocated once the chunk's
+            # baselines are known (`arm_patients`).
+            simple = s.design == "randomized" and s.stratification is None
+            arm_of = self.allocation(ids) if simple else None
             for k, first in enumerate(range(0, cohort.n, s.chunk_size)):
                 chunk = ids[first : first + s.chunk_size]
                 for ai in range(len(s.arms)):
@@ -206,6 +210,19 @@ class Study:
             [patient_rng(self.scenario.seed, int(i), Stream.ALLOCATION).random() for i in ids]
         )
         return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+
+    def arm_patients(self, unit: Unit, table: pd.DataFrame) -> np.ndarray:
+        """The patients of `unit` treated in its arm: all of them, unless the randomization is
+        stratified, then those the chunk's permuted blocks give the arm (`table`: the chunk's
+        baseline rows in patient order, with the stratification factors)."""
+        s = self.scenario
+        if s.stratification is None:
+            return unit.patients
+        arms = stratified_allocation(
+            table, s.stratification, [a.ratio for a in s.arms], s.seed, unit.cohort, unit.chunk
+        )
+        ids = table["patient_id"].to_numpy()
+        return ids[arms == unit.arm]
 
 
 def arm_inputs(

@@ -12,10 +12,11 @@ exposure window of the last dose) is recorded but stops nothing.
 
 Calibration (`HAZARD_CALIBRATION`): the hazards are solved so that a patient given each
 CheckMate 067 regimen in full over its reference exposure has the grade 3–4 treatment-related
-adverse event rates of Larkin 2015 (NEJM 373:23, Table 3): 55.0% (nivolumab + ipilimumab), 16.3%
-(nivolumab) and 27.3% (ipilimumab), with the susceptibility spread of the configuration. The
-reference exposures are assumptions recorded with the calibration; a virtual arm whose patients
-stop early (progression, death) or stay longer has other rates.
+adverse event rate of Larkin 2015 (NEJM 373:23, Table 3) for that arm, with the susceptibility
+spread of the configuration. The rates are read from the calibration targets that declare them
+(`CALIBRATION_TARGETS`, in `tmesim.validation.targets`); the reference exposures are assumptions
+recorded with the calibration. A virtual arm whose patients stop early (progression, death) or
+stay longer has other rates: the targets' virtual CheckMate 067 reads them.
 """
 
 from __future__ import annotations
@@ -35,16 +36,36 @@ from tmesim.model.builder import Model
 from tmesim.solvers import DoseSchedule
 from tmesim.therapies.drugs import INPUT_STATES, ROUTE_INPUT_STATES, TARGET_CLASSES
 
-LARKIN_2015_GRADE34 = {"anti_pd1": 0.163, "anti_ctla4": 0.273, "anti_ctla4+anti_pd1": 0.550}
-"""Grade 3–4 treatment-related adverse events per patient (fraction), Larkin 2015 NEJM 373:23
-(CheckMate 067): nivolumab 16.3%, ipilimumab 27.3%, nivolumab + ipilimumab 55.0%."""
+CALIBRATION_TARGETS: dict[str, str] = {
+    "anti_pd1": "checkmate067_grade34_trae_nivolumab",
+    "anti_ctla4": "checkmate067_grade34_trae_ipilimumab",
+    "anti_ctla4+anti_pd1": "checkmate067_grade34_trae_nivolumab_ipilimumab",
+}
+"""CheckMate 067 arm (by its drug classes) → the validation target that declares its published
+grade 3–4 treatment-related adverse event rate (Larkin 2015 NEJM 373:23, Table 3); the hazards
+are calibrated to these targets."""
+
+
+@cache
+def larkin_2015_grade34() -> dict[str, float]:
+    """Grade 3–4 treatment-related adverse events per patient (fraction) of each CheckMate 067
+    arm, as its calibration target publishes it (`CALIBRATION_TARGETS`)."""
+    from tmesim.validation.targets import TARGETS_FOLDER, load_target
+
+    out = {}
+    for arm, target_id in CALIBRATION_TARGETS.items():
+        published = load_target(TARGETS_FOLDER / f"{target_id}.yaml").published
+        scale = 100.0 if published.units == "percent" else 1.0
+        out[arm] = float(published.value) / scale  # type: ignore[arg-type]
+    return out
+
 
 REFERENCE_EXPOSURE_DAYS: dict[str, dict[str, float]] = {
     "anti_pd1": {"anti_pd1": 238.0},
     "anti_ctla4": {"anti_ctla4": 105.0},
     "anti_ctla4+anti_pd1": {"anti_pd1": 238.0, "anti_ctla4": 105.0, "anti_ctla4+anti_pd1": 105.0},
 }
-"""Days each CheckMate 067 arm (keyed as `LARKIN_2015_GRADE34`) was exposed to each class and
+"""Days each CheckMate 067 arm (keyed as `CALIBRATION_TARGETS`) was exposed to each class and
 pair when it met those rates (assumed, with the 42-day exposure window after each dose):
 ipilimumab 4 doses q3w (days 0–63), exposed to day 105, also the time both drugs are given in
 the combination arm; nivolumab [r] about 15 doses q2w (the median number of nivolumab doses
@@ -94,26 +115,23 @@ def _cumulative_for(probability: float, log_sd: float) -> float:
 
 @cache
 def calibrated_hazards(log_sd: float) -> dict[str, float]:
-    """Hazards (1/day of exposure) that reproduce `LARKIN_2015_GRADE34` over
+    """Hazards (1/day of exposure) that reproduce `larkin_2015_grade34()` over
     `REFERENCE_EXPOSURE_DAYS` for susceptibility log-sd `log_sd`: anti-PD-1 and anti-CTLA-4 from
     the monotherapy arms, their pair from the combination arm; anti-PD-L1 assumed equal to
     anti-PD-1 (a class effect, [r] grade 3–4 rates of PD-L1 antibodies are similar or lower).
 
     Example:
         >>> h = calibrated_hazards(1.0)
-        >>> round(event_probability(h["anti_ctla4"] * 105.0, 1.0), 3)
-        0.273
+        >>> p = event_probability(h["anti_ctla4"] * 105.0, 1.0)
+        >>> round(p - larkin_2015_grade34()["anti_ctla4"], 9)
+        0.0
     """
     exposure = REFERENCE_EXPOSURE_DAYS
-    lam_pd1 = (
-        _cumulative_for(LARKIN_2015_GRADE34["anti_pd1"], log_sd) / exposure["anti_pd1"]["anti_pd1"]
-    )
-    lam_ctla4 = (
-        _cumulative_for(LARKIN_2015_GRADE34["anti_ctla4"], log_sd)
-        / exposure["anti_ctla4"]["anti_ctla4"]
-    )
+    rates = larkin_2015_grade34()
+    lam_pd1 = _cumulative_for(rates["anti_pd1"], log_sd) / exposure["anti_pd1"]["anti_pd1"]
+    lam_ctla4 = _cumulative_for(rates["anti_ctla4"], log_sd) / exposure["anti_ctla4"]["anti_ctla4"]
     combo = exposure["anti_ctla4+anti_pd1"]
-    both = _cumulative_for(LARKIN_2015_GRADE34["anti_ctla4+anti_pd1"], log_sd)
+    both = _cumulative_for(rates["anti_ctla4+anti_pd1"], log_sd)
     alone = lam_pd1 * combo["anti_pd1"] + lam_ctla4 * combo["anti_ctla4"]
     pair = max(both - alone, 0.0) / combo["anti_ctla4+anti_pd1"]
     return {
@@ -126,7 +144,7 @@ def calibrated_hazards(log_sd: float) -> dict[str, float]:
 
 HAZARD_CALIBRATION = (
     "calibrated to Larkin 2015 NEJM 373:23 (CheckMate 067) grade 3–4 treatment-related adverse "
-    "events 16.3% (nivolumab), 27.3% (ipilimumab), 55.0% (nivolumab + ipilimumab) over the "
+    "event rates per arm (targets checkmate067_grade34_trae_*) over the "
     "reference exposures of REFERENCE_EXPOSURE_DAYS (assumed), with the susceptibility log-sd "
     "of the configuration (`calibrated_hazards`); other classes 0 unless configured"
 )

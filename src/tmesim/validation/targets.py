@@ -48,6 +48,7 @@ FractionMetric = Literal[
     "pr_rate",
     "dcr",
     "cd19_negative_relapse_fraction",
+    "irae_grade34_rate",
 ]
 MetricType = Literal[
     FractionMetric,
@@ -73,7 +74,9 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
         {"tumor_free_fraction", "rechallenge_rejection_fraction", "mortality_fraction"}
     )
     | _SURVIVAL_AND_CONTRASTS,
-    "clinical": frozenset({"orr", "cr_rate", "pr_rate", "dcr", "cd19_negative_relapse_fraction"})
+    "clinical": frozenset(
+        {"orr", "cr_rate", "pr_rate", "dcr", "cd19_negative_relapse_fraction", "irae_grade34_rate"}
+    )
     | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }

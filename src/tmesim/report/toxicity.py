@@ -21,6 +21,7 @@ def toxicity_sections(run: Any, table: Any) -> list[dict[str, Any]]:
             r.n,
             f"{r.grade34}: {format_rate_ci(r.grade34_rate, r.grade34_ci_low, r.grade34_ci_high)}",
             f"{r.discontinued} ({format_percent(r.discontinued_rate)})",
+            f"{r.held} ({format_percent(r.held_rate)})",
             "—" if r.median_onset_day != r.median_onset_day else f"{r.median_onset_day:.0f}",
         ]
         for r in frame.itertuples()
@@ -33,6 +34,7 @@ def toxicity_sections(run: Any, table: Any) -> list[dict[str, Any]]:
             "N",
             "Grade 3–4 (%; 95% CI)",
             "Treatment stopped for it",
+            "Held, then resumed",
             "Median onset, day",
         ],
         rows,

@@ -22,6 +22,7 @@ from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.trials.body import dose_schedule
 from tmesim.trials.cell_therapy import cart_readouts
+from tmesim.trials.dose_holds import held_doses, patient_holds
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
     death_days,
@@ -168,8 +169,10 @@ def clinical_unit(
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
     arm = s.arms[unit.arm]
     tox = arm_toxicity(s, arm)
-    full = doses
-    onset = patient_onsets(tox, study.model, s.seed, first.table, full)
+    onset = patient_onsets(tox, study.model, s.seed, first.table, doses)
+    held, resolved = patient_holds(tox, study.model, s.seed, first.table, doses, onset)
+    full = held_doses(doses, np.where(held, onset, np.nan), resolved)
+    onset = np.where(held, np.nan, onset)  # a held event does not stop the treatment
     doses = stopped_doses(full, onset)  # a grade 3–4 irAE stops the treatment
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
@@ -191,6 +194,8 @@ def clinical_unit(
         end = out["os_day"].to_numpy(dtype=float)
         for col, value in toxicity_columns(after, why == "toxicity", end, solved).items():
             out[col] = value
+        out["irae_held"] = out["irae_grade34"].to_numpy(dtype=bool) & held
+        out["irae_resolved_day"] = np.where(out["irae_held"], resolved, np.nan)
     therapies = arm.subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):
         return out, burden, visit_rows

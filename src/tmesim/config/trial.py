@@ -990,6 +990,11 @@ class Toxicity(_Strict):
         "anti_pdl1, anti_ctla4, ...) or class pair while both are given ('anti_ctla4+anti_pd1'), "
         "replacing the calibrated values (`trials.toxicity.HAZARD_CALIBRATION`).",
     )
+    any_grade_hazard_per_year: dict[str, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="As hazard_per_year, for treatment-related adverse events of any grade "
+        "(recorded and reported; they stop nothing).",
+    )
     susceptibility_log_sd: float = Field(
         1.0,
         ge=0,
@@ -1021,7 +1026,7 @@ class Toxicity(_Strict):
     def _classes(self) -> Toxicity:
         from tmesim.trials.toxicity import hazard_key
 
-        for key in self.hazard_per_year:
+        for key in [*self.hazard_per_year, *self.any_grade_hazard_per_year]:
             hazard_key(key)  # raises with the valid class names
         if isinstance(self.holds, dict):
             for key in self.holds:

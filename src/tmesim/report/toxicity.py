@@ -1,4 +1,5 @@
-"""The report's toxicity section: grade 3–4 immune-related adverse events per arm."""
+"""The report's toxicity section: immune-related adverse events per arm (any grade, grade 3–4,
+discontinuations, holds)."""
 
 from __future__ import annotations
 
@@ -19,27 +20,43 @@ def toxicity_sections(run: Any, table: Any) -> list[dict[str, Any]]:
             r.cohort,
             r.arm,
             r.n,
+            _any_grade(r),
             f"{r.grade34}: {format_rate_ci(r.grade34_rate, r.grade34_ci_low, r.grade34_ci_high)}",
             f"{r.discontinued} ({format_percent(r.discontinued_rate)})",
             f"{r.held} ({format_percent(r.held_rate)})",
-            "—" if r.median_onset_day != r.median_onset_day else f"{r.median_onset_day:.0f}",
+            _day(r.any_grade_median_onset_day),
+            _day(r.median_onset_day),
         ]
         for r in frame.itertuples()
     ]
     block = table(
-        "Grade 3–4 immune-related adverse events",
+        "Treatment-related adverse events (any grade and grade 3–4)",
         [
             "Cohort",
             "Arm",
             "N",
+            "Any grade (%; 95% CI)",
             "Grade 3–4 (%; 95% CI)",
             "Treatment stopped for it",
             "Held, then resumed",
-            "Median onset, day",
+            "Median onset (any grade), day",
+            "Median onset (grade 3–4), day",
         ],
         rows,
         "Time-to-event model of `tmesim.trials.toxicity` (hazards calibrated to Larkin 2015 "
         "NEJM 373:23 over reference exposures); an event after treatment stopped for "
-        "progression is counted but stops nothing. Wilson intervals.",
+        "progression is counted but stops nothing; events of any grade stop nothing, grade 3–4 "
+        "events stop or hold the treatment (`trials.dose_holds`). Wilson intervals.",
     )
     return [{"id": "toxicity", "title": "Toxicity", "blocks": [block]}]
+
+
+def _day(day: float) -> str:
+    return "—" if day != day else f"{day:.0f}"
+
+
+def _any_grade(r: Any) -> str:
+    if r.any_grade != r.any_grade:  # not modelled
+        return "—"
+    rate = format_rate_ci(r.any_grade_rate, r.any_grade_ci_low, r.any_grade_ci_high)
+    return f"{int(r.any_grade)}: {rate}"

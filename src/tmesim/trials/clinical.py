@@ -191,8 +191,10 @@ def clinical_unit(
             out[col] = value
     if tox is not None:
         after = patient_onsets(tox, study.model, s.seed, first.table, doses)
+        any_grade = patient_onsets(tox.any_grade(), study.model, s.seed, first.table, doses)
         end = out["os_day"].to_numpy(dtype=float)
-        for col, value in toxicity_columns(after, why == "toxicity", end, solved).items():
+        stopped = why == "toxicity"
+        for col, value in toxicity_columns(after, stopped, end, solved, any_grade).items():
             out[col] = value
         out["irae_held"] = out["irae_grade34"].to_numpy(dtype=bool) & held
         out["irae_resolved_day"] = np.where(out["irae_held"], resolved, np.nan)

@@ -90,15 +90,16 @@ def _flags(patients: pd.DataFrame, metric: str, day: float | None) -> pd.Series:
         kind = patients["relapse_kind"] if "relapse_kind" in patients else pd.Series(dtype=object)
         kind = kind.reindex(patients.index)
         return (kind == CD19_NEGATIVE).astype("boolean").mask(kind.isna())
-    if metric == "irae_grade34_rate":
-        # Patients with a grade 3–4 immune-related adverse event during follow-up, among those
-        # whose course was simulated (the safety population: every treated patient).
-        if "irae_grade34" not in patients:
+    if metric in ("irae_grade34_rate", "irae_any_grade_rate"):
+        # Patients with a grade 3–4 (any-grade) treatment-related adverse event during follow-up,
+        # among those whose course was simulated (the safety population: every treated patient).
+        column = "irae_grade34" if metric == "irae_grade34_rate" else "irae_any_grade"
+        if column not in patients:
             raise ConfigError(
                 "metric.type", metric, "the study models no toxicity; set toxicity.enabled: true"
             )
         solved = patients["status"] == "success"
-        return patients["irae_grade34"].astype("boolean").mask(~solved)
+        return patients[column].astype("boolean").mask(~solved)
     if metric in ("orr", "cr_rate", "pr_rate", "dcr"):
         counted = (
             PARTIAL_RESPONSES

@@ -15,6 +15,7 @@ from tmesim.config.yamlio import read_yaml
 from tmesim.errors import ConfigError
 from tmesim.model import build_model
 from tmesim.solvers import DoseSchedule
+from tmesim.trials.cell_toxicity import CART_TARGETS
 from tmesim.trials.runner import run_study
 from tmesim.trials.toxicity import (
     ANY_GRADE_TARGETS,
@@ -132,7 +133,11 @@ def test_the_validation_targets_leave_toxicity_off_except_its_calibration_target
 
     paths = list(targets.rglob("*.y*ml"))
     assert paths
-    own = set(CALIBRATION_TARGETS.values()) | set(ANY_GRADE_TARGETS.values())
+    own = (
+        set(CALIBRATION_TARGETS.values())
+        | set(ANY_GRADE_TARGETS.values())
+        | set(CART_TARGETS.values())
+    )
     assert own <= {p.stem for p in paths}
     for path in paths:
         found = keys(read_yaml(path))

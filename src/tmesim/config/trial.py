@@ -995,6 +995,14 @@ class Toxicity(_Strict):
         description="As hazard_per_year, for treatment-related adverse events of any grade "
         "(recorded and reported; they stop nothing).",
     )
+    cart_grade3_rates: dict[
+        Literal["crs", "neurologic"], Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    ] = Field(
+        default_factory=dict,
+        description="Grade ≥3 cytokine release syndrome ('crs') and neurologic event rates "
+        "(fractions of infused patients) after CAR-T cells, replacing ZUMA-1's "
+        "(`trials.cell_toxicity`); the events follow each patient's CAR-T expansion.",
+    )
     susceptibility_log_sd: float = Field(
         1.0,
         ge=0,

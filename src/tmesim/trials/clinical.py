@@ -22,6 +22,7 @@ from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.trials.body import dose_schedule
 from tmesim.trials.cell_therapy import cart_readouts
+from tmesim.trials.cell_toxicity import cart_events, cart_rates
 from tmesim.trials.dose_holds import held_doses, patient_holds
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
@@ -423,6 +424,17 @@ def _readouts(
     )
     for col, values in cart.items():
         out[col] = values
+    if "cart_loss_day" in cart and (s.toxicity.enabled or any(a.stops_at_toxicity for a in s.arms)):
+        events = cart_events(
+            s.seed,
+            first.patient_id,
+            first.table["screen_failures"].to_numpy(dtype=np.int64),
+            days,
+            observable(study, obs_first, "cart_cells"),
+            cart_rates(dict(s.toxicity.cart_grade3_rates)),
+        )
+        for col, values in events.items():
+            out[col] = np.where(ok, values, np.nan if values.dtype.kind == "f" else False)
     visit_rows = visit_rows.drop(columns=["cohort", "arm"])
     return out, burden, visit_rows
 

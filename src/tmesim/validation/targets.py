@@ -50,6 +50,8 @@ FractionMetric = Literal[
     "cd19_negative_relapse_fraction",
     "irae_grade34_rate",
     "irae_any_grade_rate",
+    "cart_crs_grade3_rate",
+    "cart_neurologic_grade3_rate",
 ]
 MetricType = Literal[
     FractionMetric,
@@ -84,6 +86,8 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
             "cd19_negative_relapse_fraction",
             "irae_grade34_rate",
             "irae_any_grade_rate",
+            "cart_crs_grade3_rate",
+            "cart_neurologic_grade3_rate",
         }
     )
     | _SURVIVAL_AND_CONTRASTS,

@@ -78,9 +78,10 @@ def test_a_car_t_trial_with_toxicity_records_its_events(tmp_path):
         "arms": [{"name": "axi-cel", "regimen": "axicabtagene ciloleucel 2e6 cells/kg once"}],
         "toxicity": {"enabled": True, "cart_grade3_rates": {"crs": 1.0, "neurologic": 0.0}},
     }
-    run_study(trial_from_dict(data), tmp_path, progress=False, report=False, n_threads=1)
+    run_study(trial_from_dict(data), tmp_path, progress=False, report=True, n_threads=1)
     p = pd.read_parquet(tmp_path / "patients.parquet")
     ok = p[p["status"] == "success"]
     assert len(ok) and ok["crs_grade3"].astype(bool).all()
     assert not ok["neurologic_grade3"].astype(bool).any()
     assert (ok["crs_grade3_day"] >= 0).all()
+    assert "CAR-T events of grade 3 or higher" in (tmp_path / "report.html").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tmesim.trials.cell_toxicity import CART_EVENTS
 from tmesim.trials.formatting import format_percent, format_rate_ci
 from tmesim.trials.toxicity import toxicity_table
 
@@ -48,7 +49,26 @@ def toxicity_sections(run: Any, table: Any) -> list[dict[str, Any]]:
         "progression is counted but stops nothing; events of any grade stop nothing, grade 3–4 "
         "events stop or hold the treatment (`trials.dose_holds`). Wilson intervals.",
     )
-    return [{"id": "toxicity", "title": "Toxicity", "blocks": [block]}]
+    blocks = [block]
+    cart = [f"cart_{e}_grade3" for e in CART_EVENTS]
+    if frame[cart].notna().any().any():
+        blocks.append(
+            table(
+                "CAR-T events of grade 3 or higher",
+                ["Cohort", "Arm", "N", "Cytokine release syndrome", "Neurologic events"],
+                [
+                    [r.cohort, r.arm, r.n, *[_share(getattr(r, c), r.n) for c in cart]]
+                    for r in frame.itertuples()
+                ],
+                "Rates set per arm and spread over patients by their CAR-T expansion "
+                "(`tmesim.trials.cell_toxicity`); onset from the infusion.",
+            )
+        )
+    return [{"id": "toxicity", "title": "Toxicity", "blocks": blocks}]
+
+
+def _share(k: float, n: int) -> str:
+    return "—" if k != k else f"{int(k)} ({format_percent(k / n if n else float('nan'))})"
 
 
 def _day(day: float) -> str:

@@ -35,6 +35,7 @@ from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
 from tmesim.solvers import DoseSchedule
 from tmesim.therapies.drugs import INPUT_STATES, ROUTE_INPUT_STATES, TARGET_CLASSES
+from tmesim.trials.cell_toxicity import CART_EVENTS
 
 CALIBRATION_TARGETS: dict[str, str] = {
     "anti_pd1": "checkmate067_grade34_trae_nivolumab",
@@ -324,7 +325,8 @@ def toxicity_columns(
 def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
     """Per cohort and arm: patients, grade 3–4 irAEs, discontinuations and dose holds for them
     (counts and shares; Wilson 95% intervals for the events), and the median day of onset; the
-    same for events of any grade when the patients have them (NaN otherwise).
+    same for events of any grade when the patients have them, and the CAR-T events of
+    `trials.cell_toxicity` (NaN otherwise).
 
     Example:
         >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "irae_grade34": [True, False, True, False],
@@ -366,6 +368,7 @@ def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
                 any_lo,
                 any_hi,
                 float(part["irae_any_grade_day"].median()) if any_grade else np.nan,
+                *[_count(part, f"{e}_grade3") for e in CART_EVENTS],
             )
         )
     return pd.DataFrame(
@@ -388,8 +391,14 @@ def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
             "any_grade_ci_low",
             "any_grade_ci_high",
             "any_grade_median_onset_day",
+            *[f"cart_{e}_grade3" for e in CART_EVENTS],
         ],
     )
+
+
+def _count(part: pd.DataFrame, column: str) -> float:
+    """Patients with the event of `column` (NaN when the column is absent)."""
+    return float(part[column].astype(bool).sum()) if column in part else np.nan
 
 
 def patient_onsets(

@@ -15,16 +15,20 @@ from tmesim.config.yamlio import read_yaml
 from tmesim.errors import ConfigError
 from tmesim.model import build_model
 from tmesim.solvers import DoseSchedule
+from tmesim.trials.cell_toxicity import CART_TARGETS
 from tmesim.trials.runner import run_study
 from tmesim.trials.toxicity import (
+    ANY_GRADE_TARGETS,
     CALIBRATION_TARGETS,
     REFERENCE_EXPOSURE_DAYS,
     ToxicityModel,
     calibrated_hazards,
     event_probability,
+    larkin_2015_any_grade,
     larkin_2015_grade34,
     onset_days,
     thresholds,
+    toxicity_columns,
 )
 
 MODEL = build_model()
@@ -67,6 +71,37 @@ def test_discontinuation_in_a_large_virtual_arm_matches_the_configured_rate(arm)
     assert np.nanmax(onset) <= max(times) + tox.window_days  # only while exposed
 
 
+@pytest.mark.parametrize("log_sd", [1.0, 1.5])
+def test_the_any_grade_hazards_give_the_source_rates_over_the_reference_exposure(log_sd):
+    # Below a log-sd of about 0.6 the two monotherapy hazards alone already exceed the
+    # combination's any-grade rate (its pair hazard is then 0, `calibrated_hazards`).
+    h = calibrated_hazards(log_sd, "any")
+    for arm, rate in larkin_2015_any_grade().items():
+        exposure = REFERENCE_EXPOSURE_DAYS[arm]
+        cumulative = sum(h[k] * days for k, days in exposure.items())
+        assert event_probability(cumulative, log_sd) == pytest.approx(rate, abs=1e-9)
+        assert rate > larkin_2015_grade34()[arm]  # the targets read what they should
+
+
+@pytest.mark.parametrize("arm", list(larkin_2015_any_grade()))
+def test_any_grade_events_in_a_large_virtual_arm_match_the_source_and_precede_grade_34(arm):
+    n = 20_000
+    tox = ToxicityModel.from_config(Toxicity(enabled=True))
+    times, states = _regimen_doses(arm)
+    schedule = DoseSchedule.from_lists([(times, states, [1.0] * len(times))] * n)
+    limits = thresholds(7, np.arange(n), np.zeros(n, dtype=np.int64), tox.log_sd)
+    severe = onset_days(tox, MODEL, schedule, limits)
+    mild = onset_days(tox.any_grade(), MODEL, schedule, limits)
+    cols = toxicity_columns(severe, np.zeros(n, bool), np.full(n, np.nan), np.ones(n, bool), mild)
+    events = int(cols["irae_any_grade"].sum())
+    ci = binomtest(events, n).proportion_ci(0.999)
+    assert ci.low <= larkin_2015_any_grade()[arm] <= ci.high
+    graded = cols["irae_grade34"]
+    assert cols["irae_any_grade"][graded].all()  # a grade 3–4 event is an event of any grade
+    assert (cols["irae_any_grade_day"][graded] <= cols["irae_grade34_day"][graded]).all()
+    assert np.nanmedian(cols["irae_any_grade_day"]) < np.nanmedian(cols["irae_grade34_day"])
+
+
 def test_a_configured_hazard_replaces_the_calibrated_one():
     n = 20_000
     tox = ToxicityModel.from_config(
@@ -98,7 +133,11 @@ def test_the_validation_targets_leave_toxicity_off_except_its_calibration_target
 
     paths = list(targets.rglob("*.y*ml"))
     assert paths
-    own = set(CALIBRATION_TARGETS.values())
+    own = (
+        set(CALIBRATION_TARGETS.values())
+        | set(ANY_GRADE_TARGETS.values())
+        | set(CART_TARGETS.values())
+    )
     assert own <= {p.stem for p in paths}
     for path in paths:
         found = keys(read_yaml(path))
@@ -129,7 +168,11 @@ def test_a_grade_34_event_stops_the_treatment_and_shows_in_the_report(tmp_path):
     assert (stopped["treatment_stop_day"] == stopped["irae_grade34_day"]).all()
     assert (stopped["last_dose_day"] < stopped["irae_grade34_day"]).all()
     assert (on.loc[on["irae_grade34"].astype(bool), "irae_grade34_day"] <= 182).all()
-    assert "Grade 3–4 immune-related adverse events" in (tmp_path / "report.html").read_text()
+    assert on["irae_any_grade"].astype(bool).sum() >= on["irae_grade34"].astype(bool).sum()
+    assert (
+        "Treatment-related adverse events (any grade and grade 3–4)"
+        in (tmp_path / "report.html").read_text()
+    )
 
 
 def test_an_adjuvant_trial_records_toxicity_without_progression(tmp_path):

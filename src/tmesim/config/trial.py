@@ -940,6 +940,34 @@ class Stratification(_Strict):
     )
 
 
+class DoseHold(_Strict):
+    """What a grade 3–4 event of one drug class does to dosing (`trials.toxicity`): with
+    probability `resume_share` the drug is held until the event resolves, then resumed; otherwise
+    the treatment is discontinued.
+
+    Example:
+        >>> DoseHold(resume_share=0.5, resolution_median_days=48.0).resume_share
+        0.5
+    """
+
+    resume_share: float = Field(
+        ...,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of grade 3–4 events after which dosing resumes once resolved "
+        "(0: the label discontinues permanently; 1: always held and resumed).",
+    )
+    resolution_median_days: float = Field(
+        ...,
+        gt=0,
+        le=3650,
+        allow_inf_nan=False,
+        description="Median days from onset to resolution (exponential); doses due meanwhile "
+        "are skipped, not delayed.",
+    )
+
+
 class Toxicity(_Strict):
     """Immune-related adverse events (irAEs) as a time to event per patient (`trials.toxicity`):
     a hazard while the patient is exposed to each drug class of its regimen, times the patient's
@@ -962,6 +990,19 @@ class Toxicity(_Strict):
         "anti_pdl1, anti_ctla4, ...) or class pair while both are given ('anti_ctla4+anti_pd1'), "
         "replacing the calibrated values (`trials.toxicity.HAZARD_CALIBRATION`).",
     )
+    any_grade_hazard_per_year: dict[str, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="As hazard_per_year, for treatment-related adverse events of any grade "
+        "(recorded and reported; they stop nothing).",
+    )
+    cart_grade3_rates: dict[
+        Literal["crs", "neurologic"], Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    ] = Field(
+        default_factory=dict,
+        description="Grade ≥3 cytokine release syndrome ('crs') and neurologic event rates "
+        "(fractions of infused patients) after CAR-T cells, replacing ZUMA-1's "
+        "(`trials.cell_toxicity`); the events follow each patient's CAR-T expansion.",
+    )
     susceptibility_log_sd: float = Field(
         1.0,
         ge=0,
@@ -970,6 +1011,14 @@ class Toxicity(_Strict):
         description="Between-patient sd of the log of each patient's susceptibility (a "
         "multiplier of every hazard, mean 1; assumed 1: irAE risk varies widely between "
         "patients). Changing it changes the rates the calibrated hazards give.",
+    )
+    holds: Literal["none", "label"] | dict[str, DoseHold] = Field(
+        "none",
+        description="Dose holds after a grade 3–4 event, by drug class: 'none' (every event "
+        "discontinues treatment), 'label' (`trials.toxicity.LABEL_HOLDS`, from the labels' "
+        "management guidance) or a mapping class → {resume_share, resolution_median_days}; "
+        "a class not named discontinues. With several classes given, the most restrictive "
+        "applies (lowest resume share, longest resolution).",
     )
     exposure_days_after_dose: float = Field(
         42.0,
@@ -985,8 +1034,15 @@ class Toxicity(_Strict):
     def _classes(self) -> Toxicity:
         from tmesim.trials.toxicity import hazard_key
 
-        for key in self.hazard_per_year:
+        for key in [*self.hazard_per_year, *self.any_grade_hazard_per_year]:
             hazard_key(key)  # raises with the valid class names
+        if isinstance(self.holds, dict):
+            for key in self.holds:
+                if "+" in key:
+                    raise ConfigError(
+                        "toxicity.holds", key, "name one drug class per hold, e.g. anti_pd1"
+                    )
+                hazard_key(key)
         return self
 
 

@@ -81,6 +81,38 @@ _UNIT_ALIASES: dict[str, str] = {
     },
 }
 
+UNSUPPORTED_ROUTES: dict[str, str] = {
+    **dict.fromkeys(("it", "i.t.", "intratumoral", "intratumoural"), "intratumoral"),
+    **dict.fromkeys(("over", "infusion", "infused"), "infusion"),
+}
+"""Route words the model cannot honour (see `unsupported_route_error`)."""
+
+UNSUPPORTED_ROUTE_FIXES: dict[str, str] = {
+    "intratumoral": (
+        "intratumoral dosing is not modelled: a drug's tumor state is a concentration in a "
+        "volume that changes with the tumor, so a dose cannot enter it as a fixed amount without "
+        "changing the model equations; give the drug by a modelled route (e.g. iv)"
+    ),
+    "infusion": (
+        "infusion durations are not modelled: every dose is a bolus (the solver has no zero-order "
+        "input); drop 'over ...' (an antibody's 30-90 min infusion is short beside its half-life "
+        "of days)"
+    ),
+}
+"""Why each unsupported route is refused, and what to write instead."""
+
+
+def unsupported_route_error(token: str, text: str) -> ConfigError:
+    """The error for a route word of `UNSUPPORTED_ROUTES` met in regimen `text`.
+
+    Example:
+        >>> str(unsupported_route_error("it", "x 1 mg it"))[:40]
+        "route: 'it' is not valid; intratumoral d"
+    """
+    kind = UNSUPPORTED_ROUTES[token.strip().lower()]
+    return ConfigError("route", token, f"{UNSUPPORTED_ROUTE_FIXES[kind]} (in '{text}')")
+
+
 _ROUTE_ALIASES: dict[str, str] = {
     **{r: r for r in ROUTES},
     "i.v.": "iv",
@@ -332,6 +364,8 @@ class DoseStep(BaseModel):
     @classmethod
     def _canonical_route(cls, v: Any) -> Any:
         if isinstance(v, str):
+            if v.strip().lower() in UNSUPPORTED_ROUTES:
+                raise unsupported_route_error(v, v)
             route = _ROUTE_ALIASES.get(v.strip().lower())
             if route is None:
                 raise ConfigError("route", v, f"use one of {', '.join(ROUTES)}", choices=ROUTES)
@@ -563,6 +597,8 @@ def _parse_step(text: str) -> DoseStep:
             schedule = "qw"
             i += used
             continue
+        if low in UNSUPPORTED_ROUTES:
+            raise unsupported_route_error(tok, text)
         if low in _ROUTE_ALIASES:
             kind = "route"
             route = _ROUTE_ALIASES[low]

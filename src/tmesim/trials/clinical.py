@@ -22,6 +22,8 @@ from tmesim.model.states import N_CLONES
 from tmesim.simulation import Simulation, new_tumor_site
 from tmesim.trials.body import dose_schedule
 from tmesim.trials.cell_therapy import cart_readouts
+from tmesim.trials.cell_toxicity import cart_events, cart_rates
+from tmesim.trials.dose_holds import held_doses, patient_holds
 from tmesim.trials.endpoints import (
     NEW_LESION_DIAMETER_MM,
     death_days,
@@ -168,8 +170,10 @@ def clinical_unit(
     keys = phase_keys(study, first.patient_id, Phase.TREATMENT)
     arm = s.arms[unit.arm]
     tox = arm_toxicity(s, arm)
-    full = doses
-    onset = patient_onsets(tox, study.model, s.seed, first.table, full)
+    onset = patient_onsets(tox, study.model, s.seed, first.table, doses)
+    held, resolved = patient_holds(tox, study.model, s.seed, first.table, doses, onset)
+    full = held_doses(doses, np.where(held, onset, np.nan), resolved)
+    onset = np.where(held, np.nan, onset)  # a held event does not stop the treatment
     doses = stopped_doses(full, onset)  # a grade 3–4 irAE stops the treatment
     joint = solve_lesions(study, P_arm, Y, present, days, doses, keys)
     out, burden, visit_rows = _readouts(study, first, present, joint, u_node, share)
@@ -188,9 +192,13 @@ def clinical_unit(
             out[col] = value
     if tox is not None:
         after = patient_onsets(tox, study.model, s.seed, first.table, doses)
+        any_grade = patient_onsets(tox.any_grade(), study.model, s.seed, first.table, doses)
         end = out["os_day"].to_numpy(dtype=float)
-        for col, value in toxicity_columns(after, why == "toxicity", end, solved).items():
+        stopped = why == "toxicity"
+        for col, value in toxicity_columns(after, stopped, end, solved, any_grade).items():
             out[col] = value
+        out["irae_held"] = out["irae_grade34"].to_numpy(dtype=bool) & held
+        out["irae_resolved_day"] = np.where(out["irae_held"], resolved, np.nan)
     therapies = arm.subsequent_therapy
     if not any(a.subsequent_therapy for a in s.arms):
         return out, burden, visit_rows
@@ -416,6 +424,17 @@ def _readouts(
     )
     for col, values in cart.items():
         out[col] = values
+    if "cart_loss_day" in cart and (s.toxicity.enabled or any(a.stops_at_toxicity for a in s.arms)):
+        events = cart_events(
+            s.seed,
+            first.patient_id,
+            first.table["screen_failures"].to_numpy(dtype=np.int64),
+            days,
+            observable(study, obs_first, "cart_cells"),
+            cart_rates(dict(s.toxicity.cart_grade3_rates)),
+        )
+        for col, values in events.items():
+            out[col] = np.where(ok, values, np.nan if values.dtype.kind == "f" else False)
     visit_rows = visit_rows.drop(columns=["cohort", "arm"])
     return out, burden, visit_rows
 

@@ -22,7 +22,7 @@ stay longer has other rates: the targets' virtual CheckMate 067 reads them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -30,11 +30,12 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from tmesim.cohorts.population import Stream, patient_rng
-from tmesim.config.trial import ArmSpec, Toxicity, TrialScenario
+from tmesim.config.trial import ArmSpec, DoseHold, Toxicity, TrialScenario
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
 from tmesim.solvers import DoseSchedule
 from tmesim.therapies.drugs import INPUT_STATES, ROUTE_INPUT_STATES, TARGET_CLASSES
+from tmesim.trials.cell_toxicity import CART_EVENTS
 
 CALIBRATION_TARGETS: dict[str, str] = {
     "anti_pd1": "checkmate067_grade34_trae_nivolumab",
@@ -46,14 +47,38 @@ grade 3–4 treatment-related adverse event rate (Larkin 2015 NEJM 373:23, Table
 are calibrated to these targets."""
 
 
+ANY_GRADE_TARGETS: dict[str, str] = {
+    "anti_pd1": "checkmate067_any_grade_trae_nivolumab",
+    "anti_ctla4": "checkmate067_any_grade_trae_ipilimumab",
+    "anti_ctla4+anti_pd1": "checkmate067_any_grade_trae_nivolumab_ipilimumab",
+}
+"""As `CALIBRATION_TARGETS`, for treatment-related adverse events of any grade (Larkin 2015,
+Table 3); the any-grade hazards are calibrated to these targets."""
+
+GRADES = ("grade34", "any")
+"""The two event grades modelled: grade 3–4, and any grade (1–5)."""
+
+
 @cache
 def larkin_2015_grade34() -> dict[str, float]:
     """Grade 3–4 treatment-related adverse events per patient (fraction) of each CheckMate 067
     arm, as its calibration target publishes it (`CALIBRATION_TARGETS`)."""
+    return _published_rates("grade34")
+
+
+@cache
+def larkin_2015_any_grade() -> dict[str, float]:
+    """Treatment-related adverse events of any grade per patient (fraction) of each CheckMate 067
+    arm, as its calibration target publishes it (`ANY_GRADE_TARGETS`)."""
+    return _published_rates("any")
+
+
+def _published_rates(grade: str) -> dict[str, float]:
     from tmesim.validation.targets import TARGETS_FOLDER, load_target
 
+    targets = CALIBRATION_TARGETS if grade == "grade34" else ANY_GRADE_TARGETS
     out = {}
-    for arm, target_id in CALIBRATION_TARGETS.items():
+    for arm, target_id in targets.items():
         published = load_target(TARGETS_FOLDER / f"{target_id}.yaml").published
         scale = 100.0 if published.units == "percent" else 1.0
         out[arm] = float(published.value) / scale  # type: ignore[arg-type]
@@ -114,20 +139,24 @@ def _cumulative_for(probability: float, log_sd: float) -> float:
 
 
 @cache
-def calibrated_hazards(log_sd: float) -> dict[str, float]:
-    """Hazards (1/day of exposure) that reproduce `larkin_2015_grade34()` over
+def calibrated_hazards(log_sd: float, grade: str = "grade34") -> dict[str, float]:
+    """Hazards (1/day of exposure) that reproduce `larkin_2015_grade34()` (`grade` 'grade34')
+    or `larkin_2015_any_grade()` ('any') over
     `REFERENCE_EXPOSURE_DAYS` for susceptibility log-sd `log_sd`: anti-PD-1 and anti-CTLA-4 from
     the monotherapy arms, their pair from the combination arm; anti-PD-L1 assumed equal to
     anti-PD-1 (a class effect, [r] grade 3–4 rates of PD-L1 antibodies are similar or lower).
+    The pair hazard is never negative: where the monotherapy hazards alone give the combination
+    more than its rate (any grade with a log-sd below about 0.6), it is 0 and the combination's
+    rate comes out higher than its target.
 
     Example:
         >>> h = calibrated_hazards(1.0)
         >>> p = event_probability(h["anti_ctla4"] * 105.0, 1.0)
-        >>> round(p - larkin_2015_grade34()["anti_ctla4"], 9)
-        0.0
+        >>> abs(p - larkin_2015_grade34()["anti_ctla4"]) < 1e-9
+        True
     """
     exposure = REFERENCE_EXPOSURE_DAYS
-    rates = larkin_2015_grade34()
+    rates = _published_rates(grade)
     lam_pd1 = _cumulative_for(rates["anti_pd1"], log_sd) / exposure["anti_pd1"]["anti_pd1"]
     lam_ctla4 = _cumulative_for(rates["anti_ctla4"], log_sd) / exposure["anti_ctla4"]["anti_ctla4"]
     combo = exposure["anti_ctla4+anti_pd1"]
@@ -143,8 +172,9 @@ def calibrated_hazards(log_sd: float) -> dict[str, float]:
 
 
 HAZARD_CALIBRATION = (
-    "calibrated to Larkin 2015 NEJM 373:23 (CheckMate 067) grade 3–4 treatment-related adverse "
-    "event rates per arm (targets checkmate067_grade34_trae_*) over the "
+    "calibrated to Larkin 2015 NEJM 373:23 (CheckMate 067) grade 3–4 and any-grade "
+    "treatment-related adverse event rates per arm (targets checkmate067_grade34_trae_* and "
+    "checkmate067_any_grade_trae_*) over the "
     "reference exposures of REFERENCE_EXPOSURE_DAYS (assumed), with the susceptibility log-sd "
     "of the configuration (`calibrated_hazards`); other classes 0 unless configured"
 )
@@ -153,18 +183,36 @@ HAZARD_CALIBRATION = (
 
 @dataclass(frozen=True)
 class ToxicityModel:
-    """Hazards (1/day of exposure, by class or class pair) and the settings of one arm."""
+    """Hazards (1/day of exposure, by class or class pair), the settings of one arm, and its
+    dose-hold rules by class (`trials.dose_holds`; empty: every event discontinues)."""
 
     hazards: dict[str, float]
     log_sd: float
     window_days: float
+    holds: dict[str, DoseHold] = field(default_factory=dict)
+    any_grade_hazards: dict[str, float] = field(default_factory=dict)
+
+    def any_grade(self) -> ToxicityModel:
+        """The same model with the any-grade hazards (its events: any grade, 1–5)."""
+        return ToxicityModel(self.any_grade_hazards, self.log_sd, self.window_days, self.holds)
 
     @classmethod
     def from_config(cls, config: Toxicity) -> ToxicityModel:
+        from tmesim.trials.dose_holds import hold_rules
+
         hazards = dict(calibrated_hazards(config.susceptibility_log_sd))
         for key, per_year in config.hazard_per_year.items():
             hazards[hazard_key(key)] = per_year / 365.25
-        return cls(hazards, config.susceptibility_log_sd, config.exposure_days_after_dose)
+        any_grade = dict(calibrated_hazards(config.susceptibility_log_sd, "any"))
+        for key, per_year in config.any_grade_hazard_per_year.items():
+            any_grade[hazard_key(key)] = per_year / 365.25
+        return cls(
+            hazards,
+            config.susceptibility_log_sd,
+            config.exposure_days_after_dose,
+            hold_rules(config),
+            any_grade,
+        )
 
 
 def arm_toxicity(scenario: TrialScenario, arm: ArmSpec) -> ToxicityModel | None:
@@ -250,21 +298,35 @@ def _first_crossing(
 
 
 def toxicity_columns(
-    onset: np.ndarray, discontinued: np.ndarray, end: np.ndarray, solved: np.ndarray
+    onset: np.ndarray,
+    discontinued: np.ndarray,
+    end: np.ndarray,
+    solved: np.ndarray,
+    any_onset: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-patient irAE columns: whether a grade 3–4 event happened within follow-up and before
-    death (`end`), its day, and whether it stopped the treatment."""
-    seen = solved & np.isfinite(onset) & (onset <= np.nan_to_num(end, nan=np.inf))
-    return {
+    death (`end`), its day, and whether it stopped the treatment; with `any_onset`, likewise the
+    first treatment-related event of any grade (a grade 3–4 event is one: the earlier counts)."""
+    limit = np.nan_to_num(end, nan=np.inf)
+    seen = solved & np.isfinite(onset) & (onset <= limit)
+    out = {
         "irae_grade34": np.where(solved, seen, False),
         "irae_grade34_day": np.where(seen, onset, np.nan),
         "irae_discontinued": np.where(solved, seen & discontinued, False),
     }
+    if any_onset is not None:
+        first = np.fmin(any_onset, onset)
+        any_seen = solved & np.isfinite(first) & (first <= limit)
+        out["irae_any_grade"] = any_seen
+        out["irae_any_grade_day"] = np.where(any_seen, first, np.nan)
+    return out
 
 
 def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
-    """Per cohort and arm: patients, grade 3–4 irAEs and discontinuations for them (counts and
-    shares with 95% Wilson intervals), and the median day of onset.
+    """Per cohort and arm: patients, grade 3–4 irAEs, discontinuations and dose holds for them
+    (counts and shares; Wilson 95% intervals for the events), and the median day of onset; the
+    same for events of any grade when the patients have them, and the CAR-T events of
+    `trials.cell_toxicity` (NaN otherwise).
 
     Example:
         >>> p = pd.DataFrame({"cohort": "c", "arm": "a", "irae_grade34": [True, False, True, False],
@@ -282,6 +344,10 @@ def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
         n = len(part)
         events = int(part["irae_grade34"].astype(bool).sum())
         stopped = int(part["irae_discontinued"].astype(bool).sum())
+        held = int(part["irae_held"].astype(bool).sum()) if "irae_held" in part else 0
+        graded = "irae_any_grade" in part
+        any_grade = int(part["irae_any_grade"].astype(bool).sum()) if graded else 0
+        any_lo, any_hi = proportion_ci(any_grade, n, method="wilson") if graded else (np.nan,) * 2
         lo, hi = proportion_ci(events, n, method="wilson")
         rows.append(
             (
@@ -294,7 +360,15 @@ def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
                 hi,
                 stopped,
                 stopped / n if n else np.nan,
+                held,
+                held / n if n else np.nan,
                 float(part["irae_grade34_day"].median()) if events else np.nan,
+                any_grade if graded else np.nan,
+                any_grade / n if n and graded else np.nan,
+                any_lo,
+                any_hi,
+                float(part["irae_any_grade_day"].median()) if any_grade else np.nan,
+                *[_count(part, f"{e}_grade3") for e in CART_EVENTS],
             )
         )
     return pd.DataFrame(
@@ -309,9 +383,22 @@ def toxicity_table(patients: pd.DataFrame) -> pd.DataFrame:
             "grade34_ci_high",
             "discontinued",
             "discontinued_rate",
+            "held",
+            "held_rate",
             "median_onset_day",
+            "any_grade",
+            "any_grade_rate",
+            "any_grade_ci_low",
+            "any_grade_ci_high",
+            "any_grade_median_onset_day",
+            *[f"cart_{e}_grade3" for e in CART_EVENTS],
         ],
     )
+
+
+def _count(part: pd.DataFrame, column: str) -> float:
+    """Patients with the event of `column` (NaN when the column is absent)."""
+    return float(part[column].astype(bool).sum()) if column in part else np.nan
 
 
 def patient_onsets(

@@ -63,6 +63,15 @@ class MetricValue:
     detail: str = ""
 
 
+TOXICITY_COLUMNS: dict[str, str] = {
+    "irae_grade34_rate": "irae_grade34",
+    "irae_any_grade_rate": "irae_any_grade",
+    "cart_crs_grade3_rate": "crs_grade3",
+    "cart_neurologic_grade3_rate": "neurologic_grade3",
+}
+"""Toxicity metric → the per-patient column it counts (`trials.toxicity`, `trials.cell_toxicity`)."""
+
+
 def _rows(patients: pd.DataFrame, group: Group) -> pd.DataFrame:
     cohort, arm = group
     rows = patients[(patients["cohort"] == cohort) & (patients["arm"] == arm)]
@@ -90,15 +99,16 @@ def _flags(patients: pd.DataFrame, metric: str, day: float | None) -> pd.Series:
         kind = patients["relapse_kind"] if "relapse_kind" in patients else pd.Series(dtype=object)
         kind = kind.reindex(patients.index)
         return (kind == CD19_NEGATIVE).astype("boolean").mask(kind.isna())
-    if metric == "irae_grade34_rate":
-        # Patients with a grade 3–4 immune-related adverse event during follow-up, among those
-        # whose course was simulated (the safety population: every treated patient).
-        if "irae_grade34" not in patients:
+    if metric in TOXICITY_COLUMNS:
+        # Patients with the adverse event during follow-up, among those whose course was
+        # simulated (the safety population: every treated patient).
+        column = TOXICITY_COLUMNS[metric]
+        if column not in patients:
             raise ConfigError(
                 "metric.type", metric, "the study models no toxicity; set toxicity.enabled: true"
             )
         solved = patients["status"] == "success"
-        return patients["irae_grade34"].astype("boolean").mask(~solved)
+        return patients[column].astype("boolean").mask(~solved)
     if metric in ("orr", "cr_rate", "pr_rate", "dcr"):
         counted = (
             PARTIAL_RESPONSES

@@ -49,6 +49,9 @@ FractionMetric = Literal[
     "dcr",
     "cd19_negative_relapse_fraction",
     "irae_grade34_rate",
+    "irae_any_grade_rate",
+    "cart_crs_grade3_rate",
+    "cart_neurologic_grade3_rate",
 ]
 MetricType = Literal[
     FractionMetric,
@@ -75,7 +78,17 @@ METRICS_BY_KIND: dict[str, frozenset[str]] = {
     )
     | _SURVIVAL_AND_CONTRASTS,
     "clinical": frozenset(
-        {"orr", "cr_rate", "pr_rate", "dcr", "cd19_negative_relapse_fraction", "irae_grade34_rate"}
+        {
+            "orr",
+            "cr_rate",
+            "pr_rate",
+            "dcr",
+            "cd19_negative_relapse_fraction",
+            "irae_grade34_rate",
+            "irae_any_grade_rate",
+            "cart_crs_grade3_rate",
+            "cart_neurologic_grade3_rate",
+        }
     )
     | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),

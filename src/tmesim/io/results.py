@@ -177,6 +177,21 @@ class ResultWriter:
         """Indices of the chunks fully written (both files present), e.g. to resume a run."""
         return completed_chunks(self.out_dir)
 
+    def resumable_chunks(self) -> set[int]:
+        """Completed chunks whose files read and were written under this writer's configuration
+        hash: what a resumed run keeps. The files of every other chunk (damaged, or of another
+        configuration) are removed, so that the run recomputes them."""
+        valid = set()
+        for index in self.completed_chunks():
+            try:
+                self._check_hash(index)
+            except RunError:
+                patients_part_path(self.out_dir, index).unlink(missing_ok=True)
+                trajectories_chunk_path(self.out_dir, index).unlink(missing_ok=True)
+                continue
+            valid.add(index)
+        return valid
+
     def write_chunk(self, index: int, patients: pd.DataFrame, trajectories: xr.Dataset) -> None:
         """Write chunk ``index``: its patient table (Parquet) and trajectories (NetCDF).
 

@@ -234,3 +234,24 @@ def test_spatial_replicates_on_two_workers_give_the_serial_tables(tmp_path) -> N
     names = ("patients", "spatial_readouts")
     assert_same_tables(tables(tmp_path / "serial", names), tables(tmp_path / "dask", names))
     assert len(tables(tmp_path / "dask", ["patients"])["patients"]) == 4  # 2 tissues × 2 arms
+
+
+@pytest.mark.parametrize("command", ["simulate", "trial", "validate"])
+def test_every_command_takes_the_cluster_options(tmp_path, command) -> None:
+    from typer.testing import CliRunner
+
+    from tmesim.cli import app
+
+    args = {
+        "simulate": [
+            "simulate",
+            str(Path(__file__).parents[1] / "examples" / "mouse_4t1_checkpoint.yaml"),
+        ],
+        "trial": ["trial"],
+        "validate": ["validate", "--only", "antibody_half_life_nivolumab"],
+    }[command]
+    out = ["--out", str(tmp_path / "run")]
+    both = CliRunner().invoke(app, [*args, *out, "--workers", "2", "--scheduler", "tcp://x:1"])
+    assert both.exit_code == 2 and "not both" in both.output, both.output
+    zero = CliRunner().invoke(app, [*args, *out, "--workers", "0"])
+    assert zero.exit_code == 2

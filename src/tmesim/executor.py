@@ -80,15 +80,18 @@ def check_backend(scheduler: str | None, workers: int | None) -> None:
         raise ConfigError(option, scheduler or workers, f"Dask is not installed; {INSTALL}")
 
 
-def per_process(key: str, build: Callable[[], Any]) -> Any:
+def per_process(key: str, build: Callable[[], Any], *, fresh: bool = False) -> Any:
     """``build()``, made once per process for each `key` (the last few kept): what a worker
     derives from a run's configuration (model, parameter sets, simulations) is built by its
-    first task of that run and reused by the next.
+    first task of that run and reused by the next. With `fresh`, built again (a serial run
+    hands its own objects to its tasks this way).
 
     Example:
         >>> per_process("doc-example", lambda: [1, 2]) is per_process("doc-example", list)
         True
     """
+    if fresh:
+        _CACHE.pop(key, None)
     if key not in _CACHE:
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -376,7 +376,7 @@ def run_scenario(
     writer = ResultWriter(out_dir, config_hash=config_hash, fresh=not resume)
     threads = task_threads(n_threads, scheduler, workers)
     if not distributed(scheduler, workers):  # the chunks run here: reuse this simulation
-        per_process(f"cohort-{config_hash}", lambda: sim)
+        per_process(f"cohort-{config_hash}", lambda: sim, fresh=True)
     chunks = range(0, scenario.n_patients, scenario.chunk_size)
     kept = writer.resumable_chunks() if resume else set()
     todo = (

@@ -112,7 +112,7 @@ def run_study(
     done = finished_units(parts, config_hash) if resume else set()
     threads = task_threads(n_threads, scheduler, workers)
     if not distributed(scheduler, workers):  # the chunks run here: reuse this study
-        per_process(_study_key(config_hash, threads), lambda: study)
+        per_process(_study_key(config_hash, threads), lambda: study, fresh=True)
     chunks: dict[tuple[int, int], list[Unit]] = {}
     for unit in units:
         if unit.name not in done:

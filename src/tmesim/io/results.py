@@ -55,6 +55,10 @@ PATIENT_ID = "patient_id"
 PATIENT_DIM = "patient"
 TIME_DIM = "time"
 
+ROW_GROUP_BYTES = 64 * 2**20
+"""The merged table is written in row groups of about this size (many chunks each): the writer
+keeps every row group's metadata in memory until the file closes, so one row group per chunk
+would grow with the cohort (about 0.1 MiB per chunk), while this bounds both."""
 HASH_KEY = "tmesim_config_hash"
 """Metadata key (Parquet schema, NetCDF attribute) of the configuration hash a chunk was run with."""
 _PART_NAME = re.compile(r"^part-(\d{5,})\.parquet$")
@@ -275,7 +279,8 @@ class ResultWriter:
     def finalize(self, expected_chunks: Iterable[int] | None = None) -> Path:
         """Write ``out_dir/patients.parquet``: every part, sorted by ``patient_id``.
 
-        Parts are read and written one at a time, so memory holds a single chunk. Returns the
+        Parts are read one at a time and written in row groups of about ``ROW_GROUP_BYTES``, so
+        memory holds at most that much of the table whatever the cohort's size. Returns the
         path of the table.
 
         Args:
@@ -313,10 +318,21 @@ class ResultWriter:
         schema = (self._schema or pq.read_schema(first)).remove_metadata()
         final = self.out_dir / PATIENTS_FILE
         with atomic_path(final) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            group: list[pa.Table] = []
+
+            def flush() -> None:
+                if group:
+                    merged = pa.concat_tables(group)
+                    writer.write_table(merged, row_group_size=max(merged.num_rows, 1))
+                    group.clear()
+
             for _, _, index in parts:
                 table = pq.read_table(patients_part_path(self.out_dir, index))
                 table = table.replace_schema_metadata(None)
-                writer.write_table(table.sort_by(PATIENT_ID).select(schema.names).cast(schema))
+                group.append(table.sort_by(PATIENT_ID).select(schema.names).cast(schema))
+                if sum(t.nbytes for t in group) >= ROW_GROUP_BYTES:
+                    flush()
+            flush()
         return final
 
     def _check_hash(self, index: int) -> None:

@@ -359,8 +359,11 @@ class ResultWriter:
 
 def _id_range(part: Path) -> tuple[int, int]:
     """Smallest and largest patient_id of a part, from Parquet statistics when available."""
-    metadata = pq.ParquetFile(part).metadata
-    column = metadata.schema.names.index(PATIENT_ID)
+    metadata = pq.read_metadata(part)
+    # The column's index from the Arrow schema (flat, so the same as Parquet's): reading the
+    # Parquet schema of every part (`metadata.schema`) retains memory, which would grow with
+    # the number of chunks of a large cohort.
+    column = pq.read_schema(part).get_field_index(PATIENT_ID)
     lows, highs = [], []
     for group in range(metadata.num_row_groups):
         stats = metadata.row_group(group).column(column).statistics

@@ -118,7 +118,7 @@ def fake_simulation(monkeypatch):
         def summary(self) -> str:
             return "5 virtual patients simulated [0 failed]"
 
-    def run_scenario(scenario, *, out_dir, progress, n_threads):
+    def run_scenario(scenario, *, out_dir, progress, n_threads, **backend):
         calls.append(
             {"scenario": scenario, "out_dir": out_dir, "progress": progress, "threads": n_threads}
         )

@@ -61,6 +61,27 @@ Overwrite = Annotated[
         "removed; folders holding other files are never used).",
     ),
 ]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        envvar="TMESIM_SCHEDULER",
+        help="Run the tasks (chunks of patients, points, studies, tissues) on the Dask scheduler "
+        "at ADDRESS (e.g. tcp://10.0.0.5:8786; needs the optional extra 'distributed'). "
+        "Results do not depend on it.",
+        metavar="ADDRESS",
+    ),
+]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Run the tasks on a local Dask cluster of N worker processes (needs the optional "
+        "extra 'distributed'). Results do not depend on it.",
+        metavar="N",
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -240,6 +261,15 @@ def simulate(
             metavar="qsp|abm",
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted run in the output folder: finished chunks are kept.",
+        ),
+    ] = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Simulate a cohort of virtual patients described by a scenario file.
 
@@ -257,13 +287,29 @@ def simulate(
     if loaded.engine == "abm":
         from tmesim.engines.abm.simulation import run_spatial_scenario
 
+        if scheduler is not None or workers is not None or resume:
+            raise ConfigError(
+                "--workers" if workers is not None else "--scheduler" if scheduler else "--resume",
+                "set",
+                "one spatial tissue is one task; run replicate tissues with `tmesim trial` "
+                "(a study with engine: abm), which takes --workers and --scheduler",
+            )
+
         spatial = run_spatial_scenario(loaded, out_dir, progress=not quiet, n_threads=threads)
         _stdout().print(spatial.summary(), soft_wrap=True, markup=False)
         return
 
     from tmesim.simulation import run_scenario
 
-    result = run_scenario(loaded, out_dir=out_dir, progress=not quiet, n_threads=threads)
+    result = run_scenario(
+        loaded,
+        out_dir=out_dir,
+        progress=not quiet,
+        n_threads=threads,
+        resume=resume,
+        scheduler=scheduler,
+        workers=workers,
+    )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
     n_patients = getattr(result, "n_patients", 0)
     unusable = getattr(result, "n_failed", 0) + getattr(result, "implausible", 0)
@@ -324,6 +370,8 @@ def trial(
     ] = False,
     quiet: Quiet = False,
     overwrite: Overwrite = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Run a virtual mouse study or clinical trial and write its tables and HTML report."""
     from tmesim.config.trial import load_trial
@@ -343,6 +391,8 @@ def trial(
         progress=not quiet,
         n_threads=threads,
         report=not no_report,
+        scheduler=scheduler,
+        workers=workers,
     )
     _stdout().print(result.summary(), soft_wrap=True, markup=False)
     if getattr(result, "rows", 0) and getattr(result, "failed", 0) == result.rows:
@@ -398,26 +448,8 @@ def sweep(
         ),
     ] = False,
     threads: Threads = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            envvar="TMESIM_SCHEDULER",
-            help="Run the points on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
-            "needs the optional extra 'distributed'). Results do not depend on it.",
-            metavar="ADDRESS",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            help="Run the points on a local Dask cluster of N worker processes (needs the "
-            "optional extra 'distributed').",
-            metavar="N",
-        ),
-    ] = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")
     ] = False,
@@ -544,6 +576,8 @@ def validate(
     threads: Threads = None,
     quiet: Quiet = False,
     overwrite: Overwrite = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Simulate published studies (tmesim/validation/targets) and compare with their results.
 
@@ -570,6 +604,8 @@ def validate(
         targets=targets,
         parameters=parameters,
         sensitivity=sensitivity or (),
+        scheduler=scheduler,
+        workers=workers,
     )
     rows = [
         (

@@ -347,51 +347,55 @@ def run_scenario(
     *,
     progress: bool = True,
     n_threads: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunSummary:
-    """Run a `SimulationScenario`, writing the per-patient table, trajectories and manifest."""
+    """Run a `SimulationScenario`, writing the per-patient table, trajectories and manifest.
+
+    The chunks of `chunk_size` patients are independent tasks (:func:`cohort_chunk`): they run
+    here, or on a Dask cluster (`scheduler` address, or `workers` local processes;
+    :mod:`tmesim.executor`). Each chunk is written (``patients/part-*.parquet``, a Parquet
+    dataset, and ``trajectories/chunk-*.nc``) as soon as it arrives, and the final table is
+    merged part by part, so memory holds a few chunks whatever the cohort's size. With `resume`,
+    the chunks already written under the same configuration are kept and only the missing ones
+    run (after a killed run or a lost worker)."""
     from rich.progress import Progress
 
-    from tmesim.config.validation import validate_config
+    from tmesim.executor import check_backend, distributed, per_process, run_tasks, task_threads
     from tmesim.io.manifest import hash_json, write_manifest
     from tmesim.io.results import ResultWriter
 
+    check_backend(scheduler, workers)
     out_dir = Path(out_dir)
-    sim = Simulation(
-        scenario.preset,
-        regimen=scenario.regimen,
-        mechanisms=scenario.mechanisms,
-        parameters_override=scenario.parameters,
-        solver=validate_config(SolverSettings, scenario.solver, label="solver", prefix=("solver",)),
-    )
+    sim = _scenario_simulation(scenario)
     compiled_kernel(sim.model)  # compile (or load from cache) before the clock starts
     config = scenario.model_dump(mode="json")
     config.pop("output", None)  # where the run is written does not change it
-    writer = ResultWriter(out_dir, config_hash=hash_json(config), fresh=True)
-    start = time.perf_counter()
-    n_failed = eradicated = absent = implausible = 0
+    config_hash = hash_json(config)
+    writer = ResultWriter(out_dir, config_hash=config_hash, fresh=not resume)
+    threads = task_threads(n_threads, scheduler, workers)
+    if not distributed(scheduler, workers):  # the chunks run here: reuse this simulation
+        per_process(f"cohort-{config_hash}", lambda: sim, fresh=True)
     chunks = range(0, scenario.n_patients, scenario.chunk_size)
+    kept = writer.resumable_chunks() if resume else set()
+    todo = (
+        (scenario, config_hash, threads, index, first)
+        for index, first in enumerate(chunks)
+        if index not in kept
+    )
+    start = time.perf_counter()
     with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("simulating", total=scenario.n_patients)
-        for index, first in enumerate(chunks):
-            n = min(scenario.chunk_size, scenario.n_patients - first)
-            result = sim.solve(
-                scenario.duration_days,
-                save_every=scenario.save_every_days,
-                n_patients=n,
-                seed=scenario.seed,
-                variability=scenario.variability,
-                first_patient=first,
-                n_threads=n_threads,
-            )
-            writer.write_chunk(index, result.patients, result.to_xarray())
-            n_failed += int((result.status > 0).sum())
-            implausible += int((result.status == IMPLAUSIBLE_STATUS_CODE).sum())
-            eradicated += int(result.patients["tumor_eradicated"].sum())
-            ok = result.status == 0
-            absent += int((ok & ~result.patients["tumor_at_start"].to_numpy(dtype=bool)).sum())
-            bar.advance(task, n)
-    writer.finalize(expected_chunks=range(len(chunks)))
+        done = sum(min(scenario.chunk_size, scenario.n_patients - chunks[i]) for i in kept)
+        task = bar.add_task("simulating", total=scenario.n_patients, completed=done)
+        for _, (index, patients, trajectories) in run_tasks(
+            cohort_chunk, todo, scheduler=scheduler, workers=workers
+        ):
+            writer.write_chunk(index, patients, trajectories)
+            bar.advance(task, len(patients))
+    final = writer.finalize(expected_chunks=range(len(chunks)))
     seconds = time.perf_counter() - start
+    n_failed, implausible, eradicated, absent = _outcome_counts(final)
     write_manifest(
         out_dir,
         command="simulate",
@@ -399,8 +403,65 @@ def run_scenario(
         seed=scenario.seed,
         model_hash=sim.model.structure_hash(),
         parameter_hash=sim.parameters.content_hash(),
-        extra={"regimen": str(sim.regimen_), "seconds": round(seconds, 3)},
+        extra={
+            "regimen": str(sim.regimen_),
+            "seconds": round(seconds, 3),
+            "chunks": len(chunks),
+            "chunks_resumed": len(kept),
+        },
     )
     return RunSummary(
         out_dir, scenario.n_patients, n_failed, seconds, eradicated, absent, implausible
     )
+
+
+def _scenario_simulation(scenario: SimulationScenario) -> Simulation:
+    from tmesim.config.validation import validate_config
+
+    return Simulation(
+        scenario.preset,
+        regimen=scenario.regimen,
+        mechanisms=scenario.mechanisms,
+        parameters_override=scenario.parameters,
+        solver=validate_config(SolverSettings, scenario.solver, label="solver", prefix=("solver",)),
+    )
+
+
+def cohort_chunk(
+    scenario: SimulationScenario, config_hash: str, n_threads: int | None, index: int, first: int
+) -> tuple[int, pd.DataFrame, xr.Dataset]:
+    """Chunk `index` of a scenario's cohort (patients `first` to `first + chunk_size - 1`):
+    ``(index, patient table, trajectories)``. A pure function of its arguments (every patient
+    draws from its own streams of the seed), the task a Dask worker runs; the simulation derived
+    from `scenario` is built once per process (`config_hash` names it)."""
+    from tmesim.executor import per_process
+
+    sim = per_process(f"cohort-{config_hash}", lambda: _scenario_simulation(scenario))
+    result = sim.solve(
+        scenario.duration_days,
+        save_every=scenario.save_every_days,
+        n_patients=min(scenario.chunk_size, scenario.n_patients - first),
+        seed=scenario.seed,
+        variability=scenario.variability,
+        first_patient=first,
+        n_threads=n_threads,
+    )
+    return index, result.patients, result.to_xarray()
+
+
+def _outcome_counts(table: Path) -> tuple[int, int, int, int]:
+    """Failed, implausible, eradicated and tumor-free-at-start patients of a merged table, read
+    batch by batch (three columns) so that a cohort of millions is never held in memory."""
+    import pyarrow.parquet as pq
+
+    failed = implausible = eradicated = absent = 0
+    columns = ["status_code", "tumor_eradicated", "tumor_at_start"]
+    for batch in pq.ParquetFile(table).iter_batches(columns=columns, batch_size=65536):
+        code = batch.column(0).to_numpy(zero_copy_only=False)
+        erad = batch.column(1).to_numpy(zero_copy_only=False).astype(bool)
+        at_start = batch.column(2).to_numpy(zero_copy_only=False).astype(bool)
+        failed += int((code > 0).sum())
+        implausible += int((code == IMPLAUSIBLE_STATUS_CODE).sum())
+        eradicated += int(erad.sum())
+        absent += int(((code == 0) & ~at_start).sum())
+    return failed, implausible, eradicated, absent

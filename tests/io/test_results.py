@@ -68,8 +68,17 @@ def test_chunked_write_finalize_load_gives_the_same_table(tmp_path):
 
     expected = pd.concat([chunks[i][0] for i in (0, 1, 2)], ignore_index=True)
     pd.testing.assert_frame_equal(load_patients(tmp_path), expected)
-    # One row group per part: the parts were streamed, not gathered in memory first.
+    # Small parts share a row group: the row groups' metadata does not grow with the chunks.
+    assert pq.ParquetFile(final).metadata.num_row_groups == 1
+
+
+def test_finalize_streams_parts_in_row_groups_of_bounded_size(tmp_path, monkeypatch):
+    writer, chunks = write_run(tmp_path, order=(2, 0, 1))
+    monkeypatch.setattr(results, "ROW_GROUP_BYTES", 1)  # every part fills a row group
+    final = writer.finalize()
     assert pq.ParquetFile(final).metadata.num_row_groups == 3
+    expected = pd.concat([chunks[i][0] for i in (0, 1, 2)], ignore_index=True)
+    pd.testing.assert_frame_equal(load_patients(tmp_path), expected)
 
 
 def test_finalize_sorts_rows_within_a_part(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from tmesim.config.sweep import sweep_from_dict
 from tmesim.errors import ConfigError
-from tmesim.sweeps.executor import run_tasks
+from tmesim.executor import run_tasks
 from tmesim.sweeps.run import run_sweep
 
 PD1 = {"drug": "rmp1-14", "amount": 200, "unit": "ug", "every_days": 3.5, "count": 2}
@@ -44,7 +44,7 @@ def test_the_default_path_does_not_import_dask() -> None:
     code = (
         "import sys\n"
         "import tmesim.cli, tmesim.sweeps.run\n"
-        "from tmesim.sweeps.executor import run_tasks\n"
+        "from tmesim.executor import run_tasks\n"
         "assert list(run_tasks(pow, [(2, 3)])) == [(0, 8)]\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
     )
@@ -112,7 +112,7 @@ def test_a_lost_worker_loses_nothing(tmp_path, monkeypatch) -> None:
 def test_without_dask_the_cluster_options_say_what_to_install(monkeypatch) -> None:
     import importlib.util
 
-    from tmesim.sweeps.executor import check_backend
+    from tmesim.executor import check_backend
 
     real = importlib.util.find_spec
     monkeypatch.setattr(

@@ -11,7 +11,7 @@ MODULES = [
     "tmesim.config.sweep",
     "tmesim.config.overrides",
     "tmesim.sweeps.design",
-    "tmesim.sweeps.executor",
+    "tmesim.executor",
     "tmesim.sweeps.endpoints",
     "tmesim.sweeps.synergy",
 ]

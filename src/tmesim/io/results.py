@@ -55,6 +55,10 @@ PATIENT_ID = "patient_id"
 PATIENT_DIM = "patient"
 TIME_DIM = "time"
 
+ROW_GROUP_BYTES = 64 * 2**20
+"""The merged table is written in row groups of about this size (many chunks each): the writer
+keeps every row group's metadata in memory until the file closes, so one row group per chunk
+would grow with the cohort (about 0.1 MiB per chunk), while this bounds both."""
 HASH_KEY = "tmesim_config_hash"
 """Metadata key (Parquet schema, NetCDF attribute) of the configuration hash a chunk was run with."""
 _PART_NAME = re.compile(r"^part-(\d{5,})\.parquet$")
@@ -177,6 +181,21 @@ class ResultWriter:
         """Indices of the chunks fully written (both files present), e.g. to resume a run."""
         return completed_chunks(self.out_dir)
 
+    def resumable_chunks(self) -> set[int]:
+        """Completed chunks whose files read and were written under this writer's configuration
+        hash: what a resumed run keeps. The files of every other chunk (damaged, or of another
+        configuration) are removed, so that the run recomputes them."""
+        valid = set()
+        for index in self.completed_chunks():
+            try:
+                self._check_hash(index)
+            except RunError:
+                patients_part_path(self.out_dir, index).unlink(missing_ok=True)
+                trajectories_chunk_path(self.out_dir, index).unlink(missing_ok=True)
+                continue
+            valid.add(index)
+        return valid
+
     def write_chunk(self, index: int, patients: pd.DataFrame, trajectories: xr.Dataset) -> None:
         """Write chunk ``index``: its patient table (Parquet) and trajectories (NetCDF).
 
@@ -260,7 +279,8 @@ class ResultWriter:
     def finalize(self, expected_chunks: Iterable[int] | None = None) -> Path:
         """Write ``out_dir/patients.parquet``: every part, sorted by ``patient_id``.
 
-        Parts are read and written one at a time, so memory holds a single chunk. Returns the
+        Parts are read one at a time and written in row groups of about ``ROW_GROUP_BYTES``, so
+        memory holds at most that much of the table whatever the cohort's size. Returns the
         path of the table.
 
         Args:
@@ -298,10 +318,21 @@ class ResultWriter:
         schema = (self._schema or pq.read_schema(first)).remove_metadata()
         final = self.out_dir / PATIENTS_FILE
         with atomic_path(final) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            group: list[pa.Table] = []
+
+            def flush() -> None:
+                if group:
+                    merged = pa.concat_tables(group)
+                    writer.write_table(merged, row_group_size=max(merged.num_rows, 1))
+                    group.clear()
+
             for _, _, index in parts:
                 table = pq.read_table(patients_part_path(self.out_dir, index))
                 table = table.replace_schema_metadata(None)
-                writer.write_table(table.sort_by(PATIENT_ID).select(schema.names).cast(schema))
+                group.append(table.sort_by(PATIENT_ID).select(schema.names).cast(schema))
+                if sum(t.nbytes for t in group) >= ROW_GROUP_BYTES:
+                    flush()
+            flush()
         return final
 
     def _check_hash(self, index: int) -> None:
@@ -328,8 +359,11 @@ class ResultWriter:
 
 def _id_range(part: Path) -> tuple[int, int]:
     """Smallest and largest patient_id of a part, from Parquet statistics when available."""
-    metadata = pq.ParquetFile(part).metadata
-    column = metadata.schema.names.index(PATIENT_ID)
+    metadata = pq.read_metadata(part)
+    # The column's index from the Arrow schema (flat, so the same as Parquet's): reading the
+    # Parquet schema of every part (`metadata.schema`) retains memory, which would grow with
+    # the number of chunks of a large cohort.
+    column = pq.read_schema(part).get_field_index(PATIENT_ID)
     lows, highs = [], []
     for group in range(metadata.num_row_groups):
         stats = metadata.row_group(group).column(column).statistics

@@ -31,11 +31,11 @@ from tmesim.config.overrides import set_entries
 from tmesim.config.sweep import SweepConfig
 from tmesim.config.trial import TrialScenario, trial_from_dict
 from tmesim.errors import ConfigError
+from tmesim.executor import check_backend, run_tasks, task_threads
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.sweeps.design import Point, design_points
 from tmesim.sweeps.endpoints import binary_outcome, point_endpoints
-from tmesim.sweeps.executor import check_backend, run_tasks
 from tmesim.sweeps.synergy import loewe_estimate, synergy_estimate
 
 __all__ = ["SweepSummary", "loewe_table", "point_scenarios", "run_sweep", "synergy_table"]
@@ -313,7 +313,7 @@ def run_sweep(
     workers: int | None = None,
 ) -> SweepSummary:
     """Run every point of `config` (studies made from `template`) into `out_dir`: here, or on
-    a Dask cluster (`scheduler` address, or `workers` local processes; see `sweeps.executor`)."""
+    a Dask cluster (`scheduler` address, or `workers` local processes; see `tmesim.executor`)."""
     from rich.progress import Progress
 
     out_dir = Path(out_dir)
@@ -322,8 +322,7 @@ def run_sweep(
     points_dir = out_dir / POINTS_DIR
     _prepare(points_dir, hash_json([_hash(s) for _, s in planned]), resume)
     start = time.perf_counter()
-    if n_threads is None and (scheduler is not None or workers is not None):
-        n_threads = 1  # one thread per Dask worker process: the cluster gives the parallelism
+    n_threads = task_threads(n_threads, scheduler, workers)
     todo = [
         (point, scenario, points_dir / point.name, config, n_threads)
         for point, scenario in planned

@@ -6,6 +6,12 @@ share the same virtual patients. Each finished unit writes its rows (patients, b
 Parquet parts and then a marker; `resume=True` skips the units whose marker exists, so an interrupted
 run loses at most the units in flight and ends with the same tables as an uninterrupted one.
 
+The chunks are independent tasks (:func:`chunk_tables`, a pure function of the scenario and the
+chunk's patients, every patient drawing from its own streams): they run here, or on a Dask cluster
+(`scheduler`, `workers`; :mod:`tmesim.executor`), where workers rebuild the study once and load
+the compiled kernel from the shared cache. The parts stream into ``parts/`` (one Parquet dataset
+per table) as the chunks arrive, whatever the order; the tables are the same value for value.
+
 Example:
     >>> from tmesim.config.trial import trial_from_dict
     >>> s = trial_from_dict({"title": "t", "cohorts": [{"name": "4T1", "preset": "mouse_4t1",
@@ -26,6 +32,7 @@ import pandas as pd
 from tmesim.cohorts.baseline import Baseline, grow_lesions, grow_to_start
 from tmesim.config.trial import TrialScenario
 from tmesim.engines.qsp.compiled import compiled_kernel
+from tmesim.executor import check_backend, distributed, per_process, run_tasks, task_threads
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.io.manifest import hash_json, write_manifest
 from tmesim.trials.biomarkers import BIOMARKERS
@@ -75,16 +82,26 @@ def run_study(
     progress: bool = True,
     n_threads: int | None = None,
     report: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> StudySummary:
     """Run `scenario` into `out_dir`: per-patient table, burden and visit tables, study.json,
-    manifest and (with `report`) the HTML report."""
+    manifest and (with `report`) the HTML report. The chunks of patients run here, or on a Dask
+    cluster: at `scheduler` (an address) or on `workers` local processes."""
     from rich.progress import Progress
 
+    check_backend(scheduler, workers)
     if scenario.engine == "abm":
         from tmesim.trials.spatial import run_spatial_study
 
         return run_spatial_study(  # type: ignore[return-value]
-            scenario, out_dir, progress=progress, n_threads=n_threads, report=report
+            scenario,
+            out_dir,
+            progress=progress,
+            n_threads=n_threads,
+            report=report,
+            scheduler=scheduler,
+            workers=workers,
         )
     out_dir = Path(out_dir)
     study = Study(scenario, n_threads)
@@ -94,26 +111,43 @@ def run_study(
     prepare(out_dir, parts, config_hash, resume)
     units = study.units()
     done = finished_units(parts, config_hash) if resume else set()
+    threads = task_threads(n_threads, scheduler, workers)
+    if not distributed(scheduler, workers):  # the chunks run here: reuse this study
+        per_process(_study_key(config_hash, threads), lambda: study, fresh=True)
+    chunks: dict[tuple[int, int], list[Unit]] = {}
+    for unit in units:
+        if unit.name not in done:
+            chunks.setdefault((unit.cohort, unit.chunk), []).append(unit)
+    tasks = ((scenario, config_hash, threads, todo) for todo in chunks.values())
     start = time.perf_counter()
-    grown: tuple[int, int] | None = None  # (cohort, chunk) whose baselines are in `lesions`
-    lesions: list[Baseline] = []
     run = 0
     total = sum(len(u.patients) for u in units)
+    kept = sum(len(u.patients) for u in units if u.name in done)
     with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("simulating", total=total)
-        for unit in units:
-            if unit.name in done:
+        task = bar.add_task("simulating", total=total, completed=kept)
+        for _, finished in run_tasks(chunk_tables, tasks, scheduler=scheduler, workers=workers):
+            for unit, tables in finished:
+                write_unit(parts, unit, tables, config_hash)
+                run += 1
                 bar.advance(task, len(unit.patients))
-                continue
-            if grown != (unit.cohort, unit.chunk):
-                grown = (unit.cohort, unit.chunk)
-                lesions = _baselines(study, unit.cohort, _chunk_ids(study, unit))
-            tables = _run_unit(study, unit, lesions)
-            write_unit(parts, unit, tables, config_hash)
-            run += 1
-            bar.advance(task, len(unit.patients))
     seconds = time.perf_counter() - start
     return _finalize(study, out_dir, parts, units, run, len(done), seconds, report, config_hash)
+
+
+def _study_key(config_hash: str, n_threads: int | None) -> str:
+    return f"study-{config_hash}-{n_threads}"
+
+
+def chunk_tables(
+    scenario: TrialScenario, config_hash: str, n_threads: int | None, units: list[Unit]
+) -> list[tuple[Unit, dict[str, pd.DataFrame]]]:
+    """The tables (patients, burden, visits) of `units`, arms of one chunk of one cohort: the
+    chunk's patients grown to treatment start (or read from the baseline cache) and treated in
+    each arm. A pure function of its arguments, the task a Dask worker runs; the study derived
+    from `scenario` is built once per process (`config_hash` names it)."""
+    study = per_process(_study_key(config_hash, n_threads), lambda: Study(scenario, n_threads))
+    lesions = _baselines(study, units[0].cohort, _chunk_ids(study, units[0]))
+    return [(unit, _run_unit(study, unit, lesions)) for unit in units]
 
 
 def _chunk_ids(study: Study, unit: Unit) -> np.ndarray:

@@ -30,6 +30,7 @@ import pandas as pd
 from tmesim.config.trial import TrialScenario
 from tmesim.config.validation import validate_config
 from tmesim.engines.abm.config import AbmSettings
+from tmesim.executor import distributed, run_tasks, task_threads
 from tmesim.io.atomic import atomic_path
 from tmesim.io.manifest import hash_json, write_manifest
 
@@ -80,6 +81,60 @@ class SpatialStudySummary:
         return "\n".join(lines)
 
 
+def tissue_readouts(
+    scenario: TrialScenario,
+    settings: AbmSettings,
+    ci: int,
+    ai: int,
+    r: int,
+    out_dir: Path,
+    progress: bool,
+    n_threads: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """Replicate `r` of cohort `ci` under arm `ai`: its tissue written to its folder under
+    `out_dir`; its readouts (with the cohort, arm, replicate and folder) and seed. A pure
+    function of its arguments (the tissue's seed is the study seed's replicate stream), the task
+    a Dask worker runs."""
+    from tmesim.engines.abm.simulation import replicate_seed, run_abm
+
+    cohort, arm = scenario.cohorts[ci], scenario.arms[ai]
+    seed = replicate_seed(scenario.seed, ci * 1_000_000 + r)
+    folder = Path(TISSUES_DIR) / f"cohort{ci}-arm{ai}-tissue{r:03d}"
+    result = run_abm(
+        cohort.preset,
+        settings=settings,
+        regimen=arm.regimen,
+        mechanisms=cohort.mechanisms,
+        parameters=cohort.parameters,
+        duration_days=scenario.follow_up_days,
+        seed=seed,
+        out_dir=out_dir / folder,
+        progress=progress,
+        n_threads=n_threads,
+    )
+    table = result.readouts.assign(
+        cohort=cohort.name, arm=arm.name, replicate=r, tissue=str(folder)
+    )
+    return table, seed
+
+
+def _tissue_row(table: pd.DataFrame, seed: int) -> dict:
+    """A tissue's row of the patient table: its first and last readouts."""
+    first, last = table.iloc[0], table.iloc[-1]
+    row = {
+        "patient_id": int(first["replicate"]),
+        "cohort": first["cohort"],
+        "arm": first["arm"],
+        "replicate": int(first["replicate"]),
+        "seed": seed,
+        "status": "success",
+        "tissue": first["tissue"],
+        "n_tumor_start": int(first["n_tumor"]),
+    }
+    row.update({f"{k}_final": last[k] for k in _FINAL})
+    return row
+
+
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
@@ -92,49 +147,28 @@ def run_spatial_study(
     progress: bool = True,
     n_threads: int | None = None,
     report: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> SpatialStudySummary:
-    """Run every cohort × arm × replicate tissue of `scenario` into `out_dir`."""
-    from tmesim.engines.abm.simulation import replicate_seed, run_abm
-
+    """Run every cohort × arm × replicate tissue of `scenario` into `out_dir`: here, or each
+    tissue a task on a Dask cluster (`scheduler` address or `workers` local processes; the
+    workers write the tissues' folders, so `out_dir` must be on a file system they share)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = validate_config(AbmSettings, scenario.abm, label="abm", prefix=("abm",))
     start = time.perf_counter()
-    rows, tables = [], []
-    for ci, cohort in enumerate(scenario.cohorts):
-        for ai, arm in enumerate(scenario.arms):
-            for r in range(cohort.n):
-                seed = replicate_seed(scenario.seed, ci * 1_000_000 + r)
-                folder = Path(TISSUES_DIR) / f"cohort{ci}-arm{ai}-tissue{r:03d}"
-                result = run_abm(
-                    cohort.preset,
-                    settings=settings,
-                    regimen=arm.regimen,
-                    mechanisms=cohort.mechanisms,
-                    parameters=cohort.parameters,
-                    duration_days=scenario.follow_up_days,
-                    seed=seed,
-                    out_dir=out_dir / folder,
-                    progress=progress,
-                    n_threads=n_threads,
-                )
-                table = result.readouts.assign(
-                    cohort=cohort.name, arm=arm.name, replicate=r, tissue=str(folder)
-                )
-                tables.append(table)
-                first, last = table.iloc[0], table.iloc[-1]
-                row = {
-                    "patient_id": r,
-                    "cohort": cohort.name,
-                    "arm": arm.name,
-                    "replicate": r,
-                    "seed": seed,
-                    "status": "success",
-                    "tissue": str(folder),
-                    "n_tumor_start": int(first["n_tumor"]),
-                }
-                row.update({f"{k}_final": last[k] for k in _FINAL})
-                rows.append(row)
+    threads = task_threads(n_threads, scheduler, workers)
+    shown = progress and not distributed(scheduler, workers)
+    tasks = [
+        (scenario, settings, ci, ai, r, out_dir, shown, threads)
+        for ci, cohort in enumerate(scenario.cohorts)
+        for ai in range(len(scenario.arms))
+        for r in range(cohort.n)
+    ]
+    done = dict(run_tasks(tissue_readouts, tasks, scheduler=scheduler, workers=workers))
+    ordered = [done[i] for i in range(len(tasks))]  # in task order, however they finished
+    tables = [table for table, _ in ordered]
+    rows = [_tissue_row(table, seed) for table, seed in ordered]
     patients = pd.DataFrame(rows)
     readouts = pd.concat(tables, ignore_index=True)
     _write_parquet(out_dir / PATIENTS_FILE, patients)

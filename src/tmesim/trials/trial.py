@@ -85,11 +85,22 @@ class Trial:
         n_threads: int | None = None,
         report: bool = True,
         progress: bool = False,
+        scheduler: str | None = None,
+        workers: int | None = None,
     ) -> TrialResult:
-        """Run into `out_dir` (tables, manifest and, with `report`, the HTML report)."""
+        """Run into `out_dir` (tables, manifest and, with `report`, the HTML report); the chunks
+        of patients on a Dask cluster with `scheduler` (its address) or `workers` (local worker
+        processes), the same tables as here (:mod:`tmesim.executor`)."""
         out = Path(out_dir)
         summary = run_study(
-            self.scenario, out, resume=resume, progress=progress, n_threads=n_threads, report=report
+            self.scenario,
+            out,
+            resume=resume,
+            progress=progress,
+            n_threads=n_threads,
+            report=report,
+            scheduler=scheduler,
+            workers=workers,
         )
         return TrialResult(out, summary)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tmesim.errors import ConfigError, TmesimError
+from tmesim.executor import check_backend
 from tmesim.io.atomic import atomic_write, atomic_write_text
 from tmesim.validation.acceptance import Verdict, describe_rule, judge
 from tmesim.validation.metrics import MetricValue, compute_metric, half_life_value
@@ -33,6 +34,7 @@ from tmesim.validation.record import CalibrationRecord, load_record
 from tmesim.validation.targets import Target, load_targets, study_key
 
 if TYPE_CHECKING:
+    from tmesim.config.trial import TrialScenario
     from tmesim.trials.trial import TrialResult
 
 DEFAULT_OUT = "tmesim-validation"
@@ -199,6 +201,54 @@ def simulate_target(
     return compute_metric(target, run)
 
 
+def run_target_study(
+    scenario: TrialScenario, folder: Path, n_threads: int | None
+) -> TrialResult | str | None:
+    """One study of the suite run into `folder`: its result, the reason it failed, or None for
+    a study the configuration refuses (its targets then report the error). A pure function of
+    its arguments, the task a Dask worker runs."""
+    from tmesim.trials.trial import Trial
+
+    try:
+        return Trial(scenario).run(folder, n_threads=n_threads, report=False, progress=False)
+    except ConfigError:
+        return None
+    except Exception as exc:  # a failed study fails its targets, not the suite
+        return _failure(exc)
+
+
+def _run_studies(
+    targets: Sequence[Target],
+    fast: bool,
+    parameters: Overrides,
+    folder: Path,
+    threads: int | None,
+    scheduler: str | None,
+    workers: int | None,
+) -> dict[str, TrialResult | str]:
+    """Every distinct study of `targets`, each a task on the Dask cluster, by study key."""
+    from tmesim.executor import run_tasks, task_threads
+
+    scenarios: dict[str, TrialScenario] = {}
+    for target in targets:
+        if target.kind == "pk":
+            continue
+        n = target.simulate.n_fast if fast else target.simulate.n
+        try:
+            scenario = target.scenario_at(n, parameters)
+        except Exception:  # reported by the target itself when it is simulated
+            continue
+        scenarios.setdefault(study_key(scenario), scenario)
+    keys = list(scenarios)
+    per_task = task_threads(threads, scheduler, workers)
+    tasks = [(scenarios[k], folder / k, per_task) for k in keys]
+    runs: dict[str, TrialResult | str] = {}
+    for i, run in run_tasks(run_target_study, tasks, scheduler=scheduler, workers=workers):
+        if run is not None:
+            runs[keys[i]] = run
+    return runs
+
+
 def _simulate(
     targets: Sequence[Target],
     out: Path,
@@ -206,8 +256,14 @@ def _simulate(
     threads: int | None,
     progress: bool,
     parameters: Overrides,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> list[tuple[Target, MetricValue | None, Verdict, float, int]]:
+    from tmesim.executor import distributed
+
     runs: dict[str, TrialResult | str] = {}
+    if distributed(scheduler, workers):
+        runs = _run_studies(targets, fast, parameters, out / "studies", threads, scheduler, workers)
     rows = []
     for target in targets:
         start = time.perf_counter()
@@ -282,9 +338,13 @@ def run_validation(
     record: CalibrationRecord | None = None,
     parameters: Overrides | None = None,
     sensitivity: Sequence[str | Path] = (),
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> ValidationReport:
     """Simulate the targets (all, `only` these ids, or the fast subset at its small n), judge
-    each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically).
+    each, and write ``validation.csv`` and ``validation.html`` into `out` (atomically). The
+    studies run here, or each a task on a Dask cluster (`scheduler` address, or `workers` local
+    processes; :mod:`tmesim.executor`), with the same table.
     `parameters` replaces preset values for a what-if run (see `parse_overrides`); `sensitivity`
     names finished `tmesim sensitivity` runs whose carrying parameters the page shows per target."""
     from tmesim.validation.page import render_page
@@ -294,7 +354,8 @@ def run_validation(
     chosen = list(targets) if targets is not None else load_targets(only, fast=fast)
     record = record if record is not None else load_record()
     parameters = parameters or {}
-    rows = _simulate(chosen, out, fast, threads, progress, parameters)
+    check_backend(scheduler, workers)
+    rows = _simulate(chosen, out, fast, threads, progress, parameters, scheduler, workers)
     table = validation_table(rows, record, parameters)
     carrying = read_carrying(sensitivity) if sensitivity else {}
     page = render_page(table, rows, record, fast=fast, overrides=parameters, carrying=carrying)

@@ -47,7 +47,7 @@ def test_anti_pd1_raises_killing_only_where_pd_ligands_are_present():
 
 def test_anti_pdl1_spares_pdl2_but_anti_pd1_blocks_both():
     pdl2_only = {
-        "overrides": {"clone_0_pdl1": 0.0, "tumor_pdl2": 20.0},
+        "overrides": {**{f"clone_{k}_pdl1": 0.0 for k in range(4)}, "tumor_pdl2": 20.0},
         "mechanisms": {"ifng_pdl1": False},
     }
     base = run("human_melanoma", days=30, **pdl2_only)
@@ -315,6 +315,7 @@ def test_car_t_spares_antigen_negative_clone():
         "clone_0_cd19": 1.0,
         "clone_3_cd19": 0.0,
         "clone_3_emergence_rate": 1e-4,
+        "clone_2_founder_fraction": 0.0,  # no other CD19-negative cells from the start
     }
     untreated = run("human_melanoma", days=60, overrides=b_all)
     cart = run("human_melanoma", "tisagenlecleucel 1e4 cells/kg once", days=60, overrides=b_all)

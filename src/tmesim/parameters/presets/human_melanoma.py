@@ -31,7 +31,7 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            3619.04,
+            5347.18,
             "cell/mm^3",
             calibrated(
                 "T cells outnumber macrophages about four to one in untreated metastases (Erdag "

@@ -939,7 +939,7 @@ HUMAN: dict[str, Parameter] = _table(
     ),
     _p(
         "cd28_costimulation_half",
-        0.6,
+        0.8,
         "1",
         calibrated(
             "by hand to checkmate067_orr_ipilimumab, the free-B7 fraction for half-maximal CD28 "
@@ -950,13 +950,13 @@ HUMAN: dict[str, Parameter] = _table(
     ),
     _p(
         "cd8_max_divisions",
-        11.44,
+        12.13,
         "1",
         calibrated(
             "by hand with cd28_costimulation_half: set so that the untreated expansion of a primed "
-            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.672), "
+            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.634), "
             "stays 2^7.69 (~200-fold) as with the library's pair (10 divisions, half 0.3, "
-            "co-stimulation 0.769); ~2800-fold at "
+            "co-stimulation 0.769); ~4500-fold at "
             "full co-stimulation, inside the 10^3–10^4-fold expansion of human primary CD8 responses "
             "(yellow-fever vaccine, Akondy 2017 Nature 552:362) [r]"
         ),

@@ -100,9 +100,9 @@ def test_states_stay_finite_and_non_negative(model, factors, dose_day):
 
 
 def test_a_tumor_gone_before_treatment_is_redrawn_not_counted_as_eradicated():
-    # examples/human_melanoma_nivo_ipi.yaml: grown untreated from the inoculum for the preset's
-    # pretreatment days, some drawn patients reject their tumor before day 0; they used to be
-    # counted as eradicated by the regimen.
+    # examples/human_melanoma_nivo_ipi.yaml with a strongly immunogenic melanoma: grown untreated
+    # from the inoculum for the preset's pretreatment days, some drawn patients reject their tumor
+    # before day 0; they used to be counted as eradicated by the regimen.
     from pathlib import Path
 
     from tmesim.config.scenario import load_scenario
@@ -110,7 +110,12 @@ def test_a_tumor_gone_before_treatment_is_redrawn_not_counted_as_eradicated():
 
     example = Path(__file__).parents[1] / "examples" / "human_melanoma_nivo_ipi.yaml"
     s = load_scenario(example)
-    sim = Simulation(s.preset, regimen=s.regimen, solver=SolverSettings(**s.solver))
+    sim = Simulation(
+        s.preset,
+        regimen=s.regimen,
+        solver=SolverSettings(**s.solver),
+        parameters_override={"tumor_antigen_breadth": 10.0},
+    )
     result = sim.solve(days=14, save_every=7, n_patients=12, seed=s.seed, variability=True)
     p = result.patients
     cells_day0 = result.observable("tumor_cells")[:, 0]

@@ -215,7 +215,7 @@ class Simulation:
         P, table = sample_population(
             self.parameters, self.model, ids, seed, variability=variability
         )
-        Y0 = np.tile(self.parameters.initial_state(self.model), (n_patients, 1))
+        Y0 = self.parameters.founding_states(self.model, P)
         n_save = int(math.floor(days / save_every + 1e-9)) + 1
         t_save = np.arange(n_save) * save_every
         doses = self.dose_schedule(n_patients, until_day=days)

@@ -47,7 +47,7 @@ def test_anti_pd1_raises_killing_only_where_pd_ligands_are_present():
 
 def test_anti_pdl1_spares_pdl2_but_anti_pd1_blocks_both():
     pdl2_only = {
-        "overrides": {"clone_0_pdl1": 0.0, "tumor_pdl2": 20.0},
+        "overrides": {**{f"clone_{k}_pdl1": 0.0 for k in range(4)}, "tumor_pdl2": 20.0},
         "mechanisms": {"ifng_pdl1": False},
     }
     base = run("human_melanoma", days=30, **pdl2_only)
@@ -315,6 +315,7 @@ def test_car_t_spares_antigen_negative_clone():
         "clone_0_cd19": 1.0,
         "clone_3_cd19": 0.0,
         "clone_3_emergence_rate": 1e-4,
+        "clone_2_founder_fraction": 0.0,  # no other CD19-negative cells from the start
     }
     untreated = run("human_melanoma", days=60, overrides=b_all)
     cart = run("human_melanoma", "tisagenlecleucel 1e4 cells/kg once", days=60, overrides=b_all)
@@ -325,3 +326,29 @@ def test_car_t_spares_antigen_negative_clone():
     assert at(cart, "cart_kill_rate", 10) > 0.0
     assert at(untreated, "clone_3_fraction", 20) < 0.01
     assert at(untreated, "clone_3_fraction", 60) < 0.01
+
+
+# --- CD28 co-stimulation of effectors in the lesion -----------------------------------------------
+
+
+def test_cd28_in_the_lesion_acts_only_where_a_preset_sets_its_dependence():
+    """With no CD28 dependence of intratumoral proliferation, how much of CD28 PD-1 removes
+    changes nothing; with it, CTLA-4 capture and PD-1 slow the effectors' expansion in the lesion,
+    and anti-CTLA-4 gives more of it back than without the dependence (read before the cells it
+    primes arrive)."""
+    ipi = "ipilimumab 3 mg/kg q3w x2"
+    off = {"tumor_cd28_dependence": 0.0}
+    a = run("human_melanoma", days=30, rtol=1e-9, overrides={**off, "pd1_cd28_inhibition": 0.0})
+    b = run("human_melanoma", days=30, rtol=1e-9, overrides={**off, "pd1_cd28_inhibition": 0.9})
+    np.testing.assert_allclose(
+        b.observable("tumor_cells"), a.observable("tumor_cells"), rtol=1e-5, atol=1e-3
+    )
+
+    on = {"tumor_cd28_dependence": 1.0, "pd1_cd28_inhibition": 0.5}
+    base_off, base_on = a, run("human_melanoma", days=30, overrides=on)
+    ipi_off = run("human_melanoma", ipi, days=30, overrides={**off, "pd1_cd28_inhibition": 0.0})
+    ipi_on = run("human_melanoma", ipi, days=30, overrides=on)
+    assert at(base_on, "cd8_effector_tumor", 20) < at(base_off, "cd8_effector_tumor", 20)
+    gain_on = at(ipi_on, "cd8_effector_tumor", 3) / at(base_on, "cd8_effector_tumor", 3)
+    gain_off = at(ipi_off, "cd8_effector_tumor", 3) / at(base_off, "cd8_effector_tumor", 3)
+    assert gain_on > gain_off

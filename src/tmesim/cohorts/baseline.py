@@ -254,7 +254,7 @@ def _grow_once(
     n = P.shape[0]
     k_vol = model.observable_ids.index("tumor_volume")
     extinct = np.array(model.extinguishable_indices, dtype=np.int64)
-    y_start = np.tile(parameters.initial_state(model), (n, 1))
+    y_start = parameters.founding_states(model, P)
     max_days = parameters.start.max_days
     width = max_days / WINDOWS
     n_grid = 64

@@ -291,6 +291,28 @@ def add_t_cells(
         "maximal antigen- and IL-2-driven proliferation of effectors in the tumor",
     )
     il2_half = P("il2_t_cell_half", "pM", "IL-2 for half-maximal T-cell proliferation in the tumor")
+    # CD28 in the lesion: B7 on tumor myeloid cells co-stimulates dividing effectors; CTLA-4 on
+    # Tregs and activated T cells there captures it as in the node (Qureshi 2011), and engaged PD-1
+    # dephosphorylates CD28 (Hui 2017 Science 355:1428); the proliferative burst after PD-1
+    # blockade needs CD28 (Kamphorst 2017 Science 355:1423). Both blockers release one signal, so
+    # in the lesion their effects overlap instead of multiplying.
+    cd28_dependence = P(
+        "tumor_cd28_dependence",
+        "1",
+        "share of effector proliferation in the tumor that needs CD28 co-stimulation",
+    )
+    pd1_cd28 = P(
+        "pd1_cd28_inhibition",
+        "1",
+        "share of the CD28 signal removed by fully engaged PD-1",
+    )
+    b7_free_tumor = 1 / (
+        1 + sw.ctla4 * (1 - e.occupancy_tumor["anti_ctla4"]) * (capture_treg + capture_tconv)
+    )
+    cd28_tumor = b7_free_tumor * (1 - pd1_cd28 * out.h_pd1_mean)
+    costim_tumor = sat(cd28_tumor, costim_half) * (1 + costim_half)
+    out.costimulation_tumor = costim_tumor
+    cd28_factor = 1 - cd28_dependence + cd28_dependence * costim_tumor
     prolif_inhib = P(
         "myeloid_proliferation_inhibition_max",
         "1",
@@ -306,6 +328,7 @@ def add_t_cells(
         * stim
         * sat(s.il2, il2_half)
         * (1 - prolif_inhib * m.suppression)
+        * cd28_factor
         * room
         * s.cd8_effector_tumor,
     )

@@ -112,6 +112,13 @@ def declare_tumor(b: ModelBuilder, s: SimpleNamespace, sw: SimpleNamespace) -> S
     # Variants arise from divisions of the parental clone (immunoediting substrate): such a
     # division is a birth of the variant's population that its own cells did not make (an inflow).
     for k in range(1, N_CLONES):
+        # The share of the founding cells that already belong to the variant (a subclone present
+        # before the modeled history starts) sets the patient's initial state, not a rate.
+        P(
+            f"clone_{k}_founder_fraction",
+            "1",
+            f"clone {k}: share of the founding tumor cells that already carry this variant",
+        )
         mu = P(
             f"clone_{k}_emergence_rate",
             "1",

@@ -19,6 +19,7 @@ import numpy as np
 
 from tmesim.errors import ConfigError
 from tmesim.model.builder import Model
+from tmesim.model.states import N_CLONES
 from tmesim.parameters.units import convert, parse_quantity
 
 
@@ -235,6 +236,38 @@ class ParameterSet:
     def initial_state(self, model: Model) -> np.ndarray:
         """Initial state in the model's order (species not listed start at 0)."""
         return np.array([self.initial.get(sid, 0.0) for sid in model.species_ids], dtype=np.float64)
+
+    def founding_states(self, model: Model, P: np.ndarray) -> np.ndarray:
+        """Initial states of the patients whose parameters are the rows of `P`: the preset's
+        initial state, with each patient's `clone_k_founder_fraction` of the parental clone's
+        founding cells moved to variant k (pre-existing subclones).
+
+        Example:
+            >>> from tmesim.model import build_model
+            >>> from tmesim.parameters import get_preset
+            >>> m = build_model(); ps = get_preset("mouse_4t1")
+            >>> P = np.tile(ps.vector(m), (2, 1))
+            >>> P[1, m.parameter_index("clone_2_founder_fraction")] = 0.25
+            >>> y = ps.founding_states(m, P); i = m.species_index("tumor_clone_2")
+            >>> [float(v) for v in y[:, i] / y[:, m.species_index("tumor_clone_0")]]
+            [0.0, 0.3333333333333333]
+        """
+        y = np.tile(self.initial_state(model), (P.shape[0], 1))
+        parent = model.species_index("tumor_clone_0")
+        shares = [
+            (
+                model.species_index(f"tumor_clone_{k}"),
+                P[:, model.parameter_index(f"clone_{k}_founder_fraction")],
+            )
+            for k in range(1, N_CLONES)
+        ]
+        total = sum((f for _, f in shares), np.zeros(P.shape[0]))
+        scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
+        founders = y[:, parent].copy()
+        for i, f in shares:
+            y[:, i] += founders * f * scale
+        y[:, parent] = founders * (1.0 - total * scale)
+        return y
 
     def content_hash(self) -> str:
         """Hash of all values, units, priors, correlations, initial conditions and start rule."""

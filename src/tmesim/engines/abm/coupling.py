@@ -139,7 +139,7 @@ def _solve_systemic(simulation, start_day: float, days: float, every: float) -> 
     sol = simulate(
         model,
         P,
-        params.initial_state(model)[None, :],
+        params.founding_states(model, P),
         times[None, :],
         simulation.dose_schedule(1, until_day=float(times[-1])),
         t0=t0,

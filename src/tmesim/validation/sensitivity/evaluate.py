@@ -220,7 +220,7 @@ def evaluate_observable(
     P = np.tile(sim.parameters.vector(model), (n, 1))
     for j, f in enumerate(factors):
         P[:, model.parameter_index(f.id)] = f.values(U[:, j], fold)[preset]
-    Y0 = np.tile(sim.parameters.initial_state(model), (n, 1))
+    Y0 = sim.parameters.founding_states(model, P)
     sol = simulate(
         model,
         P,

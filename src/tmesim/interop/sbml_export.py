@@ -142,7 +142,7 @@ def export_sbml(
         c.setConstant(True)
         c.setSpatialDimensions(3)
         c.setUnits("dimensionless")
-    y0 = params.initial_state(model)
+    y0 = params.founding_states(model, params.vector(model)[None, :])[0]  # nominal patient
     for i, s in enumerate(model.species):
         sp_ = m.createSpecies()
         sp_.setId(s.id)

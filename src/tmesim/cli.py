@@ -82,6 +82,13 @@ Workers = Annotated[
         metavar="N",
     ),
 ]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="Continue an interrupted run in the output folder: finished chunks are kept.",
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -261,13 +268,7 @@ def simulate(
             metavar="qsp|abm",
         ),
     ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help="Continue an interrupted run in the output folder: finished chunks are kept.",
-        ),
-    ] = False,
+    resume: Resume = False,
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
@@ -357,13 +358,7 @@ def trial(
             help=f"Output folder (overrides the study's 'output'; default ./{DEFAULT_OUTPUT}).",
         ),
     ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help="Continue an interrupted run in the output folder: finished chunks are kept.",
-        ),
-    ] = False,
+    resume: Resume = False,
     threads: Threads = None,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Write the tables but not the HTML report.")

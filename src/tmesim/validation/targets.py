@@ -72,25 +72,12 @@ FRACTION_METRICS = frozenset(get_args(FractionMetric))
 _SURVIVAL_AND_CONTRASTS = frozenset(get_args(MetricType)) - FRACTION_METRICS - {"half_life"}
 # Which metric types a kind of target may use (mouse studies read tumor-free mice and the humane
 # endpoint; clinical trials read RECIST and PFS/OS; pk reads plasma concentrations only).
+_MOUSE_FRACTIONS = frozenset(
+    {"tumor_free_fraction", "rechallenge_rejection_fraction", "mortality_fraction"}
+)
 METRICS_BY_KIND: dict[str, frozenset[str]] = {
-    "mouse": frozenset(
-        {"tumor_free_fraction", "rechallenge_rejection_fraction", "mortality_fraction"}
-    )
-    | _SURVIVAL_AND_CONTRASTS,
-    "clinical": frozenset(
-        {
-            "orr",
-            "cr_rate",
-            "pr_rate",
-            "dcr",
-            "cd19_negative_relapse_fraction",
-            "irae_grade34_rate",
-            "irae_any_grade_rate",
-            "cart_crs_grade3_rate",
-            "cart_neurologic_grade3_rate",
-        }
-    )
-    | _SURVIVAL_AND_CONTRASTS,
+    "mouse": _MOUSE_FRACTIONS | _SURVIVAL_AND_CONTRASTS,
+    "clinical": (FRACTION_METRICS - _MOUSE_FRACTIONS) | _SURVIVAL_AND_CONTRASTS,
     "pk": frozenset({"half_life"}),
 }
 CONTRASTS = frozenset(

@@ -40,8 +40,7 @@ def _cells_after_two_years_off_treatment(antigenicity: float) -> tuple[np.ndarra
     sim = Simulation(
         "human_melanoma",
         regimen=NIVOLUMAB_2Y,
-        # an immunogenic melanoma: twice the preset's median antigen breadth makes it a responder
-        parameters_override={"clone_1_antigenicity": antigenicity, "tumor_antigen_breadth": 3.0},
+        parameters_override={"clone_1_antigenicity": antigenicity},
     )
     result = sim.solve(1460, save_every=30.0, n_patients=1, seed=1, variability=False)
     assert result.status[0] == 0

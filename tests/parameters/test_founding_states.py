@@ -3,6 +3,8 @@ variants by the patient's own `clone_k_founder_fraction`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from tmesim.cohorts.population import sample_population
 from tmesim.model.states import N_CLONES
 from tmesim.parameters import get_preset
+from tmesim.parameters.parameter_set import Parameter, Prior
 
 CLONES = [f"tumor_clone_{k}" for k in range(N_CLONES)]
 
@@ -51,8 +54,14 @@ def test_presets_without_subclones_start_from_their_initial_state(model):
         )
 
 
-def test_melanoma_patients_found_their_tumors_with_their_own_mhc1_low_share(model):
+def test_a_founder_prior_gives_each_patient_its_own_subclone_share(model):
+    """A logit-normal founder share (e.g. MHC-I-low cells at the share of untreated melanomas
+    that Rodig 2018 found by IHC) is drawn per patient."""
     ps = get_preset("human_melanoma")
+    founders = Parameter(
+        "clone_2_founder_fraction", 0.35, "1", "test prior", Prior("logitnormal", 2.0)
+    )
+    ps = replace(ps, parameters={**ps.parameters, founders.id: founders})
     P, _ = sample_population(ps, model, np.arange(400), 5, variability=True)
     y = ps.founding_states(model, P)
     share = y[:, model.species_index("tumor_clone_2")] / ps.initial["tumor_clone_0"]

@@ -316,13 +316,16 @@ SHARED: dict[str, Parameter] = _table(
         "tumor_cd28_dependence",
         0.0,
         "1",
-        assumed("none unless a preset sets it (mouse presets keep their proliferation as it was)"),
+        assumed("off unless a preset or an override sets it (no preset does yet)"),
     ),
     _p(
         "pd1_cd28_inhibition",
         0.0,
         "1",
-        assumed("none unless a preset sets it (acts only with tumor_cd28_dependence)"),
+        assumed(
+            "off unless set; engaged PD-1 dephosphorylates CD28 in preference to the TCR (Hui "
+            "2017 Science 355:1428 [r]); acts only with tumor_cd28_dependence"
+        ),
     ),
     _p("cd4_help_max", 1.0, "1", assumed("CD4 help doubles CD8 priming at most")),
     _p(
@@ -919,27 +922,8 @@ HUMAN: dict[str, Parameter] = _table(
         "through CD28 co-stimulation in the node (ctla4_treg_b7_capture, cd28_costimulation_half)",
     ),
     _p(
-        "tumor_cd28_dependence",
-        0.8,
-        "1",
-        calibrated(
-            "by hand to checkmate067_orr_nivolumab and checkmate067_orr_nivolumab_ipilimumab: most "
-            "of the expansion of human tumor-infiltrating CD8 T cells needs CD28 (PD-1 blockade "
-            "expands them only with CD28 signalling, Kamphorst 2017 Science 355:1423 [r])"
-        ),
-    ),
-    _p(
-        "pd1_cd28_inhibition",
-        0.5,
-        "1",
-        assumed(
-            "engaged PD-1 recruits SHP2, which dephosphorylates CD28 in preference to the TCR "
-            "(Hui 2017 Science 355:1428 [r]); half of the CD28 signal removed at full engagement"
-        ),
-    ),
-    _p(
         "cd28_costimulation_half",
-        0.8,
+        0.6,
         "1",
         calibrated(
             "by hand to checkmate067_orr_ipilimumab, the free-B7 fraction for half-maximal CD28 "
@@ -950,13 +934,13 @@ HUMAN: dict[str, Parameter] = _table(
     ),
     _p(
         "cd8_max_divisions",
-        12.13,
+        11.44,
         "1",
         calibrated(
             "by hand with cd28_costimulation_half: set so that the untreated expansion of a primed "
-            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.634), "
+            "human CD8 T cell, 2^(divisions × co-stimulation at homeostatic B7 capture, 0.672), "
             "stays 2^7.69 (~200-fold) as with the library's pair (10 divisions, half 0.3, "
-            "co-stimulation 0.769); ~4500-fold at "
+            "co-stimulation 0.769); ~2800-fold at "
             "full co-stimulation, inside the 10^3–10^4-fold expansion of human primary CD8 responses "
             "(yellow-fever vaccine, Akondy 2017 Nature 552:362) [r]"
         ),

@@ -31,7 +31,7 @@ def build() -> ParameterSet:
         ),
         Parameter(
             "tam_capacity_density",
-            5347.18,
+            3619.04,
             "cell/mm^3",
             calibrated(
                 "T cells outnumber macrophages about four to one in untreated metastases (Erdag "
@@ -84,31 +84,8 @@ def build() -> ParameterSet:
         Parameter(
             "clone_1_emergence_rate", 1e-6, "1", assumed("antigen-loss variants per division")
         ),
-        Parameter(
-            "clone_2_mhc1",
-            0.25,
-            "1",
-            assumed(
-                "MHC-I-low cells by transcriptional repression of HLA-A/B/C and B2M, not by "
-                "mutation (Rodig 2018 Sci Transl Med 10:eaar3342), so IFN-γ still induces MHC-I "
-                "on them (ifng_mhc1_fold, back to about normal); a quarter of normal reads as "
-                "membrane-negative by IHC"
-            ),
-        ),
-        Parameter(
-            "clone_2_founder_fraction",
-            0.35,
-            "1",
-            calibrated(
-                "share of MHC-I-low cells among the founding cells, drawn per patient: set so that "
-                "at treatment start MHC-I is lost from most (>50%) of the tumor cells in about the "
-                "share of untreated metastatic melanomas Rodig 2018 found by membrane IHC "
-                "(78 of 181) [v]"
-            ),
-            Prior("logitnormal", 2.0),
-        ),
-        Parameter("clone_3_mhc1", 0.0, "1", assumed("MHC-I-null variant (B2M loss)")),
-        Parameter("clone_3_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")),
+        Parameter("clone_2_mhc1", 0.1, "1", assumed("MHC-I-low variant (B2M loss)")),
+        Parameter("clone_2_emergence_rate", 1e-6, "1", assumed("MHC-I-loss variants per division")),
     ]
     return assemble(
         PRESET,

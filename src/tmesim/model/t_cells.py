@@ -311,7 +311,6 @@ def add_t_cells(
     )
     cd28_tumor = b7_free_tumor * (1 - pd1_cd28 * out.h_pd1_mean)
     costim_tumor = sat(cd28_tumor, costim_half) * (1 + costim_half)
-    out.costimulation_tumor = costim_tumor
     cd28_factor = 1 - cd28_dependence + cd28_dependence * costim_tumor
     prolif_inhib = P(
         "myeloid_proliferation_inhibition_max",

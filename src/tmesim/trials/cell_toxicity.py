@@ -50,14 +50,9 @@ dose holds use 0), so turning one on does not move the other's draws."""
 @cache
 def zuma1_rates() -> dict[str, float]:
     """Grade ≥3 CRS and neurologic event rates (fractions) as their targets publish them."""
-    from tmesim.validation.targets import TARGETS_FOLDER, load_target
+    from tmesim.validation.targets import published_fraction
 
-    out = {}
-    for event, target_id in CART_TARGETS.items():
-        published = load_target(TARGETS_FOLDER / f"{target_id}.yaml").published
-        scale = 100.0 if published.units == "percent" else 1.0
-        out[event] = float(published.value) / scale  # type: ignore[arg-type]
-    return out
+    return {event: published_fraction(target_id) for event, target_id in CART_TARGETS.items()}
 
 
 def cart_rates(configured: dict[str, float]) -> dict[str, float]:

@@ -74,15 +74,10 @@ def larkin_2015_any_grade() -> dict[str, float]:
 
 
 def _published_rates(grade: str) -> dict[str, float]:
-    from tmesim.validation.targets import TARGETS_FOLDER, load_target
+    from tmesim.validation.targets import published_fraction
 
     targets = CALIBRATION_TARGETS if grade == "grade34" else ANY_GRADE_TARGETS
-    out = {}
-    for arm, target_id in targets.items():
-        published = load_target(TARGETS_FOLDER / f"{target_id}.yaml").published
-        scale = 100.0 if published.units == "percent" else 1.0
-        out[arm] = float(published.value) / scale  # type: ignore[arg-type]
-    return out
+    return {arm: published_fraction(target_id) for arm, target_id in targets.items()}
 
 
 REFERENCE_EXPOSURE_DAYS: dict[str, dict[str, float]] = {

@@ -528,3 +528,16 @@ def list_targets(
         (t.id, t.kind, t.metric.type, record.role(t.id), t.title)
         for t in load_targets(only, fast=fast)
     ]
+
+
+def published_fraction(target_id: str) -> float:
+    """A shipped target's published value as a fraction (a percent divided by 100), for models
+    whose rates are calibrated to that target and read it from its file.
+
+    Example:
+        >>> 0 < published_fraction("checkmate067_orr_ipilimumab") < 1
+        True
+    """
+    published = load_target(TARGETS_FOLDER / f"{target_id}.yaml").published
+    scale = 100.0 if published.units == "percent" else 1.0
+    return float(published.value) / scale  # type: ignore[arg-type]

@@ -198,7 +198,9 @@ def test_simulate_rejects_zero_threads(scenario_file, fake_simulation):
     assert fake_simulation == []
 
 
-def test_errors_raised_by_the_simulation_are_reported(scenario_file, monkeypatch):
+def test_errors_raised_by_the_simulation_are_reported(scenario_file, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # the default output folder, away from any earlier run's
+
     def run_scenario(scenario, **kwargs):
         raise ConfigError("preset", scenario.preset, "use a listed preset", choices=["mouse_4t1"])
 
